@@ -1,0 +1,26 @@
+//! The load engine of akrida: Locust-shaped users, spawn rate, run time, and the one stats model.
+//!
+//! A [`Scenario`] makes [`User`]s; the [`Runner`] spawns them at a rate, runs their weighted tasks
+//! with waits in between, and stops them at the end. Users record their own samples through their
+//! [`UserContext`]; [`stats`] turns samples into snapshots, Locust worker intervals and history
+//! rows, and [`report`] writes those as Locust's CSV files, JSON and a terminal table.
+//!
+//! This crate must not know what a task speaks (DIDComm, HTTP, ...), and it installs no signal
+//! handlers: the binary maps Ctrl-C to [`RunHandle::stop`].
+
+pub mod stats;
+
+mod config;
+mod error;
+pub mod report;
+mod runner;
+mod user;
+
+pub use config::{RunConfig, Wait};
+pub use error::EngineError;
+pub use runner::{RunHandle, Runner};
+pub use stats::{
+    EntryStats, FailureStats, HistoryEntry, HistoryRow, IntervalEntry, IntervalError,
+    IntervalStats, Stats, StatsSnapshot, UserLifecycle,
+};
+pub use user::{BoxFuture, Scenario, User, UserContext};

@@ -1,0 +1,419 @@
+//! Runner tests with fake users on tokio's paused clock: time only moves when every task waits,
+//! so spawn times and counts are exact, not timed.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::{sleep, Instant};
+
+use crate::{
+    BoxFuture, RunConfig, RunHandle, Runner, Scenario, StatsSnapshot, User, UserContext, Wait,
+};
+
+/// How the fake users behave.
+#[derive(Clone, Default)]
+struct Behaviour {
+    /// Each user's `on_start` fails this many times before it succeeds.
+    start_failures: u32,
+    /// `on_start` never finishes.
+    start_hangs: bool,
+    /// `on_stop` never finishes.
+    stop_hangs: bool,
+    /// How long each task takes.
+    task_time: Duration,
+    /// This user panics in its first task.
+    panicking_user: Option<u64>,
+}
+
+/// What the fake users did, for the test to check.
+#[derive(Default)]
+struct Log {
+    start_attempts: AtomicU64,
+    tasks: Mutex<HashMap<&'static str, u64>>,
+    tasks_by_user: Mutex<HashMap<u64, u64>>,
+    stopped_users: Mutex<Vec<u64>>,
+}
+
+struct FakeScenario {
+    tasks: Vec<(&'static str, u32)>,
+    behaviour: Behaviour,
+    log: Arc<Log>,
+}
+
+struct FakeUser {
+    index: u64,
+    start_attempts: u32,
+    behaviour: Behaviour,
+    log: Arc<Log>,
+}
+
+impl Scenario for FakeScenario {
+    fn name(&self) -> &str {
+        "fake"
+    }
+    fn tasks(&self) -> Vec<(&'static str, u32)> {
+        self.tasks.clone()
+    }
+    fn new_user(&self, index: u64) -> Box<dyn User> {
+        Box::new(FakeUser {
+            index,
+            start_attempts: 0,
+            behaviour: self.behaviour.clone(),
+            log: self.log.clone(),
+        })
+    }
+}
+
+impl User for FakeUser {
+    fn on_start<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.log.start_attempts.fetch_add(1, Ordering::Relaxed);
+            if self.behaviour.start_hangs {
+                std::future::pending::<()>().await;
+            }
+            self.start_attempts += 1;
+            if self.start_attempts <= self.behaviour.start_failures {
+                return Err("mediator not ready".to_owned());
+            }
+            Ok(())
+        })
+    }
+
+    fn run_task<'a>(&'a mut self, task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if self.behaviour.panicking_user == Some(self.index) {
+                panic!("fake user exploded");
+            }
+            *self
+                .log
+                .tasks
+                .lock()
+                .expect("test lock")
+                .entry(task)
+                .or_default() += 1;
+            *self
+                .log
+                .tasks_by_user
+                .lock()
+                .expect("test lock")
+                .entry(self.index)
+                .or_default() += 1;
+            let time = self.behaviour.task_time;
+            let _ = ctx
+                .timed("fake", task, async move {
+                    sleep(time).await;
+                    if task == "fail" {
+                        Err("failed on purpose")
+                    } else {
+                        Ok(())
+                    }
+                })
+                .await;
+        })
+    }
+
+    fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if self.behaviour.stop_hangs {
+                std::future::pending::<()>().await;
+            }
+            self.log
+                .stopped_users
+                .lock()
+                .expect("test lock")
+                .push(self.index);
+        })
+    }
+}
+
+fn start(
+    tasks: Vec<(&'static str, u32)>,
+    behaviour: Behaviour,
+    config: RunConfig,
+) -> (RunHandle, tokio::task::JoinHandle<StatsSnapshot>, Arc<Log>) {
+    let log = Arc::new(Log::default());
+    let scenario = Arc::new(FakeScenario {
+        tasks,
+        behaviour,
+        log: log.clone(),
+    });
+    let (handle, run) = Runner::start(scenario, config).expect("valid config");
+    (handle, run, log)
+}
+
+fn config(users: usize, spawn_rate: f64) -> RunConfig {
+    RunConfig {
+        users,
+        spawn_rate,
+        wait: Wait::constant(Duration::from_millis(100)),
+        seed: Some(7),
+        ..RunConfig::default()
+    }
+}
+
+fn behaviour() -> Behaviour {
+    Behaviour {
+        task_time: Duration::from_millis(10),
+        ..Behaviour::default()
+    }
+}
+
+/// Sleeps until `at` seconds after `t0`; a quarter step away from any spawn time.
+async fn at(t0: Instant, seconds: f64) {
+    tokio::time::sleep_until(t0 + Duration::from_secs_f64(seconds)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn users_are_spawned_at_the_spawn_rate() {
+    let t0 = Instant::now();
+    let (handle, run, _) = start(vec![("ping", 1)], behaviour(), config(10, 2.0));
+    // User k starts at k / 2 s: 1 at once, 5 by 2 s, all 10 by 4.5 s.
+    for (seconds, want) in [
+        (0.25, 1),
+        (1.25, 3),
+        (2.25, 5),
+        (3.75, 8),
+        (4.75, 10),
+        (8.0, 10),
+    ] {
+        at(t0, seconds).await;
+        assert_eq!(handle.user_count(), want, "at {seconds} s");
+    }
+    handle.stop();
+    let snapshot = run.await.expect("run ends");
+    assert_eq!(snapshot.users.spawned, 10);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fractional_spawn_rates_work() {
+    let t0 = Instant::now();
+    let (handle, run, _) = start(vec![("ping", 1)], behaviour(), config(3, 0.4));
+    for (seconds, want) in [(0.1, 1), (2.4, 1), (2.6, 2), (4.9, 2), (5.1, 3)] {
+        at(t0, seconds).await;
+        assert_eq!(handle.user_count(), want, "at {seconds} s");
+    }
+    handle.stop();
+    run.await.expect("run ends");
+}
+
+#[tokio::test(start_paused = true)]
+async fn tasks_are_chosen_by_weight() {
+    let mut cfg = config(1, 1.0);
+    cfg.wait = Wait::constant(Duration::ZERO);
+    cfg.run_time = Some(Duration::from_secs(40));
+    let (_, run, log) = start(vec![("often", 3), ("rarely", 1)], behaviour(), cfg);
+    run.await.expect("run ends");
+    let tasks = log.tasks.lock().expect("test lock").clone();
+    let (often, rarely) = (tasks["often"] as f64, tasks["rarely"] as f64);
+    let share = often / (often + rarely);
+    assert!(often + rarely > 3_000.0, "{tasks:?}");
+    assert!(
+        (0.72..=0.78).contains(&share),
+        "share of the 3:1 task: {share}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn run_time_ends_the_run_and_stops_every_user() {
+    let t0 = Instant::now();
+    let mut cfg = config(5, 10.0);
+    cfg.run_time = Some(Duration::from_secs(10));
+    let (handle, run, log) = start(vec![("ping", 1)], behaviour(), cfg);
+    let snapshot = run.await.expect("run ends");
+    let elapsed = t0.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(10) && elapsed < Duration::from_secs(11),
+        "{elapsed:?}"
+    );
+    assert_eq!(snapshot.users.spawned, 5);
+    assert_eq!(snapshot.users.stopped, 5);
+    assert_eq!(snapshot.user_count, 0);
+    assert_eq!(log.stopped_users.lock().expect("test lock").len(), 5);
+    // ~10 s of 110 ms iterations per user.
+    let pings = snapshot
+        .entries
+        .iter()
+        .find(|e| e.name == "ping")
+        .expect("pings");
+    assert!(pings.num_requests > 5 * 80, "{}", pings.num_requests);
+    assert_eq!(pings.min_ms, Some(10.0));
+    assert_eq!(pings.max_ms, Some(10.0));
+    // One history row per second, and one at the end.
+    let history = handle.history();
+    assert!((11..=13).contains(&history.len()), "{}", history.len());
+    assert_eq!(history.last().map(|r| r.user_count), Some(0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_runs_on_stop_for_every_started_user() {
+    let (handle, run, log) = start(vec![("ping", 1)], behaviour(), config(20, 100.0));
+    sleep(Duration::from_secs(1)).await;
+    assert_eq!(handle.user_count(), 20);
+    handle.stop();
+    let snapshot = run.await.expect("run ends");
+    let mut stopped = log.stopped_users.lock().expect("test lock").clone();
+    stopped.sort_unstable();
+    assert_eq!(stopped, (0..20).collect::<Vec<u64>>());
+    assert_eq!(snapshot.users.stopped, 20);
+    // The handle still answers after the run.
+    assert_eq!(handle.user_count(), 0);
+    assert_eq!(handle.stats().users.spawned, 20);
+}
+
+#[tokio::test(start_paused = true)]
+async fn set_target_up_and_down_mid_run() {
+    let t0 = Instant::now();
+    let (handle, run, log) = start(vec![("ping", 1)], behaviour(), config(4, 4.0));
+    at(t0, 2.0).await;
+    assert_eq!(handle.user_count(), 4);
+
+    handle.set_target(10, 2.0).expect("valid rate");
+    at(t0, 3.1).await; // 2 s ramp at 2/s: users at +0, +0.5, +1.0 (3 so far)
+    assert_eq!(handle.user_count(), 7);
+    at(t0, 5.0).await;
+    assert_eq!(handle.user_count(), 10);
+    assert_eq!(handle.target_user_count(), 10);
+
+    handle.set_target(2, 4.0).expect("valid rate");
+    at(t0, 5.1).await;
+    assert_eq!(handle.user_count(), 9);
+    at(t0, 8.0).await;
+    assert_eq!(handle.user_count(), 2);
+    // The newest were stopped first.
+    let mut stopped = log.stopped_users.lock().expect("test lock").clone();
+    stopped.sort_unstable();
+    assert_eq!(stopped, (2..10).collect::<Vec<u64>>());
+
+    assert!(handle.set_target(5, f64::NAN).is_err());
+    assert!(handle.set_target(5, 0.0).is_err());
+    handle.stop();
+    run.await.expect("run ends");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_on_start_is_retried_and_counted() {
+    let mut cfg = config(3, 10.0);
+    cfg.wait = Wait::constant(Duration::from_secs(1));
+    let failing = Behaviour {
+        start_failures: 2,
+        ..behaviour()
+    };
+    let (handle, run, log) = start(vec![("ping", 1)], failing, cfg);
+    sleep(Duration::from_millis(1_500)).await;
+    // Two failures each, retried after one wait; no task before on_start succeeds.
+    assert_eq!(handle.stats().users.started, 0);
+    assert!(log.tasks.lock().expect("test lock").is_empty());
+    sleep(Duration::from_secs(3)).await;
+    let snapshot = handle.stats();
+    assert_eq!(snapshot.users.start_failures, 6);
+    assert_eq!(snapshot.users.started, 3);
+    assert_eq!(log.start_attempts.load(Ordering::Relaxed), 9);
+    assert!(log.tasks.lock().expect("test lock")["ping"] > 0);
+    handle.stop();
+    run.await.expect("run ends");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_user_is_counted_isolated_and_not_replaced() {
+    let panicking = Behaviour {
+        panicking_user: Some(1),
+        ..behaviour()
+    };
+    let (handle, run, log) = start(vec![("ping", 1)], panicking, config(3, 10.0));
+    sleep(Duration::from_secs(5)).await;
+    assert_eq!(handle.user_count(), 2);
+    handle.stop();
+    let snapshot = run.await.expect("run ends");
+    assert_eq!(snapshot.users.spawned, 3);
+    assert_eq!(snapshot.users.panicked, 1);
+    let panic = snapshot
+        .failures
+        .iter()
+        .find(|f| f.kind == "user" && f.name == "panic")
+        .expect("panic recorded as a failure");
+    assert_eq!(panic.error, "fake user exploded");
+    assert_eq!(panic.occurrences, 1);
+    // The other users went on working and were stopped normally.
+    let by_user = log.tasks_by_user.lock().expect("test lock").clone();
+    assert!(by_user[&0] > 10 && by_user[&2] > 10, "{by_user:?}");
+    let mut stopped = log.stopped_users.lock().expect("test lock").clone();
+    stopped.sort_unstable();
+    assert_eq!(stopped, vec![0, 2]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_interrupts_a_hanging_start_and_bounds_a_hanging_stop() {
+    let t0 = Instant::now();
+    let hanging = Behaviour {
+        start_hangs: true,
+        stop_hangs: true,
+        ..behaviour()
+    };
+    let mut cfg = config(2, 10.0);
+    cfg.stop_timeout = Duration::from_secs(3);
+    let (handle, run, _) = start(vec![("ping", 1)], hanging, cfg);
+    sleep(Duration::from_secs(1)).await;
+    handle.stop();
+    let snapshot = run.await.expect("run ends");
+    assert_eq!(snapshot.users.on_stop_timeouts, 2);
+    assert_eq!(snapshot.users.stopped, 2);
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_of_tasks_are_recorded_with_their_cause() {
+    let mut cfg = config(1, 1.0);
+    cfg.run_time = Some(Duration::from_secs(3));
+    let (_, run, _) = start(vec![("fail", 1), ("ok", 1)], behaviour(), cfg);
+    let snapshot = run.await.expect("run ends");
+    let fail = snapshot
+        .entries
+        .iter()
+        .find(|e| e.name == "fail")
+        .expect("fail entry");
+    assert_eq!(fail.num_failures, fail.num_requests);
+    assert_eq!(snapshot.failures.len(), 1);
+    assert_eq!(snapshot.failures[0].error, "failed on purpose");
+    assert_eq!(snapshot.total.num_failures, fail.num_requests);
+}
+
+#[tokio::test]
+async fn invalid_configs_are_refused() {
+    let scenario = || {
+        Arc::new(FakeScenario {
+            tasks: vec![("ping", 1)],
+            behaviour: behaviour(),
+            log: Arc::default(),
+        })
+    };
+    for rate in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(
+            Runner::start(scenario(), config(1, rate)).is_err(),
+            "rate {rate}"
+        );
+    }
+    let mut cfg = config(1, 1.0);
+    cfg.wait = Wait::between(2.0, 1.0);
+    assert!(Runner::start(scenario(), cfg).is_err());
+    let no_tasks = Arc::new(FakeScenario {
+        tasks: vec![("ping", 0)],
+        behaviour: behaviour(),
+        log: Arc::default(),
+    });
+    assert!(Runner::start(no_tasks, config(1, 1.0)).is_err());
+}
+
+#[test]
+fn starting_outside_a_runtime_is_an_error() {
+    let scenario = Arc::new(FakeScenario {
+        tasks: vec![("ping", 1)],
+        behaviour: behaviour(),
+        log: Arc::default(),
+    });
+    assert!(matches!(
+        Runner::start(scenario, config(1, 1.0)),
+        Err(crate::EngineError::NoRuntime)
+    ));
+}

@@ -1,0 +1,98 @@
+//! The life of one user, as one tokio task: onboard (retrying), loop over weighted tasks with
+//! waits, and clean up when asked to stop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::rngs::SmallRng;
+
+use super::lifecycle::{bump, Lifecycle};
+use super::plan::TaskPlan;
+use crate::config::Wait;
+use crate::user::{Scenario, User, UserContext};
+
+/// The shortest wait before retrying a failed `on_start`: with a zero wait-time, a user whose
+/// onboarding fails at once would otherwise retry in a tight loop and flood the server and logs.
+const MIN_START_RETRY_DELAY: Duration = Duration::from_millis(100);
+
+/// Everything one user task needs, moved into it.
+pub struct UserRun {
+    pub index: u64,
+    pub scenario: Arc<dyn Scenario>,
+    pub plan: Arc<TaskPlan>,
+    pub wait: Wait,
+    pub stop_timeout: Duration,
+    pub ctx: UserContext,
+    pub lifecycle: Arc<Lifecycle>,
+    pub rng: SmallRng,
+}
+
+/// Runs one user until it is stopped. A panic anywhere in here ends only this task; the runner
+/// sees it through the task's `JoinError`.
+pub async fn drive(mut run: UserRun) {
+    // Made inside the task, so a panic in the scenario's constructor is isolated like any other.
+    let mut user = run.scenario.new_user(run.index);
+    if onboard(&mut *user, &mut run).await {
+        run_tasks(&mut *user, &mut run).await;
+    }
+    // Every spawned user gets its clean-up, even one whose onboarding never finished: it may
+    // already hold a half-open connection.
+    match tokio::time::timeout(run.stop_timeout, user.on_stop(&run.ctx)).await {
+        Ok(()) => {}
+        Err(_) => {
+            bump(&run.lifecycle.on_stop_timeouts);
+            tracing::warn!(user = run.index, timeout = ?run.stop_timeout, "on_stop timed out; user dropped");
+        }
+    }
+    bump(&run.lifecycle.stopped);
+}
+
+/// Calls `on_start` until it succeeds (true) or the user is stopped (false).
+async fn onboard(user: &mut dyn User, run: &mut UserRun) -> bool {
+    loop {
+        let outcome = tokio::select! {
+            biased;
+            _ = run.ctx.stopped() => return false,
+            outcome = user.on_start(&run.ctx) => outcome,
+        };
+        match outcome {
+            Ok(()) => {
+                bump(&run.lifecycle.started);
+                return true;
+            }
+            Err(cause) => {
+                bump(&run.lifecycle.start_failures);
+                tracing::warn!(user = run.index, %cause, "on_start failed; retrying after a wait");
+            }
+        }
+        let delay = run.wait.sample(&mut run.rng).max(MIN_START_RETRY_DELAY);
+        tokio::select! {
+            biased;
+            _ = run.ctx.stopped() => return false,
+            _ = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
+/// Runs weighted tasks with waits between them until the user is stopped.
+async fn run_tasks(user: &mut dyn User, run: &mut UserRun) {
+    while !run.ctx.is_stopping() {
+        let task = run.plan.pick(&mut run.rng);
+        tokio::select! {
+            biased;
+            _ = run.ctx.stopped() => return,
+            _ = user.run_task(task, &run.ctx) => {}
+        }
+        let delay = run.wait.sample(&mut run.rng);
+        if delay.is_zero() {
+            // A task that never awaits plus no wait would hold the worker thread forever.
+            tokio::task::yield_now().await;
+            continue;
+        }
+        tokio::select! {
+            biased;
+            _ = run.ctx.stopped() => return,
+            _ = tokio::time::sleep(delay) => {}
+        }
+    }
+}

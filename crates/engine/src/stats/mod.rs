@@ -1,0 +1,155 @@
+//! The one stats model of akrida: samples in, snapshots / intervals / history rows out.
+//!
+//! Users record samples from many tasks on a few worker threads, so recording takes one short
+//! lock: the entry lookup, an HDR record and a few counter increments (see the `bench_record`
+//! example for its cost). Anything that scans (percentiles, rates, the aggregate) works on a copy
+//! taken under the lock and is computed after it is released.
+
+mod buckets;
+mod clock;
+mod entry;
+mod history;
+mod interval;
+mod snapshot;
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+pub use buckets::{locust_bucket_ms, LocustBuckets};
+pub use clock::Clock;
+pub use entry::{MAX_ERROR_TEXTS, OVERFLOW_ERROR_TEXT};
+pub use history::{HistoryEntry, HistoryRow};
+pub use interval::{IntervalEntry, IntervalError, IntervalStats};
+pub use snapshot::{
+    EntryStats, FailureStats, PercentileValue, SecondCounts, StatsSnapshot, UserLifecycle,
+    AGGREGATED_NAME, CURRENT_WINDOW_SECONDS, PERCENTILES,
+};
+
+use entry::EntryState;
+use snapshot::{EntryCopy, Series};
+
+/// Thread-safe stats of one run. Share it with `Arc`.
+pub struct Stats {
+    clock: Clock,
+    inner: Mutex<Recorder>,
+}
+
+/// The state behind the lock.
+struct Recorder {
+    /// kind → name → position in `entries`; nested so a lookup by two `&str` allocates nothing.
+    index: HashMap<String, HashMap<String, usize>>,
+    entries: Vec<EntryState>,
+    /// When the current worker interval began.
+    interval_start: f64,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Stats {
+    /// Empty stats whose clock starts now.
+    pub fn new() -> Self {
+        Self::with_clock(Clock::now())
+    }
+
+    /// Empty stats on a given clock (tests anchor it at a whole second).
+    pub fn with_clock(clock: Clock) -> Self {
+        Stats {
+            clock,
+            inner: Mutex::new(Recorder {
+                index: HashMap::new(),
+                entries: Vec::new(),
+                interval_start: clock.start_unix(),
+            }),
+        }
+    }
+
+    /// The clock samples are stamped with.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Records one sample with its response time; `error` is the failure's text, None on success.
+    pub fn record(&self, kind: &str, name: &str, latency: Duration, error: Option<&str>) {
+        // Saturates after ~584 000 years of latency; no real sample gets there.
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        self.record_sample(kind, name, Some(micros), error);
+    }
+
+    /// Records a sample that has no response time, e.g. a user that panicked. It counts as a
+    /// request (and a failure when `error` is set) but not in latency figures.
+    pub fn record_untimed(&self, kind: &str, name: &str, error: Option<&str>) {
+        self.record_sample(kind, name, None, error);
+    }
+
+    fn record_sample(&self, kind: &str, name: &str, micros: Option<u64>, error: Option<&str>) {
+        let now = self.clock.unix_now();
+        let mut recorder = self.lock();
+        let position = match recorder.index.get(kind).and_then(|names| names.get(name)) {
+            Some(position) => *position,
+            None => recorder.add_entry(kind, name),
+        };
+        recorder.entries[position].record(now, micros, error);
+    }
+
+    /// The figures of the run so far, with the per-second series. `user_count`,
+    /// `target_user_count` and `users` are left at zero: they belong to the runner, whose
+    /// `RunHandle::stats` fills them in.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        self.snapshot_with(Series::Full)
+    }
+
+    /// Like [`Stats::snapshot`] but with empty `per_second` series: cheap at any run length, for
+    /// history rows and live tables.
+    pub fn summary(&self) -> StatsSnapshot {
+        self.snapshot_with(Series::RecentOnly)
+    }
+
+    fn snapshot_with(&self, series: Series) -> StatsSnapshot {
+        let now = self.clock.unix_now();
+        let copies: Vec<EntryCopy> = {
+            let recorder = self.lock();
+            recorder
+                .entries
+                .iter()
+                .map(|e| EntryCopy::of(e, now, series))
+                .collect()
+        };
+        snapshot::build(copies, self.clock.start_unix(), now, series)
+    }
+
+    /// What was recorded since the previous call (or since the start), for a Locust worker.
+    /// The cumulative figures stay as they are.
+    pub fn take_interval(&self) -> IntervalStats {
+        let now = self.clock.unix_now();
+        let mut recorder = self.lock();
+        let previous_start = std::mem::replace(&mut recorder.interval_start, now);
+        interval::take(&mut recorder.entries, previous_start, now)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Recorder> {
+        // Nothing that can panic runs under this lock; if something ever did, the counts are still
+        // consistent enough to report, and losing the report would be worse.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Recorder {
+    fn add_entry(&mut self, kind: &str, name: &str) -> usize {
+        let position = self.entries.len();
+        self.entries
+            .push(EntryState::new(kind, name, self.interval_start));
+        self.index
+            .entry(kind.to_owned())
+            .or_default()
+            .insert(name.to_owned(), position);
+        position
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,99 @@
+//! What a scenario gives the engine (users and their weighted tasks), and what the engine gives
+//! each user (its index, the stats recorder, its stop signal).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::stats::Stats;
+
+/// A boxed future, so `User` stays object-safe (the engine holds `Box<dyn User>`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One simulated user (a holder). The engine drives it; the user records its own samples.
+pub trait User: Send + 'static {
+    /// Onboarding. On `Err(cause)` the engine waits one wait-time and calls `on_start` again
+    /// before any task (Akrida's `ensure_is_running`); a stop interrupts it.
+    fn on_start<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>>;
+    /// Runs the named task (one of the scenario's `tasks()`) once; records samples itself.
+    /// A stop drops the future wherever it is, as Locust kills a user's greenlet.
+    fn run_task<'a>(&'a mut self, task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()>;
+    /// Clean-up when the user is stopped; bounded by `RunConfig::stop_timeout`, then dropped.
+    fn on_stop<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, ()>;
+}
+
+/// Makes the users of one kind of test.
+pub trait Scenario: Send + Sync + 'static {
+    fn name(&self) -> &str;
+    /// Task names and integer weights; each iteration picks one in proportion to its weight.
+    fn tasks(&self) -> Vec<(&'static str, u32)>;
+    /// A new user; `index` counts users of the run from 0 and is never reused.
+    fn new_user(&self, index: u64) -> Box<dyn User>;
+}
+
+/// What a user gets from the engine: who it is, where samples go, and whether to stop.
+pub struct UserContext {
+    index: u64,
+    stats: Arc<Stats>,
+    stop: watch::Receiver<bool>,
+}
+
+impl UserContext {
+    /// A context for user `index`; `stop` turns true when the user must stop.
+    pub fn new(index: u64, stats: Arc<Stats>, stop: watch::Receiver<bool>) -> Self {
+        UserContext { index, stats, stop }
+    }
+
+    /// The user's number in the run, from 0.
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The run's stats, for figures beyond single samples.
+    pub fn stats(&self) -> &Arc<Stats> {
+        &self.stats
+    }
+
+    /// Records one sample; `Err(cause)` is a failure grouped by its cause text.
+    pub fn record(&self, kind: &str, name: &str, latency: Duration, result: Result<(), String>) {
+        self.stats
+            .record(kind, name, latency, result.err().as_deref());
+    }
+
+    /// Times `fut` and records it under (kind, name); an error's text is the failure's cause.
+    /// Returns what `fut` returned. If the future is dropped unfinished (the user was stopped),
+    /// nothing is recorded, as in Locust.
+    pub async fn timed<T, E: std::fmt::Display>(
+        &self,
+        kind: &str,
+        name: &str,
+        fut: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        // tokio's clock, so tests on a paused clock measure exact latencies.
+        let started = tokio::time::Instant::now();
+        let outcome = fut.await;
+        let latency = started.elapsed();
+        match &outcome {
+            Ok(_) => self.stats.record(kind, name, latency, None),
+            Err(error) => self
+                .stats
+                .record(kind, name, latency, Some(&error.to_string())),
+        }
+        outcome
+    }
+
+    /// True once the user has been asked to stop.
+    pub fn is_stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// Resolves when the user is asked to stop (at once if it already was).
+    pub async fn stopped(&self) {
+        let mut stop = self.stop.clone();
+        // An Err means the engine dropped the sender: it is gone, so stopping is right too.
+        let _ = stop.wait_for(|stopping| *stopping).await;
+    }
+}

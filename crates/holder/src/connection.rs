@@ -1,0 +1,292 @@
+//! Making a connection as the invitee: DID Exchange 1.0 / 1.1 (RFC 0023) or connections 1.0
+//! (RFC 0160), whichever the invitation offers first among those we speak.
+//!
+//! What each sends, checked against ACA-Py 0.12.8:
+//! - DID Exchange 1.0: an unqualified DID plus our legacy DID document in a signed
+//!   `did_doc~attach`; the response carries the inviter's document signed by the invitation key.
+//! - DID Exchange 1.1: a `did:peer:2` that holds our key and service, no attachment; the response
+//!   names the inviter's peer DID in a `did_rotate~attach` signed by the invitation key.
+//! - connections 1.0: DID and document inline; the response's `connection~sig` is signed by the
+//!   invitation key over an 8-byte timestamp followed by the connection JSON.
+//!
+//! Every request carries `~thread.pthid` = the invitation's `@id` (ACA-Py finds the invitation
+//! by it) and asks for a return route, so a holder without an endpoint gets the answer.
+
+use std::time::Duration;
+
+use didcomm::attachment::{signed_attachment, verify_signed_attachment};
+use didcomm::diddoc::{legacy_doc, parse_legacy_doc, unqualified_did, DidCommService};
+use didcomm::invitation::HandshakeProtocol;
+use didcomm::message::{new_message, set_return_route_all, set_thread, types, Message};
+use didcomm::{b64, did_peer, Invitation, KeyPair, VerKey};
+use serde_json::{json, Value};
+
+use crate::error::HolderError;
+use crate::inbox::Inbox;
+use crate::outbound::{pack_for_service, Channel};
+
+/// The endpoint we advertise in our DID document. A holder with no endpoint of its own (the
+/// mobile-wallet case) says `didcomm:transport/queue` and relies on return routes.
+#[derive(Debug, Clone)]
+pub struct OurEndpoint {
+    pub endpoint: String,
+    pub routing_keys: Vec<VerKey>,
+}
+
+impl OurEndpoint {
+    pub fn return_route_only() -> Self {
+        Self {
+            endpoint: "didcomm:transport/queue".into(),
+            routing_keys: Vec::new(),
+        }
+    }
+}
+
+/// An established pairwise connection.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Our key for this connection.
+    pub my_key: KeyPair,
+    /// The DID we gave the peer (unqualified for DID Exchange 1.0 / connections, else did:peer:2).
+    pub my_did: String,
+    pub their_did: String,
+    /// Every DIDComm service the peer's document lists, in its order.
+    pub their_services: Vec<DidCommService>,
+    pub protocol: HandshakeProtocol,
+}
+
+impl Connection {
+    /// The service to send to: the first one the peer lists.
+    pub fn their_service(&self) -> &DidCommService {
+        &self.their_services[0]
+    }
+
+    /// The peer's first WebSocket endpoint, if it offers one.
+    pub fn their_ws_service(&self) -> Option<&DidCommService> {
+        self.their_services
+            .iter()
+            .find(|s| s.endpoint.starts_with("ws://") || s.endpoint.starts_with("wss://"))
+    }
+
+    /// Packs `message` from our key for the peer's service.
+    pub fn pack(&self, message: &Value) -> Result<Vec<u8>, HolderError> {
+        pack_for_service(message, &self.my_key, self.their_service())
+    }
+}
+
+/// The handshake protocol to use: the inviter lists them in its order of preference.
+pub fn choose_handshake(invitation: &Invitation) -> Result<HandshakeProtocol, HolderError> {
+    invitation
+        .handshake_protocols
+        .iter()
+        .find(|p| {
+            matches!(
+                p,
+                HandshakeProtocol::DidExchange10
+                    | HandshakeProtocol::DidExchange11
+                    | HandshakeProtocol::Connections10
+            )
+        })
+        .cloned()
+        .ok_or_else(|| HolderError::NoCommonHandshake {
+            offered: invitation
+                .handshake_protocols
+                .iter()
+                .map(|p| format!("{p:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// Runs the handshake over `channel` and returns the connection once the inviter answered.
+pub async fn connect(
+    invitation: &Invitation,
+    label: &str,
+    ours: &OurEndpoint,
+    channel: Channel<'_>,
+    inbox: &Inbox,
+    timeout: Duration,
+) -> Result<Connection, HolderError> {
+    let protocol = choose_handshake(invitation)?;
+    let inviter = invitation_service(invitation)?;
+    let invitation_key = inviter.recipient_keys[0];
+    let my_key = KeyPair::generate();
+    inbox.keys().add(my_key.clone());
+
+    let my_did = match protocol {
+        HandshakeProtocol::DidExchange11 => {
+            let routing: Vec<String> = ours.routing_keys.iter().map(VerKey::to_did_key).collect();
+            did_peer::create_peer2(&my_key.verkey(), &ours.endpoint, &routing)
+        }
+        _ => unqualified_did(&my_key.verkey()),
+    };
+    let mut request = match protocol {
+        HandshakeProtocol::DidExchange10 => {
+            let doc = legacy_doc(
+                &my_did,
+                &my_key.verkey(),
+                &ours.endpoint,
+                &ours.routing_keys,
+            );
+            let doc_bytes =
+                serde_json::to_vec(&doc).expect("a serde_json::Value always serialises");
+            new_message(
+                types::DIDEXCHANGE_10_REQUEST,
+                json!({"label": label, "did": my_did, "did_doc~attach": signed_attachment(&doc_bytes, &my_key)}),
+            )
+        }
+        HandshakeProtocol::DidExchange11 => new_message(
+            types::DIDEXCHANGE_11_REQUEST,
+            json!({"label": label, "did": my_did}),
+        ),
+        _ => {
+            let doc = legacy_doc(
+                &my_did,
+                &my_key.verkey(),
+                &ours.endpoint,
+                &ours.routing_keys,
+            );
+            new_message(
+                types::CONNECTIONS_REQUEST,
+                json!({"label": label, "connection": {"DID": my_did, "DIDDoc": doc}}),
+            )
+        }
+    };
+    let request_id = request["@id"].as_str().unwrap_or_default().to_string();
+    set_thread(&mut request, &request_id, Some(&invitation.id));
+    set_return_route_all(&mut request);
+
+    let reply = inbox.expect_reply(&request_id);
+    let envelope = pack_for_service(&request, &my_key, &inviter)?;
+    channel.send(envelope, inbox).await?;
+    let response = reply.wait("connection response", timeout).await?;
+
+    let (their_did, their_services) = match protocol {
+        HandshakeProtocol::Connections10 => read_connections_response(&response, &invitation_key)?,
+        _ => read_didexchange_response(&response, &invitation_key)?,
+    };
+    let connection = Connection {
+        my_key,
+        my_did,
+        their_did,
+        their_services,
+        protocol: protocol.clone(),
+    };
+
+    if protocol != HandshakeProtocol::Connections10 {
+        // `complete` ends the exchange; without it ACA-Py leaves the connection at "response".
+        let complete_type = if protocol == HandshakeProtocol::DidExchange11 {
+            types::DIDEXCHANGE_11_COMPLETE
+        } else {
+            types::DIDEXCHANGE_10_COMPLETE
+        };
+        let mut complete = new_message(complete_type, json!({}));
+        set_thread(&mut complete, &request_id, Some(&invitation.id));
+        set_return_route_all(&mut complete);
+        channel.send(connection.pack(&complete)?, inbox).await?;
+    }
+    Ok(connection)
+}
+
+/// The inviter's service from the invitation (inline, or a peer DID resolved offline).
+fn invitation_service(invitation: &Invitation) -> Result<DidCommService, HolderError> {
+    let service = invitation.inline_or_peer_service()?;
+    Ok(DidCommService {
+        recipient_keys: service.recipient_keys,
+        routing_keys: service.routing_keys,
+        endpoint: service.endpoint,
+    })
+}
+
+fn read_didexchange_response(
+    response: &Message,
+    invitation_key: &VerKey,
+) -> Result<(String, Vec<DidCommService>), HolderError> {
+    if !response.is("didexchange", "response") {
+        return Err(HolderError::UnexpectedReply {
+            step: "didexchange response",
+            got: response.short_type(),
+        });
+    }
+    let did = response.str_field("did")?.to_string();
+    if let Some(attachment) = response.value.get("did_doc~attach") {
+        let (doc_bytes, _) = verify_signed_attachment(attachment, Some(invitation_key))?;
+        let doc: Value = serde_json::from_slice(&doc_bytes)
+            .map_err(|e| HolderError::Protocol(format!("did_doc~attach is not JSON: {e}")))?;
+        return Ok((did, parse_legacy_doc(&doc)?));
+    }
+    if let Some(attachment) = response.value.get("did_rotate~attach") {
+        let (signed_did, _) = verify_signed_attachment(attachment, Some(invitation_key))?;
+        if signed_did != did.as_bytes() {
+            return Err(HolderError::Protocol(format!(
+                "did_rotate~attach signs {:?}, response names {did:?}",
+                String::from_utf8_lossy(&signed_did)
+            )));
+        }
+    }
+    // No document attached: the DID itself must carry it (did:peer:2 / did:peer:4).
+    Ok((did.clone(), services_of_peer_did(&did)?))
+}
+
+fn services_of_peer_did(did: &str) -> Result<Vec<DidCommService>, HolderError> {
+    let doc = did_peer::parse(did).map_err(|e| HolderError::Protocol(format!("peer DID: {e}")))?;
+    let services = doc
+        .services
+        .iter()
+        .filter(|s| s.speaks_didcomm_v1() && !s.recipient_keys.is_empty())
+        .map(|s| {
+            Ok(DidCommService {
+                recipient_keys: s.recipient_keys.clone(),
+                routing_keys: s
+                    .resolve_routing_keys()
+                    .map_err(|e| HolderError::Protocol(format!("peer DID: {e}")))?,
+                endpoint: s.endpoint.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>, HolderError>>()?;
+    if services.is_empty() {
+        return Err(HolderError::Protocol(format!(
+            "peer DID {did} has no DIDComm v1 service"
+        )));
+    }
+    Ok(services)
+}
+
+fn read_connections_response(
+    response: &Message,
+    invitation_key: &VerKey,
+) -> Result<(String, Vec<DidCommService>), HolderError> {
+    if !response.is("connections", "response") {
+        return Err(HolderError::UnexpectedReply {
+            step: "connections response",
+            got: response.short_type(),
+        });
+    }
+    let sig = &response.value["connection~sig"];
+    let field = |name: &str| {
+        sig[name]
+            .as_str()
+            .ok_or_else(|| HolderError::Protocol(format!("connection~sig has no {name}")))
+    };
+    let signer = VerKey::parse(field("signer")?)
+        .map_err(|e| HolderError::Protocol(format!("connection~sig signer: {e}")))?;
+    if signer != *invitation_key {
+        return Err(HolderError::Protocol(format!(
+            "connection~sig signed by {signer}, invitation key is {invitation_key}"
+        )));
+    }
+    let sig_data = b64::decode_any(field("sig_data")?)
+        .map_err(|_| HolderError::Protocol("connection~sig sig_data is not base64".into()))?;
+    let signature = b64::decode_any(field("signature")?)
+        .map_err(|_| HolderError::Protocol("connection~sig signature is not base64".into()))?;
+    signer
+        .verify(&sig_data, &signature)
+        .map_err(|_| HolderError::Protocol("connection~sig does not verify".into()))?;
+    // sig_data = 8-byte big-endian timestamp ‖ JSON {"DID", "DIDDoc"}.
+    let connection: Value = sig_data
+        .get(8..)
+        .and_then(|json| serde_json::from_slice(json).ok())
+        .ok_or_else(|| HolderError::Protocol("connection~sig sig_data holds no JSON".into()))?;
+    let did = connection["DID"].as_str().unwrap_or_default().to_string();
+    Ok((did, parse_legacy_doc(&connection["DIDDoc"])?))
+}

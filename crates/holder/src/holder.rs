@@ -1,0 +1,191 @@
+//! One simulated holder and its session with a mediator.
+//!
+//! The steps are separate calls (connect, open the socket, request mediation, register a key,
+//! ping) so the engine can time each one as its own sample.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use didcomm::{Invitation, KeyPair, VerKey};
+
+use crate::connection::{connect, Connection, OurEndpoint};
+use crate::error::HolderError;
+use crate::inbox::Inbox;
+use crate::keyring::KeyRing;
+use crate::mediation::{self, Grant};
+use crate::outbound::Channel;
+use crate::ws::WsSession;
+
+/// Settings shared by many holders. Cloning is cheap: the HTTP client is a shared pool.
+#[derive(Clone)]
+pub struct HolderConfig {
+    pub label: String,
+    /// Bound on every step that waits for a peer (`VERIFIED_TIMEOUT_SECONDS`).
+    pub timeout: Duration,
+    pub http: reqwest::Client,
+}
+
+impl HolderConfig {
+    pub fn new(label: impl Into<String>, timeout: Duration) -> Self {
+        Self {
+            label: label.into(),
+            timeout,
+            http: reqwest::Client::new(),
+        }
+    }
+}
+
+pub struct Holder {
+    config: HolderConfig,
+    inbox: Arc<Inbox>,
+}
+
+impl Holder {
+    pub fn new(config: HolderConfig) -> Self {
+        Self {
+            config,
+            inbox: Arc::new(Inbox::new(KeyRing::default())),
+        }
+    }
+
+    pub fn inbox(&self) -> &Arc<Inbox> {
+        &self.inbox
+    }
+
+    pub fn config(&self) -> &HolderConfig {
+        &self.config
+    }
+
+    /// Connects to the inviter, sending to the invitation's endpoint. Over HTTP the answer comes
+    /// back in the response body (return route); a `ws://` endpoint gets a socket of its own.
+    pub async fn connect(&self, invitation: &Invitation) -> Result<Connection, HolderError> {
+        let endpoint = invitation.inline_or_peer_service()?.endpoint;
+        let ours = OurEndpoint::return_route_only();
+        if endpoint.starts_with("ws://") || endpoint.starts_with("wss://") {
+            let ws = self.open_socket_to(&endpoint).await?;
+            let label = &self.config.label;
+            let connection = connect(
+                invitation,
+                label,
+                &ours,
+                Channel::Ws(&ws),
+                &self.inbox,
+                self.config.timeout,
+            )
+            .await;
+            ws.close().await;
+            return connection;
+        }
+        let channel = Channel::Http {
+            client: &self.config.http,
+            url: &endpoint,
+        };
+        connect(
+            invitation,
+            &self.config.label,
+            &ours,
+            channel,
+            &self.inbox,
+            self.config.timeout,
+        )
+        .await
+    }
+
+    async fn open_socket_to(&self, url: &str) -> Result<WsSession, HolderError> {
+        tokio::time::timeout(
+            self.config.timeout,
+            WsSession::connect(url, self.inbox.clone()),
+        )
+        .await
+        .map_err(|_| HolderError::Timeout {
+            step: "socket open",
+            after: self.config.timeout,
+        })?
+    }
+
+    /// Opens the WebSocket to the mediator's first `ws://` service and keeps it for the session.
+    pub async fn open_mediator_session(
+        &self,
+        mediator: Connection,
+    ) -> Result<MediatorSession, HolderError> {
+        let url = mediator
+            .their_ws_service()
+            .ok_or_else(|| {
+                HolderError::NoWebSocketEndpoint(
+                    mediator
+                        .their_services
+                        .iter()
+                        .map(|s| s.endpoint.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })?
+            .endpoint
+            .clone();
+        let socket = self.open_socket_to(&url).await?;
+        Ok(MediatorSession {
+            mediator,
+            socket,
+            grant: None,
+            inbox: self.inbox.clone(),
+            timeout: self.config.timeout,
+        })
+    }
+}
+
+/// A holder's live link to its mediator: the connection and the socket it is reachable on.
+pub struct MediatorSession {
+    pub mediator: Connection,
+    socket: WsSession,
+    grant: Option<Grant>,
+    inbox: Arc<Inbox>,
+    timeout: Duration,
+}
+
+impl MediatorSession {
+    fn channel(&self) -> Channel<'_> {
+        Channel::Ws(&self.socket)
+    }
+
+    pub fn socket(&self) -> &WsSession {
+        &self.socket
+    }
+
+    pub fn grant(&self) -> Option<&Grant> {
+        self.grant.as_ref()
+    }
+
+    pub async fn request_mediation(&mut self) -> Result<Grant, HolderError> {
+        let grant =
+            mediation::request_mediation(&self.mediator, self.channel(), &self.inbox, self.timeout)
+                .await?;
+        self.grant = Some(grant.clone());
+        Ok(grant)
+    }
+
+    /// Creates a fresh key for others to reach this holder through the mediator and registers it.
+    pub async fn add_routing_key(&self) -> Result<VerKey, HolderError> {
+        let key = KeyPair::generate();
+        let verkey = key.verkey();
+        self.inbox.keys().add(key);
+        mediation::add_keys(
+            &self.mediator,
+            &[verkey],
+            self.channel(),
+            &self.inbox,
+            self.timeout,
+        )
+        .await?;
+        Ok(verkey)
+    }
+
+    /// A trust ping to the mediator, answered on the socket.
+    pub async fn ping(&self) -> Result<(), HolderError> {
+        mediation::ping(&self.mediator, self.channel(), &self.inbox, self.timeout).await
+    }
+
+    /// Says goodbye with a WebSocket close frame.
+    pub async fn close(&self) {
+        self.socket.close().await;
+    }
+}

@@ -1,0 +1,287 @@
+//! Where inbound messages go once unpacked: to the task waiting for a reply on that thread, or,
+//! when nobody waits, to a small queue of unsolicited messages (basic messages, offers, queued
+//! deliveries) that a scenario may read.
+//!
+//! Transports only call [`Inbox::deliver_envelope`]; protocol code only calls
+//! [`Inbox::expect_reply`]. That is the one seam between the two.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use didcomm::message::Message;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::HolderError;
+use crate::keyring::KeyRing;
+
+/// How many unsolicited messages are kept for a scenario to read before new ones are dropped
+/// (and counted): a holder that nobody reads must not grow without bound under load.
+const UNSOLICITED_CAPACITY: usize = 64;
+
+/// Who waits for what. A holder waits for one or two replies at a time, so a short vector is
+/// both smaller and faster than a map.
+struct Waiter {
+    id: u64,
+    thread_id: String,
+    /// `(protocol, name)`: also accept a message of this type on *any* thread, for peers that
+    /// answer on a new thread (ACA-Py's `mediate-grant` does not reference the request).
+    unthreaded_type: Option<(&'static str, &'static str)>,
+    tx: oneshot::Sender<Message>,
+}
+
+pub struct Inbox {
+    keys: KeyRing,
+    waiters: Mutex<Vec<Waiter>>,
+    next_waiter: AtomicU64,
+    unsolicited_tx: mpsc::Sender<Message>,
+    unsolicited_rx: tokio::sync::Mutex<mpsc::Receiver<Message>>,
+    received: AtomicU64,
+    dropped: AtomicU64,
+    undecryptable: AtomicU64,
+}
+
+/// Counters of what one inbox saw, for reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InboxCounts {
+    pub received: u64,
+    pub dropped_unsolicited: u64,
+    pub undecryptable: u64,
+}
+
+impl Inbox {
+    pub fn new(keys: KeyRing) -> Self {
+        let (unsolicited_tx, unsolicited_rx) = mpsc::channel(UNSOLICITED_CAPACITY);
+        Self {
+            keys,
+            waiters: Mutex::new(Vec::new()),
+            next_waiter: AtomicU64::new(0),
+            unsolicited_tx,
+            unsolicited_rx: tokio::sync::Mutex::new(unsolicited_rx),
+            received: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            undecryptable: AtomicU64::new(0),
+        }
+    }
+
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    /// Registers interest in the next message on `thread_id`. Call it *before* sending the
+    /// request, or a fast reply can arrive before anyone listens.
+    pub fn expect_reply(&self, thread_id: &str) -> Reply<'_> {
+        self.expect(thread_id, None)
+    }
+
+    /// Like [`Inbox::expect_reply`], but a message of type `protocol`/`name` on another thread
+    /// also counts as the reply.
+    pub fn expect_reply_or_type(
+        &self,
+        thread_id: &str,
+        protocol: &'static str,
+        name: &'static str,
+    ) -> Reply<'_> {
+        self.expect(thread_id, Some((protocol, name)))
+    }
+
+    fn expect(
+        &self,
+        thread_id: &str,
+        unthreaded_type: Option<(&'static str, &'static str)>,
+    ) -> Reply<'_> {
+        let (tx, rx) = oneshot::channel();
+        let id = self.next_waiter.fetch_add(1, Ordering::Relaxed);
+        self.lock_waiters().push(Waiter {
+            id,
+            thread_id: thread_id.to_string(),
+            unthreaded_type,
+            tx,
+        });
+        Reply {
+            inbox: self,
+            id,
+            rx,
+        }
+    }
+
+    /// Takes the waiter this message answers: by thread first, then by type.
+    fn take_waiter(&self, message: &Message) -> Option<oneshot::Sender<Message>> {
+        let mut waiters = self.lock_waiters();
+        let thread_id = message.thread_id();
+        let position = waiters
+            .iter()
+            .position(|w| Some(w.thread_id.as_str()) == thread_id)
+            .or_else(|| {
+                waiters.iter().position(|w| {
+                    w.unthreaded_type
+                        .is_some_and(|(protocol, name)| message.is(protocol, name))
+                })
+            })?;
+        Some(waiters.swap_remove(position).tx)
+    }
+
+    /// Unpacks an inbound envelope with this holder's keys and routes the message.
+    pub fn deliver_envelope(&self, envelope: &[u8]) -> Result<(), HolderError> {
+        let keys = &self.keys;
+        let unpacked = didcomm::unpack(envelope, |kid| keys.find(kid)).inspect_err(|_| {
+            self.undecryptable.fetch_add(1, Ordering::Relaxed);
+        })?;
+        let message = Message::from_bytes(&unpacked.message)?;
+        self.deliver(message);
+        Ok(())
+    }
+
+    /// Routes a plaintext message to its thread's waiter, else to the unsolicited queue.
+    pub fn deliver(&self, message: Message) {
+        self.received.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(message_type = %message.short_type(), thread = ?message.thread_id(), "message received");
+        let message = match self.take_waiter(&message) {
+            Some(tx) => match tx.send(message) {
+                Ok(()) => return,
+                // The waiter gave up (timed out) a moment ago: keep the message as unsolicited.
+                Err(message) => message,
+            },
+            None => message,
+        };
+        if self.unsolicited_tx.try_send(message).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The next unsolicited message, waiting at most `timeout`.
+    pub async fn next_unsolicited(&self, timeout: Duration) -> Option<Message> {
+        let mut rx = self.unsolicited_rx.lock().await;
+        tokio::time::timeout(timeout, rx.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    pub fn counts(&self) -> InboxCounts {
+        InboxCounts {
+            received: self.received.load(Ordering::Relaxed),
+            dropped_unsolicited: self.dropped.load(Ordering::Relaxed),
+            undecryptable: self.undecryptable.load(Ordering::Relaxed),
+        }
+    }
+
+    fn lock_waiters(&self) -> std::sync::MutexGuard<'_, Vec<Waiter>> {
+        // A panic while holding this lock would be a bug in this file; recover the map anyway.
+        self.waiters.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A pending reply. Dropping it (for example on timeout) unregisters the waiter.
+pub struct Reply<'a> {
+    inbox: &'a Inbox,
+    id: u64,
+    rx: oneshot::Receiver<Message>,
+}
+
+impl Reply<'_> {
+    /// Waits for the reply. A problem report on the thread becomes [`HolderError::ProblemReport`].
+    pub async fn wait(
+        mut self,
+        step: &'static str,
+        timeout: Duration,
+    ) -> Result<Message, HolderError> {
+        let received = tokio::time::timeout(timeout, &mut self.rx).await;
+        match received {
+            Err(_) => Err(HolderError::Timeout {
+                step,
+                after: timeout,
+            }),
+            Ok(Err(_)) => Err(HolderError::Closed),
+            Ok(Ok(message)) => match message.problem_report_text() {
+                Some(text) => Err(HolderError::ProblemReport(text)),
+                None => Ok(message),
+            },
+        }
+    }
+}
+
+impl Drop for Reply<'_> {
+    fn drop(&mut self) {
+        self.inbox.lock_waiters().retain(|w| w.id != self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn message(value: serde_json::Value) -> Message {
+        Message::from_bytes(value.to_string().as_bytes()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn replies_reach_their_waiter_and_others_queue() {
+        let inbox = Inbox::new(KeyRing::default());
+        let reply = inbox.expect_reply("t1");
+        inbox.deliver(message(
+            json!({"@type": "https://didcomm.org/a/1.0/b", "@id": "x", "~thread": {"thid": "t1"}}),
+        ));
+        inbox.deliver(message(
+            json!({"@type": "https://didcomm.org/a/1.0/c", "@id": "y"}),
+        ));
+        let got = reply.wait("test", Duration::from_secs(1)).await.unwrap();
+        assert_eq!(got.id(), Some("x"));
+        let other = inbox
+            .next_unsolicited(Duration::from_secs(1))
+            .await
+            .unwrap();
+        assert_eq!(other.id(), Some("y"));
+        assert_eq!(inbox.counts().received, 2);
+    }
+
+    #[tokio::test]
+    async fn timeout_is_a_typed_error_and_unregisters() {
+        let inbox = Inbox::new(KeyRing::default());
+        let err = inbox
+            .expect_reply("t")
+            .wait("ping", Duration::from_millis(10))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, HolderError::Timeout { step: "ping", .. }));
+        assert!(inbox.lock_waiters().is_empty());
+    }
+
+    #[tokio::test]
+    async fn problem_report_on_thread_is_an_error() {
+        let inbox = Inbox::new(KeyRing::default());
+        let reply = inbox.expect_reply("t");
+        inbox.deliver(message(
+            json!({"@type": "https://didcomm.org/coordinate-mediation/1.0/problem-report",
+            "@id": "p", "~thread": {"thid": "t"}, "description": {"en": "denied"}}),
+        ));
+        let err = reply
+            .wait("grant", Duration::from_secs(1))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("denied"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn unthreaded_reply_is_matched_by_type() {
+        let inbox = Inbox::new(KeyRing::default());
+        let plain = inbox.expect_reply("other");
+        let grant = inbox.expect_reply_or_type("req", "coordinate-mediation", "mediate-grant");
+        inbox.deliver(message(json!({"@type": "https://didcomm.org/coordinate-mediation/1.0/mediate-grant", "@id": "g"})));
+        let got = grant.wait("grant", Duration::from_secs(1)).await.unwrap();
+        assert_eq!(got.id(), Some("g"));
+        drop(plain);
+        assert!(
+            inbox.lock_waiters().is_empty(),
+            "dropped replies unregister"
+        );
+    }
+
+    #[test]
+    fn garbage_envelope_is_counted() {
+        let inbox = Inbox::new(KeyRing::default());
+        assert!(inbox.deliver_envelope(b"garbage").is_err());
+        assert_eq!(inbox.counts().undecryptable, 1);
+    }
+}

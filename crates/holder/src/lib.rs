@@ -1,0 +1,20 @@
+//! The simulated holder: one DIDComm v1 wallet as a small struct and a few tokio tasks.
+//!
+//! It owns transports (HTTP with return routes, a WebSocket held open to the mediator) and the
+//! protocol state machines a holder plays: DID Exchange 1.0/1.1 and connections 1.0 as requester,
+//! coordinate-mediation, trust ping. It knows nothing of load, stats or Locust: the engine times
+//! what it calls, and every failure comes back as a [`HolderError`] whose text says what failed.
+
+pub mod connection;
+pub mod error;
+pub mod holder;
+pub mod inbox;
+pub mod keyring;
+pub mod mediation;
+pub mod outbound;
+pub mod pickup;
+pub mod ws;
+
+pub use connection::Connection;
+pub use error::HolderError;
+pub use holder::{Holder, HolderConfig, MediatorSession};

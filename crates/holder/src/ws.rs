@@ -1,0 +1,121 @@
+//! A WebSocket held open to a mediator. Everything the mediator pushes (replies, forwarded
+//! messages, queued deliveries) is read by one small task per socket and handed to the inbox.
+//!
+//! Buffers are kept small on purpose: thousands of these live in one process, and tungstenite's
+//! default 128 KiB write buffer per socket would alone blow the memory budget per holder.
+
+use std::sync::Arc;
+
+use futures_util::stream::{SplitSink, StreamExt};
+use futures_util::SinkExt;
+use tokio::net::TcpStream;
+use tokio::sync::{watch, Mutex};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message as Frame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::error::HolderError;
+use crate::inbox::Inbox;
+
+type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub struct WsSession {
+    url: String,
+    writer: Mutex<SplitSink<Stream, Frame>>,
+    closed: watch::Receiver<bool>,
+    reader: JoinHandle<()>,
+}
+
+fn small_buffers() -> WebSocketConfig {
+    let mut config = WebSocketConfig::default();
+    // Write each frame at once: a holder sends one message and waits for its answer.
+    config.write_buffer_size = 0;
+    config.max_write_buffer_size = 1 << 20;
+    // DIDComm messages are small; a credential with a large attachment still fits.
+    config.max_message_size = Some(8 << 20);
+    config.max_frame_size = Some(8 << 20);
+    config
+}
+
+impl WsSession {
+    /// Opens the socket and starts reading from it into `inbox`.
+    pub async fn connect(url: &str, inbox: Arc<Inbox>) -> Result<Self, HolderError> {
+        let (stream, _response) =
+            tokio_tungstenite::connect_async_with_config(url, Some(small_buffers()), false)
+                .await
+                .map_err(|e| HolderError::WebSocket {
+                    url: url.to_string(),
+                    reason: e.to_string(),
+                })?;
+        let (writer, mut read) = stream.split();
+        let (closed_tx, closed) = watch::channel(false);
+        let reader_url = url.to_string();
+        let reader = tokio::spawn(async move {
+            while let Some(frame) = read.next().await {
+                let bytes = match frame {
+                    // ACA-Py sends binary frames; others send text. Both carry an envelope.
+                    Ok(Frame::Binary(bytes)) => bytes,
+                    Ok(Frame::Text(text)) => text.into_bytes(),
+                    Ok(Frame::Close(_)) | Err(_) => break,
+                    Ok(_) => continue, // ping/pong are answered by tungstenite itself
+                };
+                tracing::debug!(url = %reader_url, bytes = bytes.len(), "frame received");
+                if let Err(e) = inbox.deliver_envelope(&bytes) {
+                    tracing::debug!(url = %reader_url, error = %e, "dropped an inbound message");
+                }
+            }
+            let _ = closed_tx.send(true);
+        });
+        Ok(Self {
+            url: url.to_string(),
+            writer: Mutex::new(writer),
+            closed,
+            reader,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Sends one envelope as a binary frame.
+    pub async fn send(&self, envelope: Vec<u8>) -> Result<(), HolderError> {
+        if self.is_closed() {
+            return Err(HolderError::SocketClosed);
+        }
+        self.writer
+            .lock()
+            .await
+            .send(Frame::Binary(envelope))
+            .await
+            .map_err(|e| HolderError::WebSocket {
+                url: self.url.clone(),
+                reason: e.to_string(),
+            })
+    }
+
+    pub fn is_closed(&self) -> bool {
+        *self.closed.borrow()
+    }
+
+    /// Resolves when the peer closes the socket or it breaks.
+    pub async fn wait_closed(&self) {
+        let mut closed = self.closed.clone();
+        // An error means the reader task ended, which also means closed.
+        let _ = closed.wait_for(|c| *c).await;
+    }
+
+    /// Closes the socket cleanly (a close frame), so the mediator sees a normal goodbye.
+    pub async fn close(&self) {
+        let mut writer = self.writer.lock().await;
+        let _ = writer.send(Frame::Close(None)).await;
+        let _ = writer.close().await;
+    }
+}
+
+impl Drop for WsSession {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}

@@ -1,0 +1,1 @@
+//! Locust master/worker wire protocol (ZeroMQ + MessagePack). Not built yet: see issue 5.

@@ -1,0 +1,167 @@
+//! testbed: the one helper that tests use to reach the local testbed of real ACA-Py servers.
+//!
+//! It shells out to `<repo>/scripts/testbed` (which owns starting, reusing and stopping the
+//! agents, under a file lock, so many test processes may call it at once) and parses the
+//! `state.json` it prints. Blocking and std-only on purpose: any test, async or not, can call it.
+//!
+//! Test-only code: on failure it panics with the script's stderr, which names the cause
+//! (a missing venv, an agent that did not start and the last lines of its log, ...).
+//! It must not start or stop processes itself, nor know any ACA-Py flag: that is the script's job.
+//!
+//! ```no_run
+//! let tb = testbed::ensure(&["mediator", "issuer"]);
+//! let mediator = tb.agent("mediator");
+//! let invitation = mediator.invitation_url.as_deref().unwrap();
+//! let fresh_legacy = testbed::run(&["invite", "mediator", "--legacy"]);
+//! ```
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde::Deserialize;
+
+/// Agents the script knows (its default set for `up`).
+pub const ALL_AGENTS: &[&str] = &["mediator", "pickup", "issuer", "multitenant"];
+
+/// The running testbed, as recorded in `state.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Testbed {
+    /// The state dir (`<repo>/.testbed`, or `$AKRIDA_TESTBED_DIR`).
+    pub dir: PathBuf,
+    /// Every agent recorded in the state, by name. The ones passed to [`ensure`] are running
+    /// and usable; others may have been stopped since.
+    pub agents: HashMap<String, Agent>,
+}
+
+/// One ACA-Py agent of the testbed. All URLs are on 127.0.0.1.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Agent {
+    /// Process id of the aca-py (also its process group and session id).
+    pub pid: Option<u32>,
+    /// Admin API, e.g. `http://127.0.0.1:41234`.
+    pub admin_url: String,
+    /// DIDComm http inbound endpoint (the one invitations carry).
+    pub http_url: String,
+    /// DIDComm websocket inbound endpoint (root path).
+    pub ws_url: String,
+    /// Mediators only (`mediator`, `pickup`): a multi-use out-of-band invitation
+    /// (didexchange/1.0 + connections/1.0, auto-accept) made when the agent started.
+    #[serde(default)]
+    pub invitation_url: Option<String>,
+    /// The agent's label, e.g. `TB-Mediator`.
+    pub label: String,
+    /// The agent's log file (stdout + stderr).
+    pub log: PathBuf,
+    /// The agent's `ACAPY_HOME` (its wallet lives below it).
+    #[serde(default)]
+    pub home: Option<PathBuf>,
+    /// Issuer only: the admin API key (`X-API-Key`), if it was started with one.
+    #[serde(default)]
+    pub admin_api_key: Option<String>,
+    /// Multitenant only: the JWT secret it signs tenant tokens with.
+    #[serde(default)]
+    pub jwt_secret: Option<String>,
+    /// `--trace-target` the agent was started with, if any.
+    #[serde(default)]
+    pub trace_target: Option<String>,
+}
+
+impl Agent {
+    /// `host:port` of the admin API, for a `TcpStream::connect`.
+    pub fn admin_addr(&self) -> &str {
+        host_port(&self.admin_url)
+    }
+    /// `host:port` of the DIDComm http endpoint.
+    pub fn http_addr(&self) -> &str {
+        host_port(&self.http_url)
+    }
+    /// `host:port` of the DIDComm websocket endpoint.
+    pub fn ws_addr(&self) -> &str {
+        host_port(&self.ws_url)
+    }
+}
+
+impl Testbed {
+    /// The named agent; panics (naming the ones present) when the state has no such agent.
+    pub fn agent(&self, name: &str) -> &Agent {
+        self.agents.get(name).unwrap_or_else(|| {
+            let mut names: Vec<_> = self.agents.keys().collect();
+            names.sort();
+            panic!("testbed has no agent {name:?} (has {names:?}); pass it to testbed::ensure")
+        })
+    }
+}
+
+/// The repository root (two levels above this crate).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `<repo>/scripts/testbed`.
+pub fn script() -> PathBuf {
+    repo_root().join("scripts/testbed")
+}
+
+/// Starts the named agents, or reuses them when they already run (idempotent, safe when many
+/// test processes call it at once), and returns the whole testbed. Panics with the cause.
+pub fn ensure(agents: &[&str]) -> Testbed {
+    let list = if agents.is_empty() {
+        ALL_AGENTS.join(",")
+    } else {
+        agents.join(",")
+    };
+    let out = run(&["up", "--json", "--agents", &list]);
+    serde_json::from_str(&out).unwrap_or_else(|e| {
+        panic!("scripts/testbed up --json printed something that is not the state ({e}):\n{out}")
+    })
+}
+
+/// Runs `scripts/testbed <args>` (e.g. `["restart", "mediator"]`, `["invite", "issuer"]`) and
+/// returns its stdout, trimmed. Panics with the exit status and stderr when it fails.
+pub fn run(args: &[&str]) -> String {
+    let script = script();
+    let out = Command::new(&script)
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    if !out.status.success() {
+        panic!(
+            "scripts/testbed {} failed ({}):\n{}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        );
+    }
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn host_port(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_state_shape() {
+        let json = r#"{"dir": "/x/.testbed", "agents": {
+          "mediator": {"pid": 1, "admin_url": "http://127.0.0.1:3", "http_url": "http://127.0.0.1:1",
+            "ws_url": "ws://127.0.0.1:2", "invitation_url": "http://127.0.0.1:1?oob=e30=", "label": "TB-Mediator",
+            "log": "/x/.testbed/logs/mediator.log", "home": "/x/.testbed/home/mediator",
+            "admin_api_key": null, "trace_target": null},
+          "multitenant": {"pid": null, "admin_url": "http://127.0.0.1:6", "http_url": "http://127.0.0.1:4",
+            "ws_url": "ws://127.0.0.1:5", "label": "TB-Multitenant", "log": "/x/l", "jwt_secret": "s"}}}"#;
+        let tb: Testbed = serde_json::from_str(json).unwrap();
+        let m = tb.agent("mediator");
+        assert_eq!(m.pid, Some(1));
+        assert_eq!(m.admin_addr(), "127.0.0.1:3");
+        assert_eq!(m.ws_addr(), "127.0.0.1:2");
+        assert!(m.invitation_url.as_deref().unwrap().contains("?oob="));
+        assert_eq!(tb.agent("multitenant").jwt_secret.as_deref(), Some("s"));
+        assert_eq!(tb.agent("multitenant").pid, None);
+    }
+}
