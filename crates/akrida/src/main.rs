@@ -2,7 +2,11 @@
 //! crates together; protocol and statistics logic live in those crates, not here.
 
 mod cli;
+mod config;
+mod preflight;
+mod run;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -10,6 +14,12 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    // The .env file must be read before clap parses, so that clap sees its variables as part of
+    // the environment (flags > environment > .env). Its path may itself be a flag.
+    if let Err(e) = load_env_file() {
+        eprintln!("akrida: {e}");
+        return ExitCode::from(run::EXIT_BAD_SETUP);
+    }
     let cli = Cli::parse();
     init_logging(cli.verbose);
     match cli.command {
@@ -17,9 +27,24 @@ fn main() -> ExitCode {
             cli::print_scenarios();
             ExitCode::SUCCESS
         }
-        Command::Run(_) => not_built("run", "the mediator load test (issue 3)"),
+        Command::Run(args) => run::run(args),
         Command::Worker(_) => not_built("worker", "Locust worker mode (issue 5)"),
         Command::Agent => not_built("agent", "the agent.js-compatible mode (issue 6)"),
+    }
+}
+
+/// `--env-file PATH` (which must exist) or `./.env` (if it exists).
+fn load_env_file() -> Result<(), config::dotenv::DotenvError> {
+    let args: Vec<String> = std::env::args().collect();
+    let explicit = args.iter().enumerate().find_map(|(i, arg)| {
+        arg.strip_prefix("--env-file=")
+            .map(PathBuf::from)
+            .or_else(|| (arg == "--env-file").then(|| args.get(i + 1).map(PathBuf::from)).flatten())
+    });
+    match explicit {
+        Some(path) => config::dotenv::load(&path).map(|_| ()),
+        None if Path::new(".env").is_file() => config::dotenv::load(Path::new(".env")).map(|_| ()),
+        None => Ok(()),
     }
 }
 
@@ -40,5 +65,5 @@ fn init_logging(verbose: u8) {
 
 fn not_built(command: &str, what: &str) -> ExitCode {
     eprintln!("akrida {command}: not built yet — {what} is still being written.");
-    ExitCode::from(2)
+    ExitCode::from(run::EXIT_BAD_SETUP)
 }

@@ -63,6 +63,11 @@ impl UserContext {
             .record(kind, name, latency, result.err().as_deref());
     }
 
+    /// Adds `n` to a named counter, for events that are not requests (see [`Stats::count`]).
+    pub fn count(&self, name: &str, n: u64) {
+        self.stats.count(name, n);
+    }
+
     /// Times `fut` and records it under (kind, name); an error's text is the failure's cause.
     /// Returns what `fut` returned. If the future is dropped unfinished (the user was stopped),
     /// nothing is recorded, as in Locust.

@@ -14,6 +14,7 @@ use crate::inbox::Inbox;
 use crate::keyring::KeyRing;
 use crate::mediation::{self, Grant};
 use crate::outbound::Channel;
+use crate::pickup;
 use crate::ws::WsSession;
 
 /// Settings shared by many holders. Cloning is cheap: the HTTP client is a shared pool.
@@ -125,6 +126,7 @@ impl Holder {
         let socket = self.open_socket_to(&url).await?;
         Ok(MediatorSession {
             mediator,
+            socket_url: url,
             socket,
             grant: None,
             inbox: self.inbox.clone(),
@@ -133,9 +135,19 @@ impl Holder {
     }
 }
 
+async fn open_socket(url: &str, inbox: &Arc<Inbox>, timeout: Duration) -> Result<WsSession, HolderError> {
+    tokio::time::timeout(timeout, WsSession::connect(url, inbox.clone()))
+        .await
+        .map_err(|_| HolderError::Timeout {
+            step: "socket open",
+            after: timeout,
+        })?
+}
+
 /// A holder's live link to its mediator: the connection and the socket it is reachable on.
 pub struct MediatorSession {
     pub mediator: Connection,
+    socket_url: String,
     socket: WsSession,
     grant: Option<Grant>,
     inbox: Arc<Inbox>,
@@ -182,6 +194,39 @@ impl MediatorSession {
     /// A trust ping to the mediator, answered on the socket.
     pub async fn ping(&self) -> Result<(), HolderError> {
         mediation::ping(&self.mediator, self.channel(), &self.inbox, self.timeout).await
+    }
+
+    /// Whether the socket is still open (the mediator has not closed it, nor has it broken).
+    pub fn is_connected(&self) -> bool {
+        !self.socket.is_closed()
+    }
+
+    /// Opens a new socket to the same mediator endpoint in place of a closed one.
+    pub async fn reconnect(&mut self) -> Result<(), HolderError> {
+        self.socket = open_socket(&self.socket_url, &self.inbox, self.timeout).await?;
+        Ok(())
+    }
+
+    /// Tells the mediator that this socket is our return route, with a message that asks for
+    /// no reply. ACA-Py then pushes down the socket whatever it queued for us while we were away
+    /// (it drains its queue only when it has no direct reply to send: hence no reply requested).
+    pub async fn announce(&self) -> Result<(), HolderError> {
+        mediation::announce(&self.mediator, self.channel(), &self.inbox).await
+    }
+
+    /// Message Pickup 2.0: fetches everything the mediator holds for us into the inbox.
+    pub async fn pickup_drain(&self) -> Result<u64, HolderError> {
+        pickup::drain(&self.mediator, self.channel(), &self.inbox, self.timeout).await
+    }
+
+    /// Message Pickup 2.0: how many messages the mediator holds for us.
+    pub async fn pickup_status(&self) -> Result<u64, HolderError> {
+        pickup::status(&self.mediator, self.channel(), &self.inbox, self.timeout).await
+    }
+
+    /// Message Pickup 2.0 live mode: asks the mediator to push messages down this socket.
+    pub async fn pickup_live(&self) -> Result<(), HolderError> {
+        pickup::request_live_delivery(&self.mediator, self.channel(), &self.inbox).await
     }
 
     /// Says goodbye with a WebSocket close frame.

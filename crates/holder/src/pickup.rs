@@ -126,23 +126,16 @@ pub async fn drain(
 }
 
 /// Asks the mediator to push messages as they arrive on this socket (pickup 2.0 live mode).
-/// It answers with a status, or a problem report if it does not support live mode.
-pub async fn set_live_delivery(
+///
+/// RFC 0685 has the mediator answer with a status, but `acapy-plugin-pickup` 0.2.0 accepts the
+/// message and answers nothing, so this does not wait: it sends, with return route `all`, and
+/// relies on the socket staying the route on which queued and new messages arrive.
+pub async fn request_live_delivery(
     mediator: &Connection,
     channel: Channel<'_>,
     inbox: &Inbox,
-    live: bool,
-    timeout: Duration,
 ) -> Result<(), HolderError> {
-    let change = new_message(LIVE_DELIVERY_CHANGE, json!({ "live_delivery": live }));
-    let reply = request_reply(
-        mediator,
-        change,
-        channel,
-        inbox,
-        "pickup live mode",
-        timeout,
-    )
-    .await?;
-    message_count(&reply).map(|_| ())
+    let mut change = new_message(LIVE_DELIVERY_CHANGE, json!({ "live_delivery": true }));
+    didcomm::message::set_return_route_all(&mut change);
+    channel.send(mediator.pack(&change)?, inbox).await
 }

@@ -30,7 +30,8 @@ fn name_width(snapshot: &StatsSnapshot) -> usize {
     (longest + TYPE_WIDTH).clamp(30, 80)
 }
 
-/// The stats table, the percentile table and, when there were failures, the error report.
+/// The stats table, the percentile table, the error report (when there were failures) and the
+/// counters (when there are any).
 pub fn render_table(snapshot: &StatsSnapshot, rates: Rates) -> String {
     let width = name_width(snapshot);
     let mut out = String::new();
@@ -40,6 +41,13 @@ pub fn render_table(snapshot: &StatsSnapshot, rates: Rates) -> String {
     if !snapshot.failures.is_empty() {
         out.push('\n');
         error_report(&mut out, snapshot, width);
+    }
+    if !snapshot.counters.is_empty() {
+        out.push('\n');
+        line(&mut out, "Counters");
+        for (name, count) in &snapshot.counters {
+            line(&mut out, &format!("{count:<18} {name}"));
+        }
     }
     out
 }

@@ -79,7 +79,7 @@ async fn data_rows_match_locust_for_the_same_samples() {
     let history = stats_history_csv(&[HistoryRow::of(&summary)]);
     assert_eq!(
         history.split("\r\n").nth(1),
-        Some("1700000002,3,ws,ping,0.000000,0.000000,10,20,30,30,40,40,40,40,40,40,40,5,1,20,22.469,10.0,40.0,0.0")
+        Some("1700000002,3,ws,ping,0.000000,0.000000,30,40,50,50,60,60,60,60,60,60,60,7,1,30,31.763571428571428,10.0,60.0,0.0")
     );
 }
 
@@ -94,6 +94,7 @@ async fn table_has_locust_columns_and_rows() {
         Duration::from_millis(340),
         Some("no grant"),
     );
+    stats.count("messages_received", 4);
     let table = render_table(&stats.snapshot(), Rates::OverRun);
     let lines: Vec<&str> = table.lines().collect();
     assert!(lines[0].starts_with("Type     Name"));
@@ -104,6 +105,7 @@ async fn table_has_locust_columns_and_rows() {
     assert!(table.contains("Response time percentiles (approximated)"));
     assert!(table.contains("Error report"));
     assert!(table.contains("1                  ws startup: no grant"));
+    assert!(table.contains("Counters\n4                  messages_received\n"));
 }
 
 #[tokio::test(start_paused = true)]

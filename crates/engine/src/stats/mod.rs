@@ -40,6 +40,8 @@ struct Recorder {
     /// kind → name → position in `entries`; nested so a lookup by two `&str` allocates nothing.
     index: HashMap<String, HashMap<String, usize>>,
     entries: Vec<EntryState>,
+    /// Named event counts that are not requests (e.g. messages drained after a reconnect).
+    counters: HashMap<String, u64>,
     /// When the current worker interval began.
     interval_start: f64,
 }
@@ -63,6 +65,7 @@ impl Stats {
             inner: Mutex::new(Recorder {
                 index: HashMap::new(),
                 entries: Vec::new(),
+                counters: HashMap::new(),
                 interval_start: clock.start_unix(),
             }),
         }
@@ -84,6 +87,19 @@ impl Stats {
     /// request (and a failure when `error` is set) but not in latency figures.
     pub fn record_untimed(&self, kind: &str, name: &str, error: Option<&str>) {
         self.record_sample(kind, name, None, error);
+    }
+
+    /// Adds `n` to the counter `name`: events worth counting that are not requests with a
+    /// response time (messages drained after a reconnect, dropped sockets, ...). Counters appear in
+    /// the JSON and the terminal table; Locust's CSV files have no place for them.
+    pub fn count(&self, name: &str, n: u64) {
+        let mut recorder = self.lock();
+        match recorder.counters.get_mut(name) {
+            Some(count) => *count = count.saturating_add(n),
+            None => {
+                recorder.counters.insert(name.to_owned(), n);
+            }
+        }
     }
 
     fn record_sample(&self, kind: &str, name: &str, micros: Option<u64>, error: Option<&str>) {
@@ -111,15 +127,18 @@ impl Stats {
 
     fn snapshot_with(&self, series: Series) -> StatsSnapshot {
         let now = self.clock.unix_now();
-        let copies: Vec<EntryCopy> = {
+        let (copies, counters): (Vec<EntryCopy>, _) = {
             let recorder = self.lock();
-            recorder
+            let copies = recorder
                 .entries
                 .iter()
                 .map(|e| EntryCopy::of(e, now, series))
-                .collect()
+                .collect();
+            (copies, recorder.counters.clone())
         };
-        snapshot::build(copies, self.clock.start_unix(), now, series)
+        let mut snapshot = snapshot::build(copies, self.clock.start_unix(), now, series);
+        snapshot.counters = counters.into_iter().collect();
+        snapshot
     }
 
     /// What was recorded since the previous call (or since the start), for a Locust worker.

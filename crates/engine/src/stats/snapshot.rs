@@ -4,6 +4,8 @@
 //! Times are unix seconds (f64); response times are milliseconds, as Locust prints them: floats for
 //! average, minimum and maximum (kept to the microsecond), whole milliseconds for percentiles.
 
+use std::collections::BTreeMap;
+
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +54,9 @@ pub struct StatsSnapshot {
     pub total: EntryStats,
     /// Failures grouped by (kind, name, error text), as in Locust's failures.csv.
     pub failures: Vec<FailureStats>,
+    /// Named event counts that are not requests (see `Stats::count`).
+    #[serde(default)]
+    pub counters: BTreeMap<String, u64>,
 }
 
 /// Counts of what happened to the run's users (not requests; see the README of the engine).
@@ -416,5 +421,6 @@ pub(crate) fn build(
         entries,
         total,
         failures,
+        counters: BTreeMap::new(),
     }
 }

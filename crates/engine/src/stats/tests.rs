@@ -217,3 +217,33 @@ fn recording_works_from_plain_threads() {
     }
     assert_eq!(stats.snapshot().total.num_requests, 4000);
 }
+
+#[tokio::test(start_paused = true)]
+async fn summary_matches_snapshot_without_the_series() {
+    let stats = stats_at_t0();
+    for second in 0..30u64 {
+        stats.record("ws", "ping", ms(second + 1), None);
+        stats.record("ws", "pong", ms(2), (second % 3 == 0).then_some("late"));
+        tokio::time::advance(Duration::from_secs(1)).await;
+    }
+    let mut full = stats.snapshot();
+    let summary = stats.summary();
+    assert!(summary.entries.iter().all(|e| e.per_second.is_empty()));
+    assert!(summary.total.per_second.is_empty());
+    assert_eq!(full.total.per_second.len(), 30);
+    full.entries.iter_mut().for_each(|e| e.per_second.clear());
+    full.total.per_second.clear();
+    assert_eq!(full, summary);
+}
+
+#[tokio::test(start_paused = true)]
+async fn counters_add_up_and_appear_in_snapshots() {
+    let stats = stats_at_t0();
+    stats.count("messages_received", 3);
+    stats.count("messages_received", 2);
+    stats.count("socket_drops", 1);
+    let snap = stats.snapshot();
+    assert_eq!(snap.counters.get("messages_received"), Some(&5));
+    assert_eq!(snap.counters.get("socket_drops"), Some(&1));
+    assert_eq!(snap.total.num_requests, 0, "counters are not requests");
+}

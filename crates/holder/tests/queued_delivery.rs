@@ -1,0 +1,138 @@
+//! Messages a mediator queues while a holder is away are delivered after it comes back, by
+//! either strategy: implicit (return route on a new socket) against the plain ACA-Py mediator,
+//! Message Pickup 2.0 against the mediator with the pickup plugin. The messages are real
+//! forwards, sent through the mediator's http endpoint as any other agent would send them.
+
+use std::time::Duration;
+
+use didcomm::diddoc::DidCommService;
+use didcomm::message::new_message;
+use didcomm::{KeyPair, VerKey};
+use holder::mediation::Grant;
+use holder::outbound::{pack_for_service, ENVELOPE_MEDIA_TYPE};
+use holder::{Holder, HolderConfig, MediatorSession};
+use serde_json::json;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+const QUEUED: usize = 3;
+
+async fn onboard(agent: &str) -> (Holder, MediatorSession, Grant, VerKey) {
+    let testbed = testbed::ensure(&[agent]);
+    let url = testbed.agent(agent).invitation_url.clone().expect("mediators have an invitation");
+    let invitation = didcomm::parse_invitation(&url).unwrap();
+    let holder = Holder::new(HolderConfig::new("akrida-queue-test", TIMEOUT));
+    let connection = holder.connect(&invitation).await.expect("connect");
+    let mut session = holder.open_mediator_session(connection).await.expect("socket");
+    let grant = session.request_mediation().await.expect("grant");
+    let routing_key = session.add_routing_key().await.expect("keylist update");
+    (holder, session, grant, routing_key)
+}
+
+/// Another agent sends `count` basic messages to `recipient` through the mediator.
+async fn send_through_mediator(grant: &Grant, recipient: VerKey, count: usize) {
+    let sender = KeyPair::generate();
+    let service = DidCommService {
+        recipient_keys: vec![recipient],
+        routing_keys: grant.routing_keys.clone(),
+        endpoint: grant.endpoint.clone(),
+    };
+    let http = reqwest::Client::new();
+    for i in 0..count {
+        let message = new_message(
+            "https://didcomm.org/basicmessage/1.0/message",
+            json!({"content": format!("queued {i}"), "sent_time": "2026-01-01T00:00:00Z"}),
+        );
+        let envelope = pack_for_service(&message, &sender, &service).unwrap();
+        let status = http
+            .post(&grant.endpoint)
+            .header("content-type", ENVELOPE_MEDIA_TYPE)
+            .body(envelope)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(status.is_success(), "mediator refused the forward: {status}");
+    }
+}
+
+async fn collect_unsolicited(holder: &Holder, want: usize) -> Vec<String> {
+    let mut contents = Vec::new();
+    while contents.len() < want {
+        match holder.inbox().next_unsolicited(Duration::from_secs(10)).await {
+            Some(message) => contents.push(message.value["content"].as_str().unwrap_or_default().to_string()),
+            None => break,
+        }
+    }
+    contents
+}
+
+/// Gives the mediator a moment to process our close frame, so it queues instead of writing
+/// to a socket that is going away.
+async fn let_close_settle() {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
+// One message is queued per round: ACA-Py 0.12.8's own queue drain (`process_undelivered`)
+// hands over one message per return-route message and drops some of the others when several
+// are queued (it removes from the list it iterates, and takes its always-truthy AcceptResult
+// for success). That is the server's loss, reported in the README; these tests check ours.
+const ROUNDS: usize = 3;
+
+#[tokio::test]
+async fn implicit_pickup_drains_the_queue_after_reconnect() {
+    let (holder, mut session, grant, routing_key) = onboard("mediator").await;
+    for round in 0..ROUNDS {
+        session.close().await;
+        let_close_settle().await;
+        send_through_mediator(&grant, routing_key, 1).await;
+        assert!(
+            holder.inbox().next_unsolicited(Duration::from_millis(300)).await.is_none(),
+            "round {round}: nothing arrives while disconnected"
+        );
+        session.reconnect().await.expect("reconnect");
+        session.announce().await.expect("announce");
+        assert_eq!(collect_unsolicited(&holder, 1).await, vec!["queued 0"], "round {round}");
+        session.ping().await.expect("ping after reconnect");
+    }
+    // Live delivery on the restored socket: pushed at once, no queue.
+    send_through_mediator(&grant, routing_key, 2).await;
+    assert_eq!(collect_unsolicited(&holder, 2).await, vec!["queued 0", "queued 1"]);
+}
+
+#[tokio::test]
+async fn pickup_v2_counts_and_drains_the_queue() {
+    let (holder, mut session, grant, routing_key) = onboard("pickup").await;
+    let mut picked_up = 0;
+    for round in 0..ROUNDS {
+        session.close().await;
+        let_close_settle().await;
+        send_through_mediator(&grant, routing_key, 1).await;
+        session.reconnect().await.expect("reconnect");
+        // The mediator answers the forward's POST before it has queued the message, so ask
+        // until it counts it — or has already pushed it down the new socket by itself.
+        let mut arrived = Vec::new();
+        let mut waiting = 0;
+        for _ in 0..100 {
+            waiting = session.pickup_status().await.expect("status");
+            if let Some(message) = holder.inbox().next_unsolicited(Duration::ZERO).await {
+                arrived.push(message.value["content"].as_str().unwrap_or_default().to_string());
+            }
+            if waiting > 0 || !arrived.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(waiting <= 1, "round {round}: status {waiting}");
+        let delivered = session.pickup_drain().await.expect("drain");
+        assert_eq!(delivered, waiting, "round {round}: delivery brings what status counted");
+        picked_up += delivered;
+        assert_eq!(session.pickup_status().await.expect("status after"), 0, "round {round}");
+        arrived.extend(collect_unsolicited(&holder, 1 - arrived.len()).await);
+        assert_eq!(arrived, vec!["queued 0"], "round {round}: exactly once");
+        assert!(holder.inbox().next_unsolicited(Duration::from_millis(200)).await.is_none());
+    }
+    // Which path delivered each message depends on a race inside ACA-Py (it pushes queued
+    // messages down any socket that sends a return-route message whose reply is already
+    // written); both paths were seen here. What is deterministic is asserted above.
+    eprintln!("pickup 2.0 delivered {picked_up} of {ROUNDS} messages, ACA-Py pushed the rest");
+}

@@ -1,0 +1,14 @@
+//! The scenario catalogue. A scenario is thin: a short list of tasks that call the holder and
+//! the admin controller, naming samples exactly as Akrida does (`startup`, `ping_mediator`, …)
+//! so results compare with what operators measured before.
+
+pub mod catalogue;
+pub mod mediator_ping;
+pub mod pickup;
+
+pub use catalogue::{ScenarioInfo, CATALOGUE};
+pub use mediator_ping::{MediatorPing, MediatorPingConfig};
+pub use pickup::PickupStrategy;
+
+/// Locust's "Type" column for DIDComm exchanges a holder makes.
+pub const DIDCOMM: &str = "didcomm";

@@ -1,0 +1,294 @@
+//! `mediator-ping` (Akrida's `locustMediatorPing.py`): how many wallets a mediator holds, and how
+//! fast it answers them.
+//!
+//! Each user is one holder. `startup` onboards it — `connect` (DID Exchange or connections, as
+//! the invitation offers), `socket_open`, `mediation_grant`, `keylist_update`, each also a sample
+//! of its own so an operator sees where onboarding time goes. Then `ping_mediator` repeats: a
+//! trust ping answered on the socket. A socket the mediator drops is counted (`connection_lost`)
+//! and reopened with backoff; whatever the mediator queued meanwhile is drained and counted.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use didcomm::Invitation;
+use engine::{BoxFuture, Scenario, User, UserContext};
+use holder::{Holder, HolderConfig, HolderError, MediatorSession};
+
+use crate::pickup::PickupStrategy;
+use crate::DIDCOMM;
+
+/// How long to wait for a queued message after announcing a new socket before deciding the
+/// mediator has nothing more (loopback answers in milliseconds; remote mediators need more).
+const DRAIN_QUIET: Duration = Duration::from_millis(250);
+/// Bound on announce rounds after one reconnect, so a misbehaving mediator cannot hold a user.
+const MAX_DRAIN_ROUNDS: usize = 1000;
+
+pub struct MediatorPingConfig {
+    pub invitation: Invitation,
+    pub holder: HolderConfig,
+    pub pickup: PickupStrategy,
+    /// Pickup 2.0 polling: at most one status/delivery round per this interval (checked before
+    /// each ping, so the effective interval is at least the wait between pings).
+    pub pickup_interval: Duration,
+}
+
+pub struct MediatorPing {
+    config: Arc<MediatorPingConfig>,
+}
+
+impl MediatorPing {
+    pub fn new(config: MediatorPingConfig) -> Self {
+        Self {
+            config: Arc::new(config),
+        }
+    }
+}
+
+impl Scenario for MediatorPing {
+    fn name(&self) -> &str {
+        "mediator-ping"
+    }
+
+    fn tasks(&self) -> Vec<(&'static str, u32)> {
+        vec![("ping_mediator", 1)]
+    }
+
+    fn new_user(&self, index: u64) -> Box<dyn User> {
+        Box::new(MediatorPingUser {
+            config: self.config.clone(),
+            index,
+            holder: None,
+            session: None,
+            backoff: Backoff::default(),
+            disconnected_since: None,
+            last_pickup: None,
+        })
+    }
+}
+
+struct MediatorPingUser {
+    config: Arc<MediatorPingConfig>,
+    index: u64,
+    holder: Option<Holder>,
+    session: Option<MediatorSession>,
+    backoff: Backoff,
+    /// Set when we notice the socket closed; cleared by a successful reconnect. Makes each drop
+    /// count once, however many pings fail while it lasts.
+    disconnected_since: Option<Instant>,
+    last_pickup: Option<Instant>,
+}
+
+impl User for MediatorPingUser {
+    fn on_start<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let mut holder_config = self.config.holder.clone();
+            holder_config.label = format!("{}-{}", holder_config.label, self.index);
+            let holder = Holder::new(holder_config);
+            let session = ctx
+                .timed(DIDCOMM, "startup", onboard(&holder, &self.config, ctx))
+                .await
+                .map_err(|e| e.to_string())?;
+            self.holder = Some(holder);
+            self.session = Some(session);
+            Ok(())
+        })
+    }
+
+    fn run_task<'a>(&'a mut self, _task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if !self.ensure_connected(ctx).await {
+                return;
+            }
+            let Some(session) = self.session.as_ref() else {
+                return;
+            };
+            let _ = ctx.timed(DIDCOMM, "ping_mediator", session.ping()).await;
+            if self.config.pickup == PickupStrategy::PickupV2 && self.pickup_due() {
+                self.last_pickup = Some(Instant::now());
+                let _ = ctx.timed(DIDCOMM, "pickup", session.pickup_drain()).await;
+            }
+            self.count_received_messages(ctx).await;
+        })
+    }
+
+    fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Some(session) = self.session.take() {
+                session.close().await;
+            }
+        })
+    }
+}
+
+/// The onboarding steps, each its own sample; `startup` times them all.
+async fn onboard(
+    holder: &Holder,
+    config: &MediatorPingConfig,
+    ctx: &UserContext,
+) -> Result<MediatorSession, HolderError> {
+    let connection = ctx
+        .timed(DIDCOMM, "connect", holder.connect(&config.invitation))
+        .await?;
+    let mut session = ctx
+        .timed(DIDCOMM, "socket_open", holder.open_mediator_session(connection))
+        .await?;
+    ctx.timed(DIDCOMM, "mediation_grant", session.request_mediation())
+        .await?;
+    ctx.timed(DIDCOMM, "keylist_update", session.add_routing_key())
+        .await?;
+    if config.pickup == PickupStrategy::PickupV2Live {
+        session.pickup_live().await?;
+    }
+    Ok(session)
+}
+
+impl MediatorPingUser {
+    /// True when the socket is open (reopening it if it was closed and the backoff allows).
+    /// While it cannot be reopened each ping counts as a failure: the holder is unreachable.
+    async fn ensure_connected(&mut self, ctx: &UserContext) -> bool {
+        let Some(session) = self.session.as_mut() else {
+            return false;
+        };
+        if session.is_connected() {
+            return true;
+        }
+        if self.disconnected_since.is_none() {
+            self.disconnected_since = Some(Instant::now());
+            ctx.record(DIDCOMM, "connection_lost", Duration::ZERO, Err("WebSocket closed by the mediator".into()));
+        }
+        if let Some(wait) = self.backoff.remaining() {
+            let cause = format!("not connected: next reconnect in {:.1}s", wait.as_secs_f64());
+            ctx.record(DIDCOMM, "ping_mediator", Duration::ZERO, Err(cause));
+            return false;
+        }
+        match ctx.timed(DIDCOMM, "socket_open", session.reconnect()).await {
+            Err(e) => {
+                self.backoff.failed();
+                ctx.record(DIDCOMM, "ping_mediator", Duration::ZERO, Err(format!("not connected: {e}")));
+                false
+            }
+            Ok(()) => {
+                self.backoff.reset();
+                self.disconnected_since = None;
+                self.after_reconnect(ctx).await;
+                true
+            }
+        }
+    }
+
+    /// Makes the mediator hand over what it queued while we were away.
+    async fn after_reconnect(&mut self, ctx: &UserContext) {
+        let Some(session) = self.session.as_ref() else {
+            return;
+        };
+        let result = match self.config.pickup {
+            PickupStrategy::Implicit => self.drain_implicitly(ctx).await,
+            PickupStrategy::PickupV2Live => match self.drain_implicitly(ctx).await {
+                Ok(()) => session.pickup_live().await,
+                Err(e) => Err(e),
+            },
+            PickupStrategy::PickupV2 => {
+                self.last_pickup = Some(Instant::now());
+                ctx.timed(DIDCOMM, "pickup", session.pickup_drain()).await.map(|_| ())
+            }
+        };
+        if let Err(e) = result {
+            tracing::debug!(user = self.index, error = %e, "could not ask the mediator for queued messages");
+        }
+    }
+
+    /// ACA-Py hands over one queued message per return-route message that needs no reply, so
+    /// announce again after each one that arrives, until the mediator has nothing more.
+    async fn drain_implicitly(&self, ctx: &UserContext) -> Result<(), HolderError> {
+        let (Some(session), Some(holder)) = (self.session.as_ref(), self.holder.as_ref()) else {
+            return Ok(());
+        };
+        let mut received = 0;
+        for _ in 0..MAX_DRAIN_ROUNDS {
+            session.announce().await?;
+            if holder.inbox().next_unsolicited(DRAIN_QUIET).await.is_none() {
+                break;
+            }
+            received += 1;
+        }
+        if received > 0 {
+            ctx.count("messages_received", received);
+        }
+        Ok(())
+    }
+
+    fn pickup_due(&self) -> bool {
+        self.last_pickup
+            .is_none_or(|last| last.elapsed() >= self.config.pickup_interval)
+    }
+
+    /// Counts (and discards) the messages that reached this holder unasked: mediator-ping sends
+    /// no one our key, so these are what the mediator queued or pushed on its own.
+    async fn count_received_messages(&self, ctx: &UserContext) {
+        let Some(holder) = self.holder.as_ref() else {
+            return;
+        };
+        let mut received = 0;
+        while holder.inbox().next_unsolicited(Duration::ZERO).await.is_some() {
+            received += 1;
+        }
+        if received > 0 {
+            ctx.count("messages_received", received);
+        }
+    }
+}
+
+/// Reconnect backoff: 0.5 s doubling to 30 s, with ±20 % jitter so that thousands of holders
+/// dropped at once by a mediator restart do not all come back in the same instant.
+#[derive(Default)]
+struct Backoff {
+    failures: u32,
+    next_attempt: Option<Instant>,
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(500);
+    const MAX: Duration = Duration::from_secs(30);
+
+    /// How long until the next attempt is allowed, if any.
+    fn remaining(&self) -> Option<Duration> {
+        self.next_attempt
+            .map(|at| at.saturating_duration_since(Instant::now()))
+            .filter(|d| !d.is_zero())
+    }
+
+    fn failed(&mut self) {
+        let base = Self::FIRST
+            .saturating_mul(1u32 << self.failures.min(6))
+            .min(Self::MAX);
+        let jitter = rand::random::<f64>() * 0.4 + 0.8;
+        self.failures += 1;
+        self.next_attempt = Some(Instant::now() + base.mul_f64(jitter));
+    }
+
+    fn reset(&mut self) {
+        self.failures = 0;
+        self.next_attempt = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_resets() {
+        let mut backoff = Backoff::default();
+        assert_eq!(backoff.remaining(), None);
+        backoff.failed();
+        let first = backoff.remaining().unwrap();
+        assert!(first <= Duration::from_millis(600), "{first:?}");
+        for _ in 0..10 {
+            backoff.failed();
+        }
+        let capped = backoff.remaining().unwrap();
+        assert!(capped > Duration::from_secs(20) && capped <= Duration::from_secs(36), "{capped:?}");
+        backoff.reset();
+        assert_eq!(backoff.remaining(), None);
+    }
+}
