@@ -69,7 +69,12 @@ pub struct RunArgs {
     pub with_mediation: bool,
     /// How mediated holders receive messages: implicit (return route on the WebSocket),
     /// pickupv2 (Message Pickup 2.0 polling) or pickupv2-live.
-    #[arg(long, env = "PICKUP_STRATEGY", default_value = "implicit", value_name = "STRATEGY")]
+    #[arg(
+        long,
+        env = "PICKUP_STRATEGY",
+        default_value = "implicit",
+        value_name = "STRATEGY"
+    )]
     pub pickup_strategy: scenarios::PickupStrategy,
     /// pickupv2: seconds between polls (checked before each task).
     #[arg(long, env = "PICKUP_INTERVAL_SECONDS", default_value = "5", value_parser = parse_seconds, value_name = "SECONDS")]
@@ -94,12 +99,41 @@ pub struct RunArgs {
     /// Exit code when any request failed (Locust's default is 1; 0 ignores failures).
     #[arg(long, env = "LOCUST_EXIT_CODE_ON_ERROR", default_value_t = 1)]
     pub exit_code_on_error: u8,
+    /// Print the settings the run would use (after flags, environment and .env) as JSON, and
+    /// exit without sending anything.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl RunArgs {
+    /// The resolved settings, as `--dry-run` prints them and reports record them.
+    pub fn settings_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "scenario": self.scenario,
+            "users": self.users,
+            "spawn_rate": self.spawn_rate,
+            "run_time_seconds": self.run_time.map(|t| t.as_secs()),
+            "min_wait": self.min_wait,
+            "max_wait": self.max_wait,
+            "mediation_url": self.mediation_url,
+            "with_mediation": self.with_mediation,
+            "pickup_strategy": self.pickup_strategy.to_string(),
+            "pickup_interval": self.pickup_interval,
+            "timeout_seconds": self.timeout,
+            "label": self.label,
+            "csv": self.csv,
+            "exit_code_on_error": self.exit_code_on_error,
+        })
+    }
 }
 
 pub fn print_scenarios() {
     let catalogue = scenarios::CATALOGUE;
     let width = catalogue.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for s in catalogue {
-        println!("{:width$}  {}  (Akrida: {})", s.name, s.summary, s.akrida_file);
+        println!(
+            "{:width$}  {}  (Akrida: {})",
+            s.name, s.summary, s.akrida_file
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod limits;
 mod preflight;
 mod run;
 
@@ -39,7 +40,11 @@ fn load_env_file() -> Result<(), config::dotenv::DotenvError> {
     let explicit = args.iter().enumerate().find_map(|(i, arg)| {
         arg.strip_prefix("--env-file=")
             .map(PathBuf::from)
-            .or_else(|| (arg == "--env-file").then(|| args.get(i + 1).map(PathBuf::from)).flatten())
+            .or_else(|| {
+                (arg == "--env-file")
+                    .then(|| args.get(i + 1).map(PathBuf::from))
+                    .flatten()
+            })
     });
     match explicit {
         Some(path) => config::dotenv::load(&path).map(|_| ()),

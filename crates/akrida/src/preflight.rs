@@ -40,8 +40,8 @@ async fn mediator_ping(args: &RunArgs) -> Result<SharedScenario, String> {
     let url = args.mediation_url.as_deref().ok_or(
         "MEDIATION_URL is not set: give --mediation-url or set MEDIATION_URL to the mediator's invitation URL",
     )?;
-    let invitation =
-        didcomm::parse_invitation(url).map_err(|e| format!("MEDIATION_URL is not a usable invitation: {e}"))?;
+    let invitation = didcomm::parse_invitation(url)
+        .map_err(|e| format!("MEDIATION_URL is not a usable invitation: {e}"))?;
     let service = invitation
         .inline_or_peer_service()
         .map_err(|e| format!("MEDIATION_URL: {e}"))?;
@@ -58,8 +58,9 @@ async fn mediator_ping(args: &RunArgs) -> Result<SharedScenario, String> {
 
 /// Fails fast when nothing listens at the endpoint (a wrong port, a server not started).
 async fn check_reachable(endpoint: &str) -> Result<(), String> {
-    let address = host_port(endpoint)
-        .ok_or_else(|| format!("the invitation's endpoint {endpoint:?} is not an http(s) or ws(s) URL"))?;
+    let address = host_port(endpoint).ok_or_else(|| {
+        format!("the invitation's endpoint {endpoint:?} is not an http(s) or ws(s) URL")
+    })?;
     match tokio::time::timeout(REACH_TIMEOUT, tokio::net::TcpStream::connect(&address)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(format!("the mediator at {endpoint} is unreachable: {e}")),
@@ -82,9 +83,9 @@ fn host_port(endpoint: &str) -> Option<String> {
     if authority.is_empty() {
         return None;
     }
-    let has_port = authority
-        .rsplit_once(':')
-        .is_some_and(|(_, port)| port.chars().all(|c| c.is_ascii_digit()) && !authority.ends_with(']'));
+    let has_port = authority.rsplit_once(':').is_some_and(|(_, port)| {
+        port.chars().all(|c| c.is_ascii_digit()) && !authority.ends_with(']')
+    });
     Some(if has_port {
         authority.to_string()
     } else {
@@ -98,9 +99,18 @@ mod tests {
 
     #[test]
     fn host_port_of_endpoints() {
-        assert_eq!(host_port("http://127.0.0.1:4000").as_deref(), Some("127.0.0.1:4000"));
-        assert_eq!(host_port("ws://127.0.0.1:4001/path?x").as_deref(), Some("127.0.0.1:4001"));
-        assert_eq!(host_port("https://example.org").as_deref(), Some("example.org:443"));
+        assert_eq!(
+            host_port("http://127.0.0.1:4000").as_deref(),
+            Some("127.0.0.1:4000")
+        );
+        assert_eq!(
+            host_port("ws://127.0.0.1:4001/path?x").as_deref(),
+            Some("127.0.0.1:4001")
+        );
+        assert_eq!(
+            host_port("https://example.org").as_deref(),
+            Some("example.org:443")
+        );
         assert_eq!(host_port("didcomm:transport/queue"), None);
         assert_eq!(host_port("http://"), None);
     }

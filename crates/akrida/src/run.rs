@@ -16,7 +16,10 @@ use crate::preflight;
 pub const EXIT_BAD_SETUP: u8 = 2;
 
 pub fn run(args: RunArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("akrida run: cannot start the async runtime: {e}");
@@ -27,6 +30,10 @@ pub fn run(args: RunArgs) -> ExitCode {
 }
 
 async fn run_async(args: RunArgs) -> ExitCode {
+    if args.dry_run {
+        println!("{:#}", args.settings_json());
+        return ExitCode::SUCCESS;
+    }
     let scenario = match preflight::build_scenario(&args).await {
         Ok(scenario) => scenario,
         Err(e) => {
@@ -34,6 +41,9 @@ async fn run_async(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_SETUP);
         }
     };
+    if let Some(warning) = crate::limits::check_room_for(args.users) {
+        eprintln!("akrida: warning: {warning}");
+    }
     let config = RunConfig {
         users: args.users,
         spawn_rate: args.spawn_rate,

@@ -135,7 +135,11 @@ impl Holder {
     }
 }
 
-async fn open_socket(url: &str, inbox: &Arc<Inbox>, timeout: Duration) -> Result<WsSession, HolderError> {
+async fn open_socket(
+    url: &str,
+    inbox: &Arc<Inbox>,
+    timeout: Duration,
+) -> Result<WsSession, HolderError> {
     tokio::time::timeout(timeout, WsSession::connect(url, inbox.clone()))
         .await
         .map_err(|_| HolderError::Timeout {

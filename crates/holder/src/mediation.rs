@@ -161,7 +161,11 @@ pub async fn ping(
 
 /// A trust ping that asks for no response, sent with return route `all`: it binds the socket to
 /// us on the mediator's side (and makes ACA-Py drain its queue for us) without a reply.
-pub async fn announce(peer: &Connection, channel: Channel<'_>, inbox: &Inbox) -> Result<(), HolderError> {
+pub async fn announce(
+    peer: &Connection,
+    channel: Channel<'_>,
+    inbox: &Inbox,
+) -> Result<(), HolderError> {
     let mut ping = new_message(types::TRUST_PING, json!({"response_requested": false}));
     set_return_route_all(&mut ping);
     channel.send(peer.pack(&ping)?, inbox).await

@@ -28,14 +28,15 @@ pub struct WsSession {
 }
 
 fn small_buffers() -> WebSocketConfig {
-    let mut config = WebSocketConfig::default();
-    // Write each frame at once: a holder sends one message and waits for its answer.
-    config.write_buffer_size = 0;
-    config.max_write_buffer_size = 1 << 20;
-    // DIDComm messages are small; a credential with a large attachment still fits.
-    config.max_message_size = Some(8 << 20);
-    config.max_frame_size = Some(8 << 20);
-    config
+    WebSocketConfig {
+        // Write each frame at once: a holder sends one message and waits for its answer.
+        write_buffer_size: 0,
+        max_write_buffer_size: 1 << 20,
+        // DIDComm messages are small; a credential with a large attachment still fits.
+        max_message_size: Some(8 << 20),
+        max_frame_size: Some(8 << 20),
+        ..WebSocketConfig::default()
+    }
 }
 
 impl WsSession {

@@ -18,11 +18,18 @@ const QUEUED: usize = 3;
 
 async fn onboard(agent: &str) -> (Holder, MediatorSession, Grant, VerKey) {
     let testbed = testbed::ensure(&[agent]);
-    let url = testbed.agent(agent).invitation_url.clone().expect("mediators have an invitation");
+    let url = testbed
+        .agent(agent)
+        .invitation_url
+        .clone()
+        .expect("mediators have an invitation");
     let invitation = didcomm::parse_invitation(&url).unwrap();
     let holder = Holder::new(HolderConfig::new("akrida-queue-test", TIMEOUT));
     let connection = holder.connect(&invitation).await.expect("connect");
-    let mut session = holder.open_mediator_session(connection).await.expect("socket");
+    let mut session = holder
+        .open_mediator_session(connection)
+        .await
+        .expect("socket");
     let grant = session.request_mediation().await.expect("grant");
     let routing_key = session.add_routing_key().await.expect("keylist update");
     (holder, session, grant, routing_key)
@@ -51,15 +58,27 @@ async fn send_through_mediator(grant: &Grant, recipient: VerKey, count: usize) {
             .await
             .unwrap()
             .status();
-        assert!(status.is_success(), "mediator refused the forward: {status}");
+        assert!(
+            status.is_success(),
+            "mediator refused the forward: {status}"
+        );
     }
 }
 
 async fn collect_unsolicited(holder: &Holder, want: usize) -> Vec<String> {
     let mut contents = Vec::new();
     while contents.len() < want {
-        match holder.inbox().next_unsolicited(Duration::from_secs(10)).await {
-            Some(message) => contents.push(message.value["content"].as_str().unwrap_or_default().to_string()),
+        match holder
+            .inbox()
+            .next_unsolicited(Duration::from_secs(10))
+            .await
+        {
+            Some(message) => contents.push(
+                message.value["content"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
             None => break,
         }
     }
@@ -86,17 +105,28 @@ async fn implicit_pickup_drains_the_queue_after_reconnect() {
         let_close_settle().await;
         send_through_mediator(&grant, routing_key, 1).await;
         assert!(
-            holder.inbox().next_unsolicited(Duration::from_millis(300)).await.is_none(),
+            holder
+                .inbox()
+                .next_unsolicited(Duration::from_millis(300))
+                .await
+                .is_none(),
             "round {round}: nothing arrives while disconnected"
         );
         session.reconnect().await.expect("reconnect");
         session.announce().await.expect("announce");
-        assert_eq!(collect_unsolicited(&holder, 1).await, vec!["queued 0"], "round {round}");
+        assert_eq!(
+            collect_unsolicited(&holder, 1).await,
+            vec!["queued 0"],
+            "round {round}"
+        );
         session.ping().await.expect("ping after reconnect");
     }
     // Live delivery on the restored socket: pushed at once, no queue.
     send_through_mediator(&grant, routing_key, 2).await;
-    assert_eq!(collect_unsolicited(&holder, 2).await, vec!["queued 0", "queued 1"]);
+    assert_eq!(
+        collect_unsolicited(&holder, 2).await,
+        vec!["queued 0", "queued 1"]
+    );
 }
 
 #[tokio::test]
@@ -115,7 +145,12 @@ async fn pickup_v2_counts_and_drains_the_queue() {
         for _ in 0..100 {
             waiting = session.pickup_status().await.expect("status");
             if let Some(message) = holder.inbox().next_unsolicited(Duration::ZERO).await {
-                arrived.push(message.value["content"].as_str().unwrap_or_default().to_string());
+                arrived.push(
+                    message.value["content"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                );
             }
             if waiting > 0 || !arrived.is_empty() {
                 break;
@@ -124,12 +159,23 @@ async fn pickup_v2_counts_and_drains_the_queue() {
         }
         assert!(waiting <= 1, "round {round}: status {waiting}");
         let delivered = session.pickup_drain().await.expect("drain");
-        assert_eq!(delivered, waiting, "round {round}: delivery brings what status counted");
+        assert_eq!(
+            delivered, waiting,
+            "round {round}: delivery brings what status counted"
+        );
         picked_up += delivered;
-        assert_eq!(session.pickup_status().await.expect("status after"), 0, "round {round}");
+        assert_eq!(
+            session.pickup_status().await.expect("status after"),
+            0,
+            "round {round}"
+        );
         arrived.extend(collect_unsolicited(&holder, 1 - arrived.len()).await);
         assert_eq!(arrived, vec!["queued 0"], "round {round}: exactly once");
-        assert!(holder.inbox().next_unsolicited(Duration::from_millis(200)).await.is_none());
+        assert!(holder
+            .inbox()
+            .next_unsolicited(Duration::from_millis(200))
+            .await
+            .is_none());
     }
     // Which path delivered each message depends on a race inside ACA-Py (it pushes queued
     // messages down any socket that sends a return-route message whose reply is already

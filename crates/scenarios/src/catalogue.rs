@@ -10,7 +10,8 @@ pub struct ScenarioInfo {
 pub const CATALOGUE: &[ScenarioInfo] = &[ScenarioInfo {
     name: "mediator-ping",
     akrida_file: "locustMediatorPing.py",
-    summary: "each user onboards to the mediator (DID Exchange, mediation, WebSocket) and trust-pings it",
+    summary:
+        "each user onboards to the mediator (DID Exchange, mediation, WebSocket) and trust-pings it",
 }];
 
 pub fn find(name: &str) -> Option<&'static ScenarioInfo> {

@@ -130,7 +130,11 @@ async fn onboard(
         .timed(DIDCOMM, "connect", holder.connect(&config.invitation))
         .await?;
     let mut session = ctx
-        .timed(DIDCOMM, "socket_open", holder.open_mediator_session(connection))
+        .timed(
+            DIDCOMM,
+            "socket_open",
+            holder.open_mediator_session(connection),
+        )
         .await?;
     ctx.timed(DIDCOMM, "mediation_grant", session.request_mediation())
         .await?;
@@ -154,17 +158,30 @@ impl MediatorPingUser {
         }
         if self.disconnected_since.is_none() {
             self.disconnected_since = Some(Instant::now());
-            ctx.record(DIDCOMM, "connection_lost", Duration::ZERO, Err("WebSocket closed by the mediator".into()));
+            ctx.record(
+                DIDCOMM,
+                "connection_lost",
+                Duration::ZERO,
+                Err("WebSocket closed by the mediator".into()),
+            );
         }
         if let Some(wait) = self.backoff.remaining() {
-            let cause = format!("not connected: next reconnect in {:.1}s", wait.as_secs_f64());
+            let cause = format!(
+                "not connected: next reconnect in {:.1}s",
+                wait.as_secs_f64()
+            );
             ctx.record(DIDCOMM, "ping_mediator", Duration::ZERO, Err(cause));
             return false;
         }
         match ctx.timed(DIDCOMM, "socket_open", session.reconnect()).await {
             Err(e) => {
                 self.backoff.failed();
-                ctx.record(DIDCOMM, "ping_mediator", Duration::ZERO, Err(format!("not connected: {e}")));
+                ctx.record(
+                    DIDCOMM,
+                    "ping_mediator",
+                    Duration::ZERO,
+                    Err(format!("not connected: {e}")),
+                );
                 false
             }
             Ok(()) => {
@@ -189,7 +206,9 @@ impl MediatorPingUser {
             },
             PickupStrategy::PickupV2 => {
                 self.last_pickup = Some(Instant::now());
-                ctx.timed(DIDCOMM, "pickup", session.pickup_drain()).await.map(|_| ())
+                ctx.timed(DIDCOMM, "pickup", session.pickup_drain())
+                    .await
+                    .map(|_| ())
             }
         };
         if let Err(e) = result {
@@ -229,7 +248,12 @@ impl MediatorPingUser {
             return;
         };
         let mut received = 0;
-        while holder.inbox().next_unsolicited(Duration::ZERO).await.is_some() {
+        while holder
+            .inbox()
+            .next_unsolicited(Duration::ZERO)
+            .await
+            .is_some()
+        {
             received += 1;
         }
         if received > 0 {
@@ -287,7 +311,10 @@ mod tests {
             backoff.failed();
         }
         let capped = backoff.remaining().unwrap();
-        assert!(capped > Duration::from_secs(20) && capped <= Duration::from_secs(36), "{capped:?}");
+        assert!(
+            capped > Duration::from_secs(20) && capped <= Duration::from_secs(36),
+            "{capped:?}"
+        );
         backoff.reset();
         assert_eq!(backoff.remaining(), None);
     }

@@ -49,12 +49,19 @@ mod tests {
         assert_eq!("implicit".parse(), Ok(PickupStrategy::Implicit));
         assert_eq!("PickupV2".parse(), Ok(PickupStrategy::PickupV2));
         assert_eq!("pickupv2-live".parse(), Ok(PickupStrategy::PickupV2Live));
-        assert!("v3".parse::<PickupStrategy>().unwrap_err().contains("\"v3\""));
+        assert!("v3"
+            .parse::<PickupStrategy>()
+            .unwrap_err()
+            .contains("\"v3\""));
     }
 
     #[test]
     fn display_round_trips() {
-        for s in [PickupStrategy::Implicit, PickupStrategy::PickupV2, PickupStrategy::PickupV2Live] {
+        for s in [
+            PickupStrategy::Implicit,
+            PickupStrategy::PickupV2,
+            PickupStrategy::PickupV2Live,
+        ] {
             assert_eq!(s.to_string().parse(), Ok(s));
         }
     }

@@ -9,7 +9,11 @@ pub enum DotenvError {
     #[error("cannot read {path}: {reason}")]
     Unreadable { path: String, reason: String },
     #[error("{path}:{line}: expected KEY=value, found {text:?}")]
-    Malformed { path: String, line: usize, text: String },
+    Malformed {
+        path: String,
+        line: usize,
+        text: String,
+    },
     #[error("{path}:{line}: unterminated quote")]
     Unterminated { path: String, line: usize },
 }
@@ -111,11 +115,18 @@ mod tests {
     fn malformed_lines_name_file_and_line() {
         assert_eq!(
             parse("A=1\nnot a pair\n", "x.env").unwrap_err(),
-            DotenvError::Malformed { path: "x.env".into(), line: 2, text: "not a pair".into() }
+            DotenvError::Malformed {
+                path: "x.env".into(),
+                line: 2,
+                text: "not a pair".into()
+            }
         );
         assert_eq!(
             parse("A=\"open\n", "x.env").unwrap_err(),
-            DotenvError::Unterminated { path: "x.env".into(), line: 1 }
+            DotenvError::Unterminated {
+                path: "x.env".into(),
+                line: 1
+            }
         );
         assert!(parse("BAD KEY=1", "x.env").is_err());
     }

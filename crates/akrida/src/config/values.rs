@@ -9,7 +9,9 @@ pub fn parse_bool(text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "y" | "on" => Ok(true),
         "false" | "0" | "no" | "n" | "off" => Ok(false),
-        _ => Err(format!("{text:?} is not a boolean (use true/false, yes/no, 1/0, on/off)")),
+        _ => Err(format!(
+            "{text:?} is not a boolean (use true/false, yes/no, 1/0, on/off)"
+        )),
     }
 }
 
@@ -37,7 +39,9 @@ pub fn parse_run_time(text: &str) -> Result<Duration, String> {
             _ => return Err(bad()),
         };
         let value: u64 = number.parse().map_err(|_| bad())?;
-        total = total.checked_add(value.checked_mul(unit).ok_or_else(bad)?).ok_or_else(bad)?;
+        total = total
+            .checked_add(value.checked_mul(unit).ok_or_else(bad)?)
+            .ok_or_else(bad)?;
         number.clear();
     }
     if !number.is_empty() {

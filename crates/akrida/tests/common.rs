@@ -1,0 +1,113 @@
+//! Shared by the tests that run `akrida run` against the testbed: start the binary, read its
+//! JSON and CSV outputs, and ask the mediator's admin API what it recorded.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+pub fn mediator() -> testbed::Agent {
+    testbed::ensure(&["mediator"]).agent("mediator").clone()
+}
+
+/// `akrida run mediator-ping` against the testbed mediator, writing CSV under `dir`.
+pub fn start_mediator_ping(mediator: &testbed::Agent, dir: &Path, args: &[&str]) -> Child {
+    let invitation = mediator
+        .invitation_url
+        .as_deref()
+        .expect("mediator invitation");
+    Command::new(env!("CARGO_BIN_EXE_akrida"))
+        .args(["run", "mediator-ping", "--json", "--csv"])
+        .arg(dir.join("run"))
+        .args(args)
+        .env("MEDIATION_URL", invitation)
+        .env_remove("LOCUST_MIN_WAIT")
+        .env_remove("LOCUST_MAX_WAIT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("akrida starts")
+}
+
+pub fn output_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("akrida-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn parse_json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not the JSON report ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+pub fn entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} entry in {report:#}"))
+}
+
+/// Granted mediation records on the mediator, counted by its admin API.
+pub fn granted_mediations(mediator: &testbed::Agent) -> usize {
+    let url = format!("{}/mediation/requests?state=granted", mediator.admin_url);
+    let body = http_get(&url);
+    let value: serde_json::Value = serde_json::from_str(&body).expect("admin API answers JSON");
+    value["results"].as_array().map(Vec::len).unwrap_or(0)
+}
+
+/// A tiny blocking HTTP GET on loopback (the admin API), so these tests need no HTTP crate.
+pub fn http_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (authority, path) = rest
+        .split_once('/')
+        .map(|(a, p)| (a, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut stream = std::net::TcpStream::connect(authority).expect("admin API reachable");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("HTTP response");
+    assert!(
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+        "{head}"
+    );
+    body.to_string()
+}
+
+/// Rows of a CSV file written by akrida (Locust's format: quoted where needed, no embedded
+/// newlines), as maps from column to value.
+pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = split_csv(lines.next().expect("header"));
+    lines
+        .map(|line| header.iter().cloned().zip(split_csv(line)).collect())
+        .collect()
+}
+
+fn split_csv(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
