@@ -33,7 +33,7 @@ pub enum Command {
     /// Run a scenario standalone: spawn users, drive the servers, print stats and a report.
     Run(RunArgs),
     /// Join a Locust master as a worker and run the scenario users it assigns.
-    Worker(RunArgs),
+    Worker(crate::worker::WorkerArgs),
     /// Speak Akrida's agent.js protocol on stdin/stdout (one JSON command / response per line).
     Agent,
     /// List the scenarios with one line on what each does.
@@ -103,6 +103,64 @@ pub struct RunArgs {
     /// exit without sending anything.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Load shape, steps: add this many users every --step-time, up to -u (each step at -r).
+    #[arg(long, env = "AKRIDA_STEP_USERS", value_name = "N", requires = "step_time", conflicts_with_all = ["stages", "arrival_rate"])]
+    pub step_users: Option<usize>,
+    /// Load shape, steps: seconds between two steps (90s, 1m, or bare seconds).
+    #[arg(long, env = "AKRIDA_STEP_TIME", value_parser = parse_run_time, value_name = "DURATION", requires = "step_users")]
+    pub step_time: Option<std::time::Duration>,
+    /// Share of users active each second (0.5 or 50%); the others sit that second out.
+    #[arg(long, env = "AKRIDA_ACTIVE_SHARE", default_value = "1", value_parser = crate::load_shape::parse_share, value_name = "SHARE")]
+    pub active_share: f64,
+    /// Load shape, stages: DURATION:USERS,... e.g. 1m:100,5m:1000,1m:0 — linear ramps; the run
+    /// ends after the last stage (or at -t, whichever is first). -u and -r are not used.
+    #[arg(long, env = "AKRIDA_STAGES", value_parser = crate::load_shape::parse_stages, value_name = "STAGES", conflicts_with = "arrival_rate")]
+    pub stages: Option<crate::load_shape::Stages>,
+    /// Open model: start this many task iterations per second whatever the servers' speed,
+    /// handed to idle users (-u is the pool). Adds "iteration" rows timed from when each
+    /// iteration was due (queueing included) and "queue" rows (the wait before it started).
+    #[arg(long, env = "AKRIDA_ARRIVAL_RATE", value_parser = parse_rate, value_name = "PER_SECOND")]
+    pub arrival_rate: Option<f64>,
+
+    /// Pass/fail criterion, repeatable: SAMPLE:METRIC<VALUE, e.g. 'ping_mediator:p95<500ms',
+    /// 'total:fail_ratio<0.01'. Metrics: p50..p99.99, p100, med, avg, min, max (ms or s),
+    /// fail_ratio (or %), rps, requests, failures. Exit code 3 when one fails.
+    #[arg(long = "threshold", value_name = "SPEC")]
+    pub thresholds: Vec<engine::thresholds::Threshold>,
+    /// A file of thresholds, one per line (# comments allowed).
+    #[arg(long, env = "AKRIDA_THRESHOLDS_FILE", value_name = "PATH")]
+    pub thresholds_file: Option<PathBuf>,
+    /// Stop the run as soon as a threshold fails (checked every second after the first 10 s).
+    #[arg(long)]
+    pub abort_on_threshold: bool,
+    /// Write a self-contained HTML report (opens offline).
+    #[arg(long, env = "AKRIDA_HTML", value_name = "PATH")]
+    pub html: Option<PathBuf>,
+    /// Compare with a previous run's --json output; exit code 4 on a regression.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
+    /// How much worse than the baseline is a regression (0.1 or 10%).
+    #[arg(long, default_value = "10%", value_parser = crate::load_shape::parse_share_any, value_name = "FRACTION")]
+    pub tolerance: f64,
+    /// Serve live Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9646).
+    #[arg(long, env = "AKRIDA_METRICS_ADDR", value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+
+    /// Drive each user through its own external agent process speaking Akrida's agent.js
+    /// protocol (e.g. "node dist/agent.js" or "akrida agent") instead of a native holder.
+    #[arg(long, env = "AGENT_CMD", value_name = "COMMAND")]
+    pub agent_cmd: Option<String>,
+    /// External agents: restart an agent after more than this many errors (Akrida's default 10).
+    #[arg(long, env = "ERRORS_BEFORE_RESTART", value_name = "N")]
+    pub errors_before_restart: Option<u32>,
+    /// External agents: seconds to wait for a response line (Akrida's default 120).
+    #[arg(long, env = "READ_TIMEOUT_SECONDS", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub read_timeout: Option<f64>,
+    /// External agents: seconds an agent has to exit after `shutdown` before it is killed
+    /// (Akrida's default 10).
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub shutdown_timeout: Option<f64>,
 }
 
 impl RunArgs {
@@ -123,6 +181,18 @@ impl RunArgs {
             "label": self.label,
             "csv": self.csv,
             "exit_code_on_error": self.exit_code_on_error,
+            "step_users": self.step_users,
+            "step_time_seconds": self.step_time.map(|t| t.as_secs_f64()),
+            "active_share": self.active_share,
+            "stages": self.stages.as_ref().map(|s| s.to_string()),
+            "arrival_rate": self.arrival_rate,
+            "thresholds": self.thresholds.iter().map(|t| t.text.clone()).collect::<Vec<_>>(),
+            "thresholds_file": self.thresholds_file,
+            "abort_on_threshold": self.abort_on_threshold,
+            "html": self.html,
+            "baseline": self.baseline,
+            "tolerance": self.tolerance,
+            "metrics_addr": self.metrics_addr.map(|a| a.to_string()),
         })
     }
 }

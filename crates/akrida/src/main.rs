@@ -1,11 +1,18 @@
 //! `akrida`: the command line. It parses arguments, loads configuration and wires the library
 //! crates together; protocol and statistics logic live in those crates, not here.
 
+mod agent;
 mod cli;
 mod config;
 mod limits;
+mod live;
+mod load_shape;
+mod metrics;
 mod preflight;
+mod redact;
 mod run;
+mod selfwatch;
+mod worker;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,8 +36,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Run(args) => run::run(args),
-        Command::Worker(_) => not_built("worker", "Locust worker mode (issue 5)"),
-        Command::Agent => not_built("agent", "the agent.js-compatible mode (issue 6)"),
+        Command::Worker(args) => worker::worker(args),
+        Command::Agent => agent::run(),
     }
 }
 
@@ -66,9 +73,4 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-}
-
-fn not_built(command: &str, what: &str) -> ExitCode {
-    eprintln!("akrida {command}: not built yet — {what} is still being written.");
-    ExitCode::from(run::EXIT_BAD_SETUP)
 }

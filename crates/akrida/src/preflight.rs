@@ -24,6 +24,9 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
     if args.timeout <= 0.0 {
         return Err("VERIFIED_TIMEOUT_SECONDS must be greater than 0".into());
     }
+    if let Some(command) = args.agent_cmd.as_deref() {
+        return external_agents(args, command).await;
+    }
     match args.scenario.as_str() {
         "mediator-ping" => mediator_ping(args).await,
         other => Err(match scenarios::catalogue::find(other) {
@@ -54,6 +57,97 @@ async fn mediator_ping(args: &RunArgs) -> Result<SharedScenario, String> {
         pickup_interval: Duration::from_secs_f64(args.pickup_interval),
     };
     Ok(Arc::new(MediatorPing::new(config)))
+}
+
+/// `--agent-cmd`: each user drives its own external agent (Akrida's agent.js protocol). The
+/// agent gets the run's settings through its environment (`MEDIATION_URL`, `WITH_MEDIATION`,
+/// `VERIFIED_TIMEOUT_SECONDS`), so `--mediation-url` reaches it too.
+async fn external_agents(args: &RunArgs, command: &str) -> Result<SharedScenario, String> {
+    use scenarios::{ExternalAgentConfig, ExternalScenario};
+    let mut config =
+        ExternalAgentConfig::new(command).map_err(|e| format!("--agent-cmd / AGENT_CMD: {e}"))?;
+    check_program(&config.program)?;
+    if let Some(n) = args.errors_before_restart {
+        config.errors_before_restart = n;
+    }
+    if let Some(seconds) = args.read_timeout {
+        config.read_timeout = Duration::from_secs_f64(seconds);
+    }
+    if let Some(seconds) = args.shutdown_timeout {
+        config.shutdown_timeout = Duration::from_secs_f64(seconds);
+    }
+    if config.read_timeout.is_zero() {
+        return Err("READ_TIMEOUT_SECONDS must be greater than 0".into());
+    }
+    config.with_mediation = args.with_mediation;
+    // Akrida's PortManager hands out START_PORT.. to agents without mediation.
+    config.start_port = match std::env::var("START_PORT") {
+        Ok(text) if !text.trim().is_empty() => Some(
+            text.trim()
+                .parse()
+                .map_err(|_| format!("START_PORT {text:?} is not a port number"))?,
+        ),
+        _ => None,
+    };
+    config
+        .env
+        .push(("WITH_MEDIATION".into(), args.with_mediation.to_string()));
+    config
+        .env
+        .push(("VERIFIED_TIMEOUT_SECONDS".into(), args.timeout.to_string()));
+    match args.scenario.as_str() {
+        "mediator-ping" => {
+            if !args.with_mediation {
+                return Err(
+                    "mediator-ping needs mediated holders: WITH_MEDIATION must be true".into(),
+                );
+            }
+            let url = args.mediation_url.as_deref().ok_or(
+                "MEDIATION_URL is not set: give --mediation-url or set MEDIATION_URL to the mediator's invitation URL",
+            )?;
+            let invitation = didcomm::parse_invitation(url)
+                .map_err(|e| format!("MEDIATION_URL is not a usable invitation: {e}"))?;
+            let service = invitation
+                .inline_or_peer_service()
+                .map_err(|e| format!("MEDIATION_URL: {e}"))?;
+            check_reachable(&service.endpoint).await?;
+            config.env.push(("MEDIATION_URL".into(), url.to_string()));
+            Ok(Arc::new(ExternalScenario::mediator_ping(config)))
+        }
+        other => Err(match scenarios::catalogue::find(other) {
+            Some(_) => {
+                format!("scenario {other:?} is not built yet for external agents (--agent-cmd)")
+            }
+            None => format!("unknown scenario {other:?}; `akrida scenarios` lists them"),
+        }),
+    }
+}
+
+/// The agent program must exist: a path to an executable file, or a name found on PATH.
+fn check_program(program: &str) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |path: &std::path::Path| {
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    let found = if program.contains('/') {
+        executable(std::path::Path::new(program))
+    } else {
+        std::env::var_os("PATH").is_some_and(|paths| {
+            std::env::split_paths(&paths).any(|dir| executable(&dir.join(program)))
+        })
+    };
+    if found {
+        Ok(())
+    } else {
+        Err(format!(
+            "--agent-cmd: {program:?} is not an executable file{}",
+            if program.contains('/') {
+                ""
+            } else {
+                " on PATH"
+            }
+        ))
+    }
 }
 
 /// Fails fast when nothing listens at the endpoint (a wrong port, a server not started).

@@ -1,19 +1,36 @@
 //! `akrida run`: checks the configuration, starts the engine with the chosen scenario, shows
 //! progress while it runs, maps Ctrl-C to a clean stop, and writes every report at the end —
 //! also after Ctrl-C.
+//!
+//! Exit codes: 0 all well; 1 a request failed (`--exit-code-on-error`); 2 a setup problem (bad
+//! flag, threshold, baseline file, unreachable server, report not written); 3 a threshold
+//! failed; 4 a regression against `--baseline`. When several apply, the lowest of 2, 3, 4 wins,
+//! then 1.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use engine::report::{render_table, to_json, write_locust_csv, Rates};
+use engine::baseline::{self, Comparison};
+use engine::report::{from_json, render_html, render_table, write_locust_csv, HtmlReport, Rates};
+use engine::thresholds::{self, Threshold, ThresholdResult};
 use engine::{RunConfig, RunHandle, Runner, Scenario, StatsSnapshot, Wait};
 
 use crate::cli::RunArgs;
-use crate::preflight;
+use crate::selfwatch::SelfWatch;
+use crate::{live, preflight, redact};
 
 /// Exit code for a configuration or start-up problem (before any load was sent).
 pub const EXIT_BAD_SETUP: u8 = 2;
+/// Exit code when a `--threshold` failed.
+pub const EXIT_THRESHOLD_FAILED: u8 = 3;
+/// Exit code when `--baseline` found a regression beyond `--tolerance`.
+pub const EXIT_REGRESSION: u8 = 4;
+
+/// Thresholds are not checked for `--abort-on-threshold` before this much of the run: the first
+/// samples are too few to judge on.
+const ABORT_GRACE: Duration = Duration::from_secs(10);
 
 pub fn run(args: RunArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -29,11 +46,52 @@ pub fn run(args: RunArgs) -> ExitCode {
     runtime.block_on(run_async(args))
 }
 
+/// What the run is judged by, loaded before any load is sent.
+struct Criteria {
+    thresholds: Vec<Threshold>,
+    baseline: Option<StatsSnapshot>,
+}
+
+fn load_criteria(args: &RunArgs) -> Result<Criteria, String> {
+    let mut thresholds = args.thresholds.clone();
+    if let Some(path) = &args.thresholds_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--thresholds-file {}: {e}", path.display()))?;
+        let more = thresholds::parse_file(&text)
+            .map_err(|e| format!("--thresholds-file {}: {e}", path.display()))?;
+        thresholds.extend(more);
+    }
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--baseline {}: {e}", path.display()))?;
+            Some(from_json(&text).map_err(|e| {
+                format!(
+                    "--baseline {}: not the --json output of a run: {e}",
+                    path.display()
+                )
+            })?)
+        }
+        None => None,
+    };
+    Ok(Criteria {
+        thresholds,
+        baseline,
+    })
+}
+
 async fn run_async(args: RunArgs) -> ExitCode {
     if args.dry_run {
-        println!("{:#}", args.settings_json());
+        println!("{:#}", redact::redact_secrets(&args.settings_json()));
         return ExitCode::SUCCESS;
     }
+    let criteria = match load_criteria(&args) {
+        Ok(criteria) => criteria,
+        Err(e) => {
+            eprintln!("akrida run: {e}");
+            return ExitCode::from(EXIT_BAD_SETUP);
+        }
+    };
     let scenario = match preflight::build_scenario(&args).await {
         Ok(scenario) => scenario,
         Err(e) => {
@@ -41,15 +99,37 @@ async fn run_async(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_SETUP);
         }
     };
-    if let Some(warning) = crate::limits::check_room_for(args.users) {
+    let shape = crate::load_shape::shape(args.step_users.zip(args.step_time), args.stages.as_ref());
+    let max_users = match &shape {
+        engine::LoadShape::Stages(stages) => stages.iter().map(|s| s.users).max().unwrap_or(0),
+        _ => args.users,
+    };
+    if let Some(warning) = crate::limits::check_room_for(max_users) {
         eprintln!("akrida: warning: {warning}");
     }
+    let total_time = match (args.run_time, shape.duration()) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     let config = RunConfig {
         users: args.users,
         spawn_rate: args.spawn_rate,
         run_time: args.run_time,
         wait: Wait::between(args.min_wait, args.max_wait),
+        shape,
+        active_share: args.active_share,
+        arrival_rate: args.arrival_rate,
         ..RunConfig::default()
+    };
+    let metrics = match args.metrics_addr {
+        Some(addr) => match crate::metrics::bind(addr).await {
+            Ok(listener) => Some(listener),
+            Err(e) => {
+                eprintln!("akrida run: {e}");
+                return ExitCode::from(EXIT_BAD_SETUP);
+            }
+        },
+        None => None,
     };
     let (handle, run) = match Runner::start(scenario.clone(), config) {
         Ok(started) => started,
@@ -58,19 +138,50 @@ async fn run_async(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_SETUP);
         }
     };
+    if let Some(listener) = metrics {
+        if let Ok(addr) = listener.local_addr() {
+            eprintln!("akrida: Prometheus metrics at http://{addr}/metrics");
+        }
+        crate::metrics::serve(listener, handle.clone());
+    }
+    let watch = SelfWatch::start(Duration::from_secs(1));
     eprintln!(
-        "akrida: {} with {} users at {}/s{}; Ctrl-C stops and still writes the reports",
+        "akrida: {} — {}{}; Ctrl-C stops and still writes the reports",
         scenario.name(),
-        args.users,
-        args.spawn_rate,
-        args.run_time
+        describe_load(&args),
+        total_time
             .map(|t| format!(" for {}s", t.as_secs()))
             .unwrap_or_default()
     );
     stop_on_ctrl_c(handle.clone());
 
-    let snapshot = wait_with_progress(&handle, run, &args).await;
-    write_reports(&handle, &snapshot, &args)
+    let snapshot = wait_with_progress(&handle, run, &args, &criteria, &watch, total_time).await;
+    write_reports(&handle, &snapshot, &args, &criteria, &watch)
+}
+
+fn describe_load(args: &RunArgs) -> String {
+    if let Some(stages) = &args.stages {
+        return format!("stages {stages}");
+    }
+    let mut text = match (args.step_users, args.step_time) {
+        (Some(n), Some(t)) => format!(
+            "+{n} users every {}s up to {} (at {}/s)",
+            t.as_secs_f64(),
+            args.users,
+            args.spawn_rate
+        ),
+        _ => format!("{} users at {}/s", args.users, args.spawn_rate),
+    };
+    if let Some(rate) = args.arrival_rate {
+        text.push_str(&format!(", open model: {rate} iterations/s"));
+    }
+    if args.active_share < 1.0 {
+        text.push_str(&format!(
+            ", {:.0}% active each second",
+            args.active_share * 100.0
+        ));
+    }
+    text
 }
 
 /// Ctrl-C once: stop users cleanly (reports are still written). Twice: leave at once.
@@ -90,9 +201,25 @@ async fn wait_with_progress(
     handle: &RunHandle,
     run: tokio::task::JoinHandle<StatsSnapshot>,
     args: &RunArgs,
+    criteria: &Criteria,
+    watch: &SelfWatch,
+    total_time: Option<Duration>,
 ) -> StatsSnapshot {
-    let period = Duration::from_secs_f64(args.stats_interval.max(0.5));
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let tty = std::io::stderr().is_terminal();
+    let interval = Duration::from_secs_f64(args.stats_interval.max(0.5));
+    // A terminal is redrawn every second; piped output gets a block per stats interval.
+    let period = if tty {
+        Duration::from_secs(1)
+    } else {
+        interval
+    };
+    let started = tokio::time::Instant::now();
+    let mut ticker = tokio::time::interval_at(started + period, period);
+    let mut checks = tokio::time::interval_at(started + ABORT_GRACE, Duration::from_secs(1));
+    let mut aborted = false;
+    if tty {
+        eprint!("\x1b[2J");
+    }
     tokio::pin!(run);
     loop {
         tokio::select! {
@@ -104,22 +231,50 @@ async fn wait_with_progress(
                 });
             }
             _ = ticker.tick() => {
-                let snapshot = handle.stats();
-                eprintln!(
-                    "\nusers: {} running / {} target",
-                    handle.user_count(),
-                    handle.target_user_count()
+                let snapshot = handle.summary();
+                let failing = thresholds::evaluate(&criteria.thresholds, &snapshot)
+                    .iter()
+                    .filter(|r| !r.passed)
+                    .count();
+                let frame = live::frame(
+                    &snapshot,
+                    started.elapsed(),
+                    total_time,
+                    watch.latest().as_ref(),
+                    failing,
                 );
-                eprintln!("{}", render_table(&snapshot, Rates::Current));
+                if tty {
+                    eprint!("{}", live::redraw(&frame));
+                } else {
+                    eprintln!("\n{frame}");
+                }
+            }
+            _ = checks.tick(), if args.abort_on_threshold && !aborted && !criteria.thresholds.is_empty() => {
+                let results = thresholds::evaluate(&criteria.thresholds, &handle.summary());
+                if let Some(failed) = results.iter().find(|r| !r.passed) {
+                    eprintln!(
+                        "akrida: threshold {} failed (--abort-on-threshold); stopping the run",
+                        failed.threshold
+                    );
+                    aborted = true;
+                    handle.stop();
+                }
             }
         }
     }
 }
 
-fn write_reports(handle: &RunHandle, snapshot: &StatsSnapshot, args: &RunArgs) -> ExitCode {
+fn write_reports(
+    handle: &RunHandle,
+    snapshot: &StatsSnapshot,
+    args: &RunArgs,
+    criteria: &Criteria,
+    watch: &SelfWatch,
+) -> ExitCode {
     let mut report_failed = false;
+    let history = handle.history();
     if let Some(prefix) = &args.csv {
-        match write_locust_csv(prefix, snapshot, &handle.history()) {
+        match write_locust_csv(prefix, snapshot, &history) {
             Ok(paths) => {
                 for path in paths {
                     eprintln!("akrida: wrote {}", path.display());
@@ -131,10 +286,42 @@ fn write_reports(handle: &RunHandle, snapshot: &StatsSnapshot, args: &RunArgs) -
             }
         }
     }
-    let table = render_table(snapshot, Rates::OverRun);
+    let threshold_results = thresholds::evaluate(&criteria.thresholds, snapshot);
+    let comparisons: Vec<Comparison> = criteria
+        .baseline
+        .as_ref()
+        .map(|b| baseline::compare(b, snapshot, args.tolerance))
+        .unwrap_or_default();
+    let generator = watch.samples();
+    let warnings: Vec<String> =
+        crate::selfwatch::saturation_warning(&generator, snapshot.start_time)
+            .into_iter()
+            .collect();
+
+    let mut summary = render_table(snapshot, Rates::OverRun);
+    if !threshold_results.is_empty() {
+        summary.push_str("\nThresholds\n");
+        summary.push_str(&thresholds::render(&threshold_results));
+    }
+    if !comparisons.is_empty() {
+        summary.push_str(&format!(
+            "\nCompared with the baseline (tolerance {:.0}%)\n",
+            args.tolerance * 100.0
+        ));
+        summary.push_str(&baseline::render(&comparisons));
+    }
+    for warning in &warnings {
+        summary.push_str(&format!("\nwarning: {warning}\n"));
+    }
     if args.json {
-        eprintln!("{table}");
-        match to_json(snapshot) {
+        eprintln!("{summary}");
+        match json_report(
+            snapshot,
+            &threshold_results,
+            &comparisons,
+            &generator,
+            &warnings,
+        ) {
             Ok(json) => println!("{json}"),
             Err(e) => {
                 eprintln!("akrida: could not write the JSON report: {e}");
@@ -142,15 +329,63 @@ fn write_reports(handle: &RunHandle, snapshot: &StatsSnapshot, args: &RunArgs) -
             }
         }
     } else {
-        println!("{table}");
+        println!("{summary}");
+    }
+    if let Some(path) = &args.html {
+        let settings = redact::redact(&args.settings_json());
+        let title = format!("akrida — {}", args.scenario);
+        let html = render_html(&HtmlReport {
+            title: &title,
+            settings: &settings,
+            snapshot,
+            history: &history,
+            thresholds: &threshold_results,
+            baseline: &comparisons,
+            generator: &generator,
+            warnings: &warnings,
+        });
+        match std::fs::write(path, html) {
+            Ok(()) => eprintln!("akrida: wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("akrida: could not write {}: {e}", path.display());
+                report_failed = true;
+            }
+        }
     }
     if report_failed {
         return ExitCode::from(EXIT_BAD_SETUP);
+    }
+    if !thresholds::all_passed(&threshold_results) {
+        return ExitCode::from(EXIT_THRESHOLD_FAILED);
+    }
+    if baseline::any_regression(&comparisons) {
+        return ExitCode::from(EXIT_REGRESSION);
     }
     if snapshot.total.num_failures > 0 {
         return ExitCode::from(args.exit_code_on_error);
     }
     ExitCode::SUCCESS
+}
+
+/// The snapshot's JSON (what `--baseline` reads back) with the verdicts and the generator's
+/// samples beside it.
+fn json_report(
+    snapshot: &StatsSnapshot,
+    thresholds: &[ThresholdResult],
+    comparisons: &[Comparison],
+    generator: &[engine::report::GeneratorSample],
+    warnings: &[String],
+) -> Result<String, serde_json::Error> {
+    let mut value = serde_json::to_value(snapshot)?;
+    if let Some(map) = value.as_object_mut() {
+        map.insert("thresholds".into(), serde_json::to_value(thresholds)?);
+        map.insert("baseline".into(), serde_json::to_value(comparisons)?);
+        map.insert(
+            "self_watch".into(),
+            serde_json::json!({ "samples": generator, "warnings": warnings }),
+        );
+    }
+    serde_json::to_string_pretty(&value)
 }
 
 /// The scenario as the engine sees it.

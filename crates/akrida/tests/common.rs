@@ -70,6 +70,10 @@ pub fn http_get(url: &str) -> String {
         .map(|(a, p)| (a, format!("/{p}")))
         .unwrap_or((rest, "/".into()));
     let mut stream = std::net::TcpStream::connect(authority).expect("admin API reachable");
+    // A mediator drowning in a backlog may not answer; fail the test rather than hang it.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();

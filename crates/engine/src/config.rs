@@ -60,6 +60,93 @@ pub struct RunConfig {
     /// Seed of the users' random waits and task choices; None draws one from the OS. A fixed
     /// seed makes the sequence of choices repeatable (timing still varies with the servers).
     pub seed: Option<u64>,
+    /// How the number of users changes over the run; [`LoadShape::Constant`] is `users` at
+    /// `spawn_rate`, as Locust without a shape.
+    pub shape: LoadShape,
+    /// Share (0..=1] of users that run tasks in any one second; the others sit that second out.
+    /// 1.0 (the default) keeps every user busy; the ACA-Py multi-demo test uses 0.5.
+    pub active_share: f64,
+    /// The open model: start this many task iterations per second, whatever the servers' speed,
+    /// handed to idle users. `users` is then the pool of onboarded users that run them, and the
+    /// wait between tasks is not used. Each iteration is also recorded as an
+    /// [`ITERATION_KIND`](crate::ITERATION_KIND) sample timed from when it was *due*, so queueing
+    /// behind busy users is measured (no coordinated omission). None is the closed model.
+    pub arrival_rate: Option<f64>,
+}
+
+/// How many users a run wants over time.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum LoadShape {
+    /// `RunConfig::users` at `RunConfig::spawn_rate`, changed only by `RunHandle::set_target`.
+    #[default]
+    Constant,
+    /// Add `users` more every `every`, up to `RunConfig::users` (each step at `spawn_rate`).
+    Steps { users: usize, every: Duration },
+    /// Go linearly from the previous stage's users (0 at first) to each stage's users over its
+    /// duration; the run ends after the last stage unless `run_time` ends it earlier.
+    Stages(Vec<Stage>),
+}
+
+/// One stage of [`LoadShape::Stages`]: reach `users` by the end of `duration`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stage {
+    pub duration: Duration,
+    pub users: usize,
+}
+
+impl LoadShape {
+    /// Changes of target over the run: (offset from the start, users, spawn rate). Empty for
+    /// the constant shape.
+    pub(crate) fn schedule(
+        &self,
+        max_users: usize,
+        spawn_rate: f64,
+    ) -> Vec<(Duration, usize, f64)> {
+        match self {
+            LoadShape::Constant => Vec::new(),
+            LoadShape::Steps { users, every } => {
+                let step = (*users).max(1);
+                let mut changes = Vec::new();
+                let mut target = 0;
+                let mut at = Duration::ZERO;
+                while target < max_users {
+                    target = (target + step).min(max_users);
+                    changes.push((at, target, spawn_rate));
+                    at += *every;
+                }
+                changes
+            }
+            LoadShape::Stages(stages) => {
+                let mut changes = Vec::new();
+                let mut previous = 0usize;
+                let mut at = Duration::ZERO;
+                for stage in stages {
+                    let delta = stage.users.abs_diff(previous);
+                    if delta > 0 {
+                        // User k of the stage starts at k / rate: the last one just before its end.
+                        let seconds = stage.duration.as_secs_f64();
+                        let rate = if seconds > 0.0 {
+                            delta as f64 / seconds
+                        } else {
+                            f64::MAX
+                        };
+                        changes.push((at, stage.users, rate));
+                    }
+                    previous = stage.users;
+                    at += stage.duration;
+                }
+                changes
+            }
+        }
+    }
+
+    /// How long the shape lasts, when it ends by itself (stages).
+    pub fn duration(&self) -> Option<Duration> {
+        match self {
+            LoadShape::Stages(stages) => Some(stages.iter().map(|s| s.duration).sum()),
+            _ => None,
+        }
+    }
 }
 
 impl Default for RunConfig {
@@ -72,6 +159,9 @@ impl Default for RunConfig {
             stop_timeout: Duration::from_secs(5),
             history_interval: Duration::from_secs(1),
             seed: None,
+            shape: LoadShape::Constant,
+            active_share: 1.0,
+            arrival_rate: None,
         }
     }
 }
@@ -88,6 +178,29 @@ impl RunConfig {
         }
         if self.history_interval.is_zero() {
             return Err(EngineError::InvalidHistoryInterval);
+        }
+        if !(self.active_share > 0.0 && self.active_share <= 1.0) {
+            return Err(EngineError::InvalidActiveShare(self.active_share));
+        }
+        if let Some(rate) = self.arrival_rate {
+            if !(rate.is_finite() && rate > 0.0) {
+                return Err(EngineError::InvalidArrivalRate(rate));
+            }
+        }
+        match &self.shape {
+            LoadShape::Constant => {}
+            LoadShape::Steps { users, every } => {
+                if *users == 0 || every.is_zero() {
+                    return Err(EngineError::InvalidShape(
+                        "a step must add at least 1 user and last more than 0 s".into(),
+                    ));
+                }
+            }
+            LoadShape::Stages(stages) => {
+                if stages.is_empty() {
+                    return Err(EngineError::InvalidShape("no stages".into()));
+                }
+            }
         }
         Ok(())
     }

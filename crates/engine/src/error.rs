@@ -13,6 +13,12 @@ pub enum EngineError {
         min: std::time::Duration,
         max: std::time::Duration,
     },
+    #[error("active share must be above 0 and at most 1, got {0}")]
+    InvalidActiveShare(f64),
+    #[error("arrival rate must be a finite number of iterations per second above 0, got {0}")]
+    InvalidArrivalRate(f64),
+    #[error("load shape: {0}")]
+    InvalidShape(String),
     #[error("history interval must be above zero")]
     InvalidHistoryInterval,
     #[error("scenario {scenario:?} has no task with a weight above 0")]

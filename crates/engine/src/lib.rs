@@ -8,7 +8,9 @@
 //! This crate must not know what a task speaks (DIDComm, HTTP, ...), and it installs no signal
 //! handlers: the binary maps Ctrl-C to [`RunHandle::stop`].
 
+pub mod baseline;
 pub mod stats;
+pub mod thresholds;
 
 mod config;
 mod error;
@@ -16,11 +18,12 @@ pub mod report;
 mod runner;
 mod user;
 
-pub use config::{RunConfig, Wait};
+pub use config::{LoadShape, RunConfig, Stage, Wait};
 pub use error::EngineError;
 pub use runner::{RunHandle, Runner};
 pub use stats::{
     EntryStats, FailureStats, HistoryEntry, HistoryRow, IntervalEntry, IntervalError,
-    IntervalStats, Stats, StatsSnapshot, UserLifecycle,
+    IntervalStats, Stats, StatsSnapshot, UserLifecycle, ITERATION_KIND, MISSED_ITERATIONS,
+    QUEUE_KIND,
 };
 pub use user::{BoxFuture, Scenario, User, UserContext};

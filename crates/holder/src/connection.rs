@@ -107,11 +107,35 @@ pub async fn connect(
     inbox: &Inbox,
     timeout: Duration,
 ) -> Result<Connection, HolderError> {
+    connect_with_key(
+        invitation,
+        label,
+        ours,
+        KeyPair::generate(),
+        channel,
+        inbox,
+        timeout,
+    )
+    .await
+}
+
+/// [`connect`] with a key chosen by the caller: a mediated holder registers the key with its
+/// mediator (keylist-update) before the inviter may send to it, then connects with it.
+pub async fn connect_with_key(
+    invitation: &Invitation,
+    label: &str,
+    ours: &OurEndpoint,
+    my_key: KeyPair,
+    channel: Channel<'_>,
+    inbox: &Inbox,
+    timeout: Duration,
+) -> Result<Connection, HolderError> {
     let protocol = choose_handshake(invitation)?;
     let inviter = invitation_service(invitation)?;
     let invitation_key = inviter.recipient_keys[0];
-    let my_key = KeyPair::generate();
-    inbox.keys().add(my_key.clone());
+    if inbox.keys().find(&my_key.verkey()).is_none() {
+        inbox.keys().add(my_key.clone());
+    }
 
     let my_did = match protocol {
         HandshakeProtocol::DidExchange11 => {

@@ -28,10 +28,19 @@ pub struct HolderConfig {
 
 impl HolderConfig {
     pub fn new(label: impl Into<String>, timeout: Duration) -> Self {
+        // One client for all holders. Onboarding a thousand holders at once opens a thousand
+        // connections; keeping them all idle afterwards would cost a socket each for nothing,
+        // so only a few stay pooled, briefly.
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(32)
+            .pool_idle_timeout(Duration::from_secs(15))
+            .timeout(timeout)
+            .build()
+            .unwrap_or_default();
         Self {
             label: label.into(),
             timeout,
-            http: reqwest::Client::new(),
+            http,
         }
     }
 }
@@ -169,6 +178,11 @@ impl MediatorSession {
 
     pub fn grant(&self) -> Option<&Grant> {
         self.grant.as_ref()
+    }
+
+    /// Takes a grant obtained earlier (a restored identity), instead of asking for a new one.
+    pub fn restore_grant(&mut self, grant: Grant) {
+        self.grant = Some(grant);
     }
 
     pub async fn request_mediation(&mut self) -> Result<Grant, HolderError> {

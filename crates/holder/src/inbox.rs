@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use didcomm::message::Message;
+use didcomm::VerKey;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::HolderError;
@@ -39,6 +40,10 @@ pub struct Inbox {
     received: AtomicU64,
     dropped: AtomicU64,
     undecryptable: AtomicU64,
+    /// Off unless [`Inbox::track_recipients`] was called: which of our keys each queued
+    /// unsolicited message was encrypted for (by `@id`), so a holder with several connections
+    /// knows which one an offer came on. Bounded like the queue.
+    recipients: Mutex<Option<std::collections::VecDeque<(String, VerKey)>>>,
 }
 
 /// Counters of what one inbox saw, for reports.
@@ -61,7 +66,32 @@ impl Inbox {
             received: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             undecryptable: AtomicU64::new(0),
+            recipients: Mutex::new(None),
         }
+    }
+
+    /// From now on, remember which of our keys each unsolicited message was encrypted for
+    /// (see [`Inbox::recipient_of`]). Costs nothing for holders that never call it.
+    pub fn track_recipients(&self) {
+        let mut recipients = self.lock_recipients();
+        if recipients.is_none() {
+            *recipients = Some(std::collections::VecDeque::new());
+        }
+    }
+
+    /// The key of ours that an unsolicited message was encrypted for, when tracked. Forgets it.
+    pub fn recipient_of(&self, message: &Message) -> Option<VerKey> {
+        let id = message.id()?;
+        let mut recipients = self.lock_recipients();
+        let list = recipients.as_mut()?;
+        let position = list.iter().position(|(m, _)| m == id)?;
+        list.remove(position).map(|(_, key)| key)
+    }
+
+    fn lock_recipients(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<std::collections::VecDeque<(String, VerKey)>>> {
+        self.recipients.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn keys(&self) -> &KeyRing {
@@ -128,12 +158,16 @@ impl Inbox {
             self.undecryptable.fetch_add(1, Ordering::Relaxed);
         })?;
         let message = Message::from_bytes(&unpacked.message)?;
-        self.deliver(message);
+        self.deliver_for(message, Some(unpacked.recipient));
         Ok(())
     }
 
     /// Routes a plaintext message to its thread's waiter, else to the unsolicited queue.
     pub fn deliver(&self, message: Message) {
+        self.deliver_for(message, None);
+    }
+
+    fn deliver_for(&self, message: Message, recipient: Option<VerKey>) {
         self.received.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(message_type = %message.short_type(), thread = ?message.thread_id(), "message received");
         let message = match self.take_waiter(&message) {
@@ -144,6 +178,14 @@ impl Inbox {
             },
             None => message,
         };
+        if let (Some(key), Some(id)) = (recipient, message.id()) {
+            if let Some(list) = self.lock_recipients().as_mut() {
+                if list.len() >= UNSOLICITED_CAPACITY {
+                    list.pop_front();
+                }
+                list.push_back((id.to_string(), key));
+            }
+        }
         if self.unsolicited_tx.try_send(message).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }

@@ -5,9 +5,12 @@
 //! coordinate-mediation, trust ping. It knows nothing of load, stats or Locust: the engine times
 //! what it calls, and every failure comes back as a [`HolderError`] whose text says what failed.
 
+pub mod basic_message;
 pub mod connection;
+pub mod credential;
 pub mod error;
 pub mod holder;
+pub mod inbound;
 pub mod inbox;
 pub mod keyring;
 pub mod mediation;

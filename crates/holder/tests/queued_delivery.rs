@@ -14,7 +14,6 @@ use holder::{Holder, HolderConfig, MediatorSession};
 use serde_json::json;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
-const QUEUED: usize = 3;
 
 async fn onboard(agent: &str) -> (Holder, MediatorSession, Grant, VerKey) {
     let testbed = testbed::ensure(&[agent]);

@@ -3,10 +3,12 @@
 //! so results compare with what operators measured before.
 
 pub mod catalogue;
+pub mod external;
 pub mod mediator_ping;
 pub mod pickup;
 
 pub use catalogue::{ScenarioInfo, CATALOGUE};
+pub use external::{ExternalAgent, ExternalAgentConfig, ExternalScenario, ExternalTask};
 pub use mediator_ping::{MediatorPing, MediatorPingConfig};
 pub use pickup::PickupStrategy;
 

@@ -32,6 +32,36 @@ pub struct Testbed {
     /// Every agent recorded in the state, by name. The ones passed to [`ensure`] are running
     /// and usable; others may have been stopped since.
     pub agents: HashMap<String, Agent>,
+    /// The testbed's own PostgreSQL server that holds the mediators' askar wallets; present
+    /// once a mediator has been started.
+    #[serde(default)]
+    pub postgres: Option<Postgres>,
+}
+
+/// The testbed's PostgreSQL cluster (its own `initdb` under `<dir>/pg`, TCP on 127.0.0.1 only).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Postgres {
+    /// Process id of the postmaster.
+    pub pid: Option<u32>,
+    /// TCP port on 127.0.0.1.
+    pub port: u16,
+    /// `<dir>/pg`: the data dir (`data`) and unix socket dir (`run`) live below it.
+    pub dir: PathBuf,
+    /// The server log.
+    pub log: PathBuf,
+    /// Login role of the agents (it may create databases: askar makes one per wallet).
+    pub role: String,
+    /// Its password (a loopback test secret).
+    pub password: String,
+    /// The server's `max_connections`.
+    pub max_connections: u32,
+}
+
+impl Postgres {
+    /// `host:port` of the server, for a `TcpStream::connect`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
 }
 
 /// One ACA-Py agent of the testbed. All URLs are on 127.0.0.1.
@@ -65,6 +95,13 @@ pub struct Agent {
     /// `--trace-target` the agent was started with, if any.
     #[serde(default)]
     pub trace_target: Option<String>,
+    /// Where its askar wallet lives: `"postgres"` (the mediators, database `<name>` on
+    /// [`Testbed::postgres`]) or `"sqlite"` (under `home`). `None` in a state written before this field.
+    #[serde(default)]
+    pub wallet_storage: Option<String>,
+    /// PostgreSQL wallets only: the askar pool size (`max_connections`) it was started with.
+    #[serde(default)]
+    pub pg_max_connections: Option<u32>,
 }
 
 impl Agent {
@@ -155,6 +192,21 @@ mod tests {
             "admin_api_key": null, "trace_target": null},
           "multitenant": {"pid": null, "admin_url": "http://127.0.0.1:6", "http_url": "http://127.0.0.1:4",
             "ws_url": "ws://127.0.0.1:5", "label": "TB-Multitenant", "log": "/x/l", "jwt_secret": "s"}}}"#;
+        let old: Testbed = serde_json::from_str(json).unwrap();
+        assert!(old.postgres.is_none());
+        assert_eq!(old.agent("mediator").wallet_storage, None);
+        let json = r#"{"dir": "/x/.testbed", "agents": {
+          "mediator": {"pid": 1, "admin_url": "http://127.0.0.1:3", "http_url": "http://127.0.0.1:1",
+            "ws_url": "ws://127.0.0.1:2", "invitation_url": "http://127.0.0.1:1?oob=e30=", "label": "TB-Mediator",
+            "log": "/x/.testbed/logs/mediator.log", "home": "/x/.testbed/home/mediator",
+            "admin_api_key": null, "trace_target": null, "wallet_storage": "postgres", "pg_max_connections": 50},
+          "multitenant": {"pid": null, "admin_url": "http://127.0.0.1:6", "http_url": "http://127.0.0.1:4",
+            "ws_url": "ws://127.0.0.1:5", "label": "TB-Multitenant", "log": "/x/l", "jwt_secret": "s",
+            "wallet_storage": "sqlite"}},
+          "postgres": {"pid": 7, "port": 5, "dir": "/x/.testbed/pg", "data": "/x/.testbed/pg/data",
+            "socket_dir": "/x/.testbed/pg/run", "log": "/x/.testbed/logs/postgres.log",
+            "bin": "/usr/lib/postgresql/15/bin", "version": "15.18", "role": "akrida",
+            "password": "p", "max_connections": 300}}"#;
         let tb: Testbed = serde_json::from_str(json).unwrap();
         let m = tb.agent("mediator");
         assert_eq!(m.pid, Some(1));
@@ -163,5 +215,12 @@ mod tests {
         assert!(m.invitation_url.as_deref().unwrap().contains("?oob="));
         assert_eq!(tb.agent("multitenant").jwt_secret.as_deref(), Some("s"));
         assert_eq!(tb.agent("multitenant").pid, None);
+        assert_eq!(m.wallet_storage.as_deref(), Some("postgres"));
+        assert_eq!(m.pg_max_connections, Some(50));
+        let pg = tb.postgres.as_ref().unwrap();
+        assert_eq!(
+            (pg.pid, pg.addr().as_str(), pg.max_connections),
+            (Some(7), "127.0.0.1:5", 300)
+        );
     }
 }

@@ -16,6 +16,14 @@ fn ensure_mediator_gives_reachable_ports_and_invitations() {
         .expect("mediator has an invitation");
     assert!(inv.starts_with(&format!("{}?oob=", m.http_url)), "{inv}");
 
+    // Its askar wallet is in the testbed's own PostgreSQL, which answers on loopback.
+    assert_eq!(m.wallet_storage.as_deref(), Some("postgres"));
+    let pg = tb
+        .postgres
+        .as_ref()
+        .expect("the mediator's PostgreSQL is in the state");
+    TcpStream::connect(pg.addr()).unwrap_or_else(|e| panic!("postgres {}: {e}", pg.addr()));
+
     // A second call reuses the same process.
     assert_eq!(testbed::ensure(&["mediator"]).agent("mediator").pid, m.pid);
     // Other subcommands go through run().

@@ -10,13 +10,14 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::{Id, JoinError, JoinSet};
 use tokio::time::{Instant, MissedTickBehavior};
 
+use super::arrivals::Arrivals;
 use super::lifecycle::bump;
 use super::plan::TaskPlan;
 use super::ramp::Ramp;
 use super::user_task::{drive, UserRun};
 use super::{Command, Shared};
 use crate::config::RunConfig;
-use crate::stats::{HistoryRow, StatsSnapshot};
+use crate::stats::{HistoryRow, StatsSnapshot, MISSED_ITERATIONS};
 use crate::user::{Scenario, UserContext};
 
 /// Extra time past `stop_timeout` before users that still have not ended are aborted. A user only
@@ -45,6 +46,9 @@ pub struct Controller {
     lost: usize,
     ramp: Ramp,
     seed: u64,
+    /// Target changes of the load shape still to come: (when, users, spawn rate).
+    shape: std::collections::VecDeque<(Instant, usize, f64)>,
+    arrivals: Option<Arc<Arrivals>>,
 }
 
 impl Controller {
@@ -55,10 +59,25 @@ impl Controller {
         shared: Arc<Shared>,
     ) -> Self {
         let seed = config.seed.unwrap_or_else(|| rand::thread_rng().next_u64());
+        let now = Instant::now();
+        let shape: std::collections::VecDeque<_> = config
+            .shape
+            .schedule(config.users, config.spawn_rate)
+            .into_iter()
+            .map(|(offset, users, rate)| (now + offset, users, rate))
+            .collect();
+        let target = if shape.is_empty() { config.users } else { 0 };
+        shared
+            .target
+            .store(target, std::sync::atomic::Ordering::Relaxed);
         Controller {
             scenario,
             plan,
-            target: config.users,
+            target,
+            shape,
+            arrivals: config
+                .arrival_rate
+                .map(|rate| Arc::new(Arrivals::new(rate))),
             ramp: Ramp::new(Instant::now(), config.spawn_rate),
             config,
             shared,
@@ -73,12 +92,17 @@ impl Controller {
 
     /// Runs until the run time is over or a stop is asked for, then stops every user.
     pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) -> StatsSnapshot {
-        let deadline = self.config.run_time.map(|t| Instant::now() + t);
+        let run_time = match (self.config.run_time, self.config.shape.duration()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let deadline = run_time.map(|t| Instant::now() + t);
         let mut history = tokio::time::interval(self.config.history_interval);
         // After a stall (e.g. a suspended laptop), one row, not a burst of identical rows.
         history.set_missed_tick_behavior(MissedTickBehavior::Skip);
         loop {
             let next_change = self.next_change();
+            let next_shape = self.shape.front().map(|(at, _, _)| *at);
             tokio::select! {
                 // Commands and the end of the run first, so a stop is never starved by spawning.
                 biased;
@@ -95,13 +119,31 @@ impl Controller {
                 Some(ended) = self.users.join_next_with_id(), if !self.users.is_empty() => {
                     self.user_ended(ended);
                 }
+                _ = sleep_until(next_shape) => self.apply_shape(),
                 _ = sleep_until(next_change) => self.make_due_changes(),
                 _ = history.tick() => self.push_history(),
             }
         }
         self.stop_everyone().await;
+        if let Some(arrivals) = &self.arrivals {
+            self.shared
+                .stats
+                .count(MISSED_ITERATIONS, arrivals.missed(Instant::now()));
+        }
         self.push_history();
         self.shared.complete(self.shared.stats.snapshot())
+    }
+
+    /// The load shape's next target is due: aim for it at its rate.
+    fn apply_shape(&mut self) {
+        if let Some((_, users, rate)) = self.shape.pop_front() {
+            self.target = users;
+            self.lost = 0;
+            self.ramp = Ramp::new(Instant::now(), rate);
+            self.shared
+                .target
+                .store(users, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Users the run should have now.
@@ -142,6 +184,8 @@ impl Controller {
             lifecycle: self.shared.lifecycle.clone(),
             // One stream per user, derived from the run's seed, so a seeded run repeats its choices.
             rng: SmallRng::seed_from_u64(self.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            active_share: self.config.active_share,
+            arrivals: self.arrivals.clone(),
         };
         let id = self.users.spawn(drive(run)).id();
         self.index_of.insert(id, index);

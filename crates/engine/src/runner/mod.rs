@@ -5,6 +5,7 @@
 //! including by panic, and can stop them all at the end. Callers talk to it through a
 //! [`RunHandle`] (commands over a channel, figures read from shared state).
 
+mod arrivals;
 mod controller;
 mod lifecycle;
 mod plan;

@@ -417,3 +417,195 @@ fn starting_outside_a_runtime_is_an_error() {
         Err(crate::EngineError::NoRuntime)
     ));
 }
+
+/// Users in the history row taken `seconds` after the start (rows are taken once a second).
+fn users_at(history: &[crate::HistoryRow], seconds: usize) -> usize {
+    history[seconds].user_count
+}
+
+/// Requests per second of one entry in the history row at `seconds`.
+fn rate_at(history: &[crate::HistoryRow], seconds: usize, kind: &str, name: &str) -> f64 {
+    history[seconds]
+        .entries
+        .iter()
+        .find(|e| e.kind == kind && e.name == name)
+        .map_or(0.0, |e| e.current_requests_per_s)
+}
+
+#[tokio::test(start_paused = true)]
+async fn step_shape_adds_users_every_step_up_to_the_maximum() {
+    let mut cfg = config(25, 100.0);
+    cfg.shape = crate::LoadShape::Steps {
+        users: 10,
+        every: Duration::from_secs(10),
+    };
+    cfg.run_time = Some(Duration::from_secs(40));
+    let (handle, run, _) = start(vec![("ping", 1)], behaviour(), cfg);
+    run.await.expect("run ends");
+    let history = handle.history();
+    for (second, want) in [(5, 10), (9, 10), (15, 20), (19, 20), (25, 25), (39, 25)] {
+        assert_eq!(users_at(&history, second), want, "at {second} s");
+    }
+    assert_eq!(handle.target_user_count(), 25);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stages_ramp_linearly_and_end_the_run() {
+    let t0 = Instant::now();
+    let mut cfg = config(1, 1.0);
+    cfg.shape = crate::LoadShape::Stages(vec![
+        crate::Stage {
+            duration: Duration::from_secs(10),
+            users: 10,
+        },
+        crate::Stage {
+            duration: Duration::from_secs(10),
+            users: 10,
+        },
+        crate::Stage {
+            duration: Duration::from_secs(10),
+            users: 0,
+        },
+    ]);
+    let (handle, run, _) = start(vec![("ping", 1)], behaviour(), cfg);
+    let snapshot = run.await.expect("the stages end the run");
+    let elapsed = t0.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(30) && elapsed < Duration::from_secs(31),
+        "{elapsed:?}"
+    );
+    let history = handle.history();
+    // Up at 1 user/s (user k at k s), flat, down at 1 user/s (one stopped at 20 + k s).
+    for (second, want) in [(2, 3), (5, 6), (8, 9), (12, 10), (18, 10), (23, 7), (27, 3)] {
+        let got = users_at(&history, second);
+        assert!(
+            got.abs_diff(want) <= 1,
+            "at {second} s: {got} users, want ~{want}"
+        );
+    }
+    assert_eq!(history.last().map(|r| r.user_count), Some(0));
+    assert_eq!(snapshot.users.spawned, 10);
+}
+
+#[tokio::test(start_paused = true)]
+async fn active_share_keeps_that_share_of_users_busy() {
+    let mut cfg = config(20, 100.0);
+    cfg.wait = Wait::constant(Duration::from_secs(1));
+    cfg.active_share = 0.5;
+    cfg.run_time = Some(Duration::from_secs(60));
+    let fast = Behaviour {
+        task_time: Duration::ZERO,
+        ..behaviour()
+    };
+    let (handle, run, _) = start(vec![("ping", 1)], fast, cfg);
+    run.await.expect("run ends");
+    let history = handle.history();
+    // 20 users, each busy half its seconds, one task and a 1 s wait per busy second: ~10/s.
+    let rates: Vec<f64> = (20..60)
+        .map(|s| rate_at(&history, s, "fake", "ping"))
+        .collect();
+    let mean = rates.iter().sum::<f64>() / rates.len() as f64;
+    assert!((8.0..=12.0).contains(&mean), "mean {mean}/s: {rates:?}");
+    assert!(handle.set_target(1, 1.0).is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn open_model_starts_iterations_at_the_arrival_rate() {
+    let mut cfg = config(10, 100.0);
+    cfg.arrival_rate = Some(20.0);
+    cfg.run_time = Some(Duration::from_secs(30));
+    let service = Behaviour {
+        task_time: Duration::from_millis(100),
+        ..behaviour()
+    };
+    let (handle, run, _) = start(vec![("ping", 1)], service, cfg);
+    let snapshot = run.await.expect("run ends");
+    let history = handle.history();
+    for second in [12, 20, 29] {
+        let rate = rate_at(&history, second, crate::ITERATION_KIND, "ping");
+        assert!((19.0..=21.0).contains(&rate), "at {second} s: {rate}/s");
+    }
+    let iterations = find(&snapshot, crate::ITERATION_KIND, "ping");
+    assert!(
+        iterations.num_requests.abs_diff(600) <= 2,
+        "{}",
+        iterations.num_requests
+    );
+    // Capacity (100/s) is well above the rate: no queueing, iteration = service time.
+    assert_eq!(iterations.percentile_ms(0.99), Some(100));
+    assert_eq!(find(&snapshot, crate::QUEUE_KIND, "ping").max_ms, Some(0.0));
+    // The open model's bookkeeping rows are not in the aggregate.
+    assert_eq!(
+        snapshot.total.num_requests,
+        find(&snapshot, "fake", "ping").num_requests
+    );
+    assert_eq!(snapshot.counters.get(crate::MISSED_ITERATIONS), Some(&0));
+}
+
+fn find<'a>(snapshot: &'a StatsSnapshot, kind: &str, name: &str) -> &'a crate::EntryStats {
+    snapshot
+        .entries
+        .iter()
+        .find(|e| e.kind == kind && e.name == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} entry"))
+}
+
+/// The server takes 1 s per request and there are 4 users: it serves 4/s. The closed model
+/// slows down to what the server serves and shows 1 s answers; the open model keeps asking
+/// for 8/s and shows the waits that real clients arriving at 8/s would have had.
+#[tokio::test(start_paused = true)]
+async fn a_slow_server_shows_queueing_only_in_the_open_model() {
+    let slow = Behaviour {
+        task_time: Duration::from_secs(1),
+        ..behaviour()
+    };
+    let shape = |arrival_rate| {
+        let mut cfg = config(4, 100.0);
+        cfg.wait = Wait::constant(Duration::ZERO);
+        cfg.run_time = Some(Duration::from_secs(20));
+        cfg.arrival_rate = arrival_rate;
+        cfg
+    };
+
+    let (_, closed, _) = start(vec![("ping", 1)], slow.clone(), shape(None));
+    let closed = closed.await.expect("run ends");
+    let served = find(&closed, "fake", "ping");
+    assert_eq!(served.percentile_ms(0.99), Some(1_000));
+    assert!(served.requests_per_s < 4.5, "{}", served.requests_per_s);
+
+    let (_, open, _) = start(vec![("ping", 1)], slow, shape(Some(8.0)));
+    let open = open.await.expect("run ends");
+    // The server's answers still take 1 s ...
+    assert_eq!(find(&open, "fake", "ping").percentile_ms(0.99), Some(1_000));
+    // ... but iterations wait longer and longer: half the arrivals are not served on time.
+    let iterations = find(&open, crate::ITERATION_KIND, "ping");
+    assert!(
+        iterations.percentile_ms(0.95).unwrap_or(0) > 5_000,
+        "{:?}",
+        iterations.percentiles_ms
+    );
+    let queue = find(&open, crate::QUEUE_KIND, "ping");
+    assert!(queue.median_ms > 2_000, "{}", queue.median_ms);
+    // About 80 of the 160 iterations due in 20 s never started.
+    let missed = open.counters[crate::MISSED_ITERATIONS];
+    assert!((70..=90).contains(&missed), "{missed}");
+}
+
+#[test]
+fn invalid_shapes_are_refused() {
+    let mut cfg = config(1, 1.0);
+    cfg.active_share = 0.0;
+    assert!(cfg.validate().is_err());
+    let mut cfg = config(1, 1.0);
+    cfg.arrival_rate = Some(0.0);
+    assert!(cfg.validate().is_err());
+    let mut cfg = config(1, 1.0);
+    cfg.shape = crate::LoadShape::Steps {
+        users: 0,
+        every: Duration::from_secs(1),
+    };
+    assert!(cfg.validate().is_err());
+    let mut cfg = config(1, 1.0);
+    cfg.shape = crate::LoadShape::Stages(Vec::new());
+    assert!(cfg.validate().is_err());
+}

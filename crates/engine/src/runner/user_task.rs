@@ -5,10 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rand::rngs::SmallRng;
+use rand::Rng;
 
+use super::arrivals::Arrivals;
 use super::lifecycle::{bump, Lifecycle};
 use super::plan::TaskPlan;
 use crate::config::Wait;
+use crate::stats::{ITERATION_KIND, QUEUE_KIND};
 use crate::user::{Scenario, User, UserContext};
 
 /// The shortest wait before retrying a failed `on_start`: with a zero wait-time, a user whose
@@ -25,6 +28,10 @@ pub struct UserRun {
     pub ctx: UserContext,
     pub lifecycle: Arc<Lifecycle>,
     pub rng: SmallRng,
+    /// See `RunConfig::active_share`.
+    pub active_share: f64,
+    /// The open model's schedule, when the run has an arrival rate.
+    pub arrivals: Option<Arc<Arrivals>>,
 }
 
 /// Runs one user until it is stopped. A panic anywhere in here ends only this task; the runner
@@ -76,7 +83,19 @@ async fn onboard(user: &mut dyn User, run: &mut UserRun) -> bool {
 
 /// Runs weighted tasks with waits between them until the user is stopped.
 async fn run_tasks(user: &mut dyn User, run: &mut UserRun) {
+    if let Some(arrivals) = run.arrivals.clone() {
+        return run_arrivals(user, run, &arrivals).await;
+    }
     while !run.ctx.is_stopping() {
+        if run.active_share < 1.0 && !run.rng.gen_bool(run.active_share) {
+            // Not active this second.
+            tokio::select! {
+                biased;
+                _ = run.ctx.stopped() => return,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+            continue;
+        }
         let task = run.plan.pick(&mut run.rng);
         tokio::select! {
             biased;
@@ -94,5 +113,31 @@ async fn run_tasks(user: &mut dyn User, run: &mut UserRun) {
             _ = run.ctx.stopped() => return,
             _ = tokio::time::sleep(delay) => {}
         }
+    }
+}
+
+/// The open model: claim the next due iteration, start it when due (at once when late), record
+/// it from its due time, repeat. No wait between tasks: the schedule sets the pace.
+async fn run_arrivals(user: &mut dyn User, run: &mut UserRun, arrivals: &Arrivals) {
+    while !run.ctx.is_stopping() {
+        let due = arrivals.claim();
+        tokio::select! {
+            biased;
+            _ = run.ctx.stopped() => return,
+            _ = tokio::time::sleep_until(due) => {}
+        }
+        arrivals.started();
+        let task = run.plan.pick(&mut run.rng);
+        let queued = due.elapsed();
+        tokio::select! {
+            biased;
+            _ = run.ctx.stopped() => return,
+            _ = user.run_task(task, &run.ctx) => {}
+        }
+        let stats = run.ctx.stats();
+        stats.record(QUEUE_KIND, task, queued, None);
+        stats.record(ITERATION_KIND, task, due.elapsed(), None);
+        // A task that never awaits would otherwise hold the worker thread while late.
+        tokio::task::yield_now().await;
     }
 }

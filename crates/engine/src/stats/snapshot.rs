@@ -30,6 +30,23 @@ pub const PERCENTILES: [(f64, &str); 11] = [
 /// Seconds over which "current" rates and percentiles are taken (Locust's window).
 pub const CURRENT_WINDOW_SECONDS: u64 = 10;
 
+/// Kind of the open model's per-iteration samples, timed from when the iteration was due (so they
+/// include queueing behind busy users). Not part of the "Aggregated" row: each iteration's own
+/// requests already are.
+pub const ITERATION_KIND: &str = "iteration";
+
+/// Kind of the open model's queueing delays (due → started), one per iteration, named after the
+/// task. Not part of the "Aggregated" row either.
+pub const QUEUE_KIND: &str = "queue";
+
+/// Counter of open-model iterations that were due but never started before the run ended.
+pub const MISSED_ITERATIONS: &str = "open_iterations_missed";
+
+/// Whether an entry is one of the open model's bookkeeping entries, left out of the aggregate.
+pub fn is_open_model_kind(kind: &str) -> bool {
+    kind == ITERATION_KIND || kind == QUEUE_KIND
+}
+
 /// Name Locust gives the row that sums all entries.
 pub const AGGREGATED_NAME: &str = "Aggregated";
 
@@ -200,7 +217,7 @@ impl EntryCopy {
     }
 
     /// The sum of all entries: Locust's "Aggregated" row.
-    fn aggregate(entries: &[EntryCopy]) -> Self {
+    fn aggregate<'a>(entries: impl Iterator<Item = &'a EntryCopy>) -> Self {
         let mut total = EntryCopy {
             kind: String::new(),
             name: AGGREGATED_NAME.to_owned(),
@@ -380,7 +397,7 @@ pub(crate) fn build(
     series: Series,
 ) -> StatsSnapshot {
     copies.sort_by(|a, b| (&a.name, &a.kind).cmp(&(&b.name, &b.kind)));
-    let total = EntryCopy::aggregate(&copies);
+    let total = EntryCopy::aggregate(copies.iter().filter(|c| !is_open_model_kind(&c.kind)));
     let times = RunTimes {
         start_time,
         last_request_timestamp: total.last_sample,

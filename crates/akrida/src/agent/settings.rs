@@ -1,0 +1,85 @@
+//! The agent's settings: the same environment / `.env` variables as `akrida run` (the binary
+//! loads `.env` before this is read), with Akrida's names.
+
+use std::time::Duration;
+
+use crate::config::values::{parse_bool, parse_seconds};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `MEDIATION_URL`: the mediator's invitation, for `start` with mediation.
+    pub mediation_url: Option<String>,
+    /// `WITH_MEDIATION`: used when `start` does not say (default true).
+    pub with_mediation: bool,
+    /// `VERIFIED_TIMEOUT_SECONDS` (default 20): bound on every wait for a peer.
+    pub timeout: Duration,
+    /// `AGENT_IP` (default 127.0.0.1): the address of an unmediated agent's endpoint.
+    pub agent_ip: String,
+    /// `AKRIDA_LABEL` (default `akrida`): label prefix; each agent adds a random suffix.
+    pub label: String,
+    /// `PICKUP_STRATEGY=pickupv2-live`: ask the mediator for live delivery on each socket.
+    pub pickup_live: bool,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let set = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let timeout = match set("VERIFIED_TIMEOUT_SECONDS") {
+            Some(text) => {
+                parse_seconds(&text).map_err(|e| format!("VERIFIED_TIMEOUT_SECONDS: {e}"))?
+            }
+            None => 20.0,
+        };
+        if timeout <= 0.0 {
+            return Err("VERIFIED_TIMEOUT_SECONDS must be greater than 0".into());
+        }
+        let with_mediation = match set("WITH_MEDIATION") {
+            Some(text) => parse_bool(&text).map_err(|e| format!("WITH_MEDIATION: {e}"))?,
+            None => true,
+        };
+        let pickup_live = match set("PICKUP_STRATEGY").as_deref().map(str::trim) {
+            None | Some("implicit") | Some("pickupv2") => false,
+            Some("pickupv2-live") => true,
+            Some(other) => {
+                return Err(format!(
+                    "PICKUP_STRATEGY: {other:?} is not implicit, pickupv2 or pickupv2-live"
+                ))
+            }
+        };
+        Ok(Self {
+            mediation_url: set("MEDIATION_URL").map(|u| u.trim().to_string()),
+            with_mediation,
+            timeout: Duration::from_secs_f64(timeout),
+            agent_ip: set("AGENT_IP").unwrap_or_else(|| "127.0.0.1".into()),
+            label: set("AKRIDA_LABEL").unwrap_or_else(|| "akrida".into()),
+            pickup_live,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_errors() {
+        let s = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!(s.timeout, Duration::from_secs(20));
+        assert!(s.with_mediation);
+        assert_eq!(s.agent_ip, "127.0.0.1");
+        let s = Settings::from_lookup(|n| match n {
+            "VERIFIED_TIMEOUT_SECONDS" => Some("2.5".into()),
+            "WITH_MEDIATION" => Some("False".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.timeout, Duration::from_millis(2500));
+        assert!(!s.with_mediation);
+        let bad = Settings::from_lookup(|n| (n == "VERIFIED_TIMEOUT_SECONDS").then(|| "x".into()));
+        assert!(bad.unwrap_err().contains("VERIFIED_TIMEOUT_SECONDS"));
+    }
+}

@@ -1,0 +1,176 @@
+//! akrida watches itself: its CPU, RSS, open file descriptors (from /proc/self) and the tokio
+//! runtime's scheduling lag, sampled every second, so a collapse can be told apart: the servers
+//! gave out, or the generator did.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use engine::report::GeneratorSample;
+
+/// Timer period of the lag probe: it sleeps this long and measures how late it wakes.
+const PROBE: Duration = Duration::from_millis(50);
+/// CPU above this share of the cores the process may use counts as saturated.
+const SATURATED_CPU_SHARE: f64 = 0.9;
+/// Scheduling lag above this counts as saturated.
+const SATURATED_LAG_MS: f64 = 100.0;
+
+#[derive(Clone, Default)]
+pub struct SelfWatch {
+    samples: Arc<Mutex<Vec<GeneratorSample>>>,
+}
+
+impl SelfWatch {
+    /// Starts sampling every `period` on the current runtime, until the process ends.
+    pub fn start(period: Duration) -> Self {
+        let watch = SelfWatch::default();
+        let lag = Arc::new(Mutex::new(0.0f64));
+        let probe_lag = lag.clone();
+        tokio::spawn(async move {
+            loop {
+                let due = tokio::time::Instant::now() + PROBE;
+                tokio::time::sleep_until(due).await;
+                let late = due.elapsed().as_secs_f64() * 1_000.0;
+                let mut worst = probe_lag.lock().unwrap_or_else(PoisonError::into_inner);
+                *worst = worst.max(late);
+            }
+        });
+        let samples = watch.samples.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(period);
+            let mut previous = (std::time::Instant::now(), cpu_seconds());
+            loop {
+                ticker.tick().await;
+                let now = (std::time::Instant::now(), cpu_seconds());
+                let wall = now.0.duration_since(previous.0).as_secs_f64();
+                let cpu_percent = match (previous.1, now.1) {
+                    (Some(a), Some(b)) if wall > 0.0 => (b - a) / wall * 100.0,
+                    _ => 0.0,
+                };
+                previous = now;
+                let lag_ms =
+                    std::mem::take(&mut *lag.lock().unwrap_or_else(PoisonError::into_inner));
+                let sample = GeneratorSample {
+                    t: unix_now(),
+                    cpu_percent,
+                    rss_bytes: rss_bytes().unwrap_or(0),
+                    open_fds: open_fds().unwrap_or(0),
+                    lag_ms,
+                };
+                samples
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(sample);
+            }
+        });
+        watch
+    }
+
+    pub fn samples(&self) -> Vec<GeneratorSample> {
+        self.samples
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The latest sample, if any.
+    pub fn latest(&self) -> Option<GeneratorSample> {
+        self.samples
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last()
+            .cloned()
+    }
+}
+
+/// Cores this process may run on.
+pub fn cores() -> f64 {
+    std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)
+}
+
+/// Whether one sample shows akrida itself at its limit.
+pub fn is_saturated(sample: &GeneratorSample) -> bool {
+    sample.cpu_percent >= SATURATED_CPU_SHARE * cores() * 100.0 || sample.lag_ms >= SATURATED_LAG_MS
+}
+
+/// A warning for the report when akrida was saturated in any second of the run.
+pub fn saturation_warning(samples: &[GeneratorSample], start_unix: f64) -> Option<String> {
+    let saturated: Vec<&GeneratorSample> = samples.iter().filter(|s| is_saturated(s)).collect();
+    let first = saturated.first()?;
+    let worst_cpu = saturated.iter().map(|s| s.cpu_percent).fold(0.0, f64::max);
+    let worst_lag = saturated.iter().map(|s| s.lag_ms).fold(0.0, f64::max);
+    Some(format!(
+        "akrida itself was saturated in {} of {} seconds (from +{:.0}s; CPU up to {:.0}% of {} cores' {:.0}%, \
+scheduling lag up to {:.0} ms): latencies measured then include the generator's own delay — \
+use fewer users per process, or more cores",
+        saturated.len(),
+        samples.len(),
+        first.t - start_unix,
+        worst_cpu,
+        cores(),
+        cores() * 100.0,
+        worst_lag
+    ))
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// User + system CPU seconds of this process, from /proc/self/stat.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces; fields after its ')' are plain.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // SAFETY: sysconf only reads a configuration value.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (ticks > 0).then(|| (utime + stime) / ticks as f64)
+}
+
+fn rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn open_fds() -> Option<u64> {
+    Some(std::fs::read_dir("/proc/self/fd").ok()?.count() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn samples_this_process() {
+        let watch = SelfWatch::start(Duration::from_millis(200));
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        // Some CPU work to see (it also blocks the runtime: lag).
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = x.wrapping_add(i * i);
+        }
+        std::hint::black_box(x);
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let samples = watch.samples();
+        assert!(samples.len() >= 3, "{samples:?}");
+        let last = samples.last().unwrap();
+        assert!(last.rss_bytes > 1_000_000, "{last:?}");
+        assert!(last.open_fds >= 3, "{last:?}");
+        assert!(samples.iter().any(|s| s.cpu_percent > 0.0), "{samples:?}");
+        let hot = GeneratorSample {
+            lag_ms: 500.0,
+            ..last.clone()
+        };
+        assert!(is_saturated(&hot));
+        assert!(saturation_warning(&[hot], last.t - 10.0)
+            .unwrap()
+            .contains("saturated"));
+    }
+}

@@ -1,0 +1,189 @@
+//! `akrida worker`: joins a stock Locust master as a worker and runs the scenario's users it
+//! assigns (the `locust` crate speaks the protocol). The scenario is built and checked exactly as
+//! for `akrida run`; the user count, spawn rate and run time come from the master.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use engine::{RunConfig, Wait};
+use locust::{Worker, WorkerConfig, WorkerEnd, WorkerEvent};
+
+use crate::cli::RunArgs;
+use crate::config::values::parse_seconds;
+use crate::preflight;
+use crate::run::EXIT_BAD_SETUP;
+
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    /// The scenario and its options, as for `akrida run`. -u, -r and -t are the master's to
+    /// set (its web UI or its own -u/-r/-t) and are not used here; nor are the report options.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Host of the Locust master (`locust --master`).
+    #[arg(long, env = "LOCUST_MASTER_NODE_HOST", default_value = "127.0.0.1")]
+    pub master_host: String,
+    /// The master's worker port (its --master-bind-port).
+    #[arg(long, env = "LOCUST_MASTER_NODE_PORT", default_value_t = 5557)]
+    pub master_port: u16,
+    /// The Locust user class this worker runs; the master's locustfile must declare it.
+    /// Default: the scenario's name in CamelCase (mediator-ping → MediatorPing).
+    #[arg(long, value_name = "CLASS")]
+    pub user_class: Option<String>,
+    /// At start, give up (exit code 2) when no master answered for this many seconds.
+    #[arg(long, default_value = "60", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub connect_timeout: f64,
+    /// Seconds without a heartbeat from the master before it counts as gone: the users are
+    /// stopped and the worker waits for the master to come back, then rejoins.
+    #[arg(long, default_value = "10", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub heartbeat_timeout: f64,
+}
+
+pub fn worker(args: WorkerArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("akrida worker: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_BAD_SETUP);
+        }
+    };
+    runtime.block_on(worker_async(args))
+}
+
+async fn worker_async(args: WorkerArgs) -> ExitCode {
+    let user_class = args
+        .user_class
+        .clone()
+        .unwrap_or_else(|| locust::user_class_name(&args.run.scenario));
+    if args.run.dry_run {
+        let mut settings = args.run.settings_json();
+        settings["master"] = serde_json::json!({
+            "host": args.master_host,
+            "port": args.master_port,
+            "user_class": user_class,
+            "connect_timeout_seconds": args.connect_timeout,
+            "heartbeat_timeout_seconds": args.heartbeat_timeout,
+        });
+        println!("{settings:#}");
+        return ExitCode::SUCCESS;
+    }
+    let scenario = match preflight::build_scenario(&args.run).await {
+        Ok(scenario) => scenario,
+        Err(e) => {
+            eprintln!("akrida worker: {e}");
+            return ExitCode::from(EXIT_BAD_SETUP);
+        }
+    };
+    crate::limits::raise_open_file_limit();
+    let mut config = WorkerConfig::new(
+        args.master_host.clone(),
+        args.master_port,
+        user_class.clone(),
+        scenario,
+    );
+    config.run = RunConfig {
+        wait: Wait::between(args.run.min_wait, args.run.max_wait),
+        ..RunConfig::default()
+    };
+    config.connect_timeout = Duration::from_secs_f64(args.connect_timeout);
+    config.heartbeat_timeout = Duration::from_secs_f64(args.heartbeat_timeout.max(2.0));
+    eprintln!(
+        "akrida worker: {} as Locust user class {user_class}, joining {} as {}",
+        args.run.scenario,
+        config.endpoint(),
+        config.client_id
+    );
+    let worker = Worker::new(config).on_event(print_event);
+    match worker.run(shutdown_signal()).await {
+        Ok(WorkerEnd::Quit) => {
+            eprintln!("akrida worker: the master said quit; users stopped, bye");
+            ExitCode::SUCCESS
+        }
+        Ok(WorkerEnd::Shutdown) => {
+            eprintln!("akrida worker: stopped on a signal; the master was told");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("akrida worker: {e}");
+            ExitCode::from(EXIT_BAD_SETUP)
+        }
+    }
+}
+
+/// Ctrl-C, or SIGTERM (what Kubernetes sends a pod it stops).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// One line on stderr per event; these lines are the worker's visible state.
+fn print_event(event: &WorkerEvent) {
+    match event {
+        WorkerEvent::JoinFailed {
+            attempt,
+            endpoint,
+            cause,
+            retry_in,
+            rejoin,
+        } => {
+            let what = if *rejoin { "master still gone" } else { "master not reachable" };
+            match retry_in {
+                Some(delay) => eprintln!(
+                    "akrida worker: {what} at {endpoint} (attempt {attempt}: {cause}); retrying in {:.0}s",
+                    delay.as_secs_f64().max(1.0)
+                ),
+                None => eprintln!(
+                    "akrida worker: {what} at {endpoint} (attempt {attempt}: {cause}); giving up"
+                ),
+            }
+        }
+        WorkerEvent::Joined {
+            endpoint,
+            index,
+            rejoin,
+        } => eprintln!(
+            "akrida worker: {} master at {endpoint} (worker index {})",
+            if *rejoin { "rejoined" } else { "joined" },
+            index.map_or_else(|| "?".to_owned(), |i| i.to_string())
+        ),
+        WorkerEvent::Spawned {
+            users,
+            user_classes_count,
+        } => eprintln!("akrida worker: running {users} users {user_classes_count:?}"),
+        WorkerEvent::UnknownClasses { classes } => eprintln!(
+            "akrida worker: warning: the master asks for users of classes this worker does not \
+             run, which are not started: {classes:?} (run an akrida worker per scenario, or \
+             --user-class)"
+        ),
+        WorkerEvent::Stopped => eprintln!("akrida worker: the master said stop; users stopped"),
+        WorkerEvent::MasterLost { silent_for } => eprintln!(
+            "akrida worker: no heartbeat from the master for {:.0}s; users stopped, waiting to rejoin",
+            silent_for.as_secs_f64()
+        ),
+        WorkerEvent::Malformed { error } => {
+            eprintln!("akrida worker: ignored a malformed message from the master: {error}")
+        }
+        WorkerEvent::SendFailed { error } => tracing::debug!(%error, "send failed"),
+        WorkerEvent::Quit => {}
+    }
+}

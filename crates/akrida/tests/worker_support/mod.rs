@@ -1,0 +1,213 @@
+//! Shared by the `worker_*` tests: a real Locust master from the project's venv (one per test,
+//! on free loopback ports), `akrida worker` processes with their stderr in files, and a tiny
+//! HTTP client for the master's web API.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `.venv/locust/bin/locust`, installed by `scripts/testbed install`.
+pub fn locust_bin() -> PathBuf {
+    let bin = repo_root().join(".venv/locust/bin/locust");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run scripts/testbed install",
+        bin.display()
+    );
+    bin
+}
+
+/// The committed locustfile declaring akrida's scenarios as user classes.
+pub fn locustfile() -> PathBuf {
+    repo_root().join("crates/locust/locustfiles/akrida.py")
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Kills the process on drop, so a failing test leaves nothing running.
+pub struct Proc {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl Proc {
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits up to `limit` for the process to end; its exit code (None: killed by a signal).
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<Option<i32>> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status.code());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, as Kubernetes stops a pod.
+    pub fn terminate(&mut self) {
+        // SAFETY: kill(2) with a pid we started and have not yet waited for.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `locust --master` on 127.0.0.1:`port` with the committed locustfile and `args`; its output
+/// goes to `dir/<name>.log`.
+pub fn start_master(name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
+    let log = dir.join(format!("{name}.log"));
+    let file = std::fs::File::create(&log).unwrap();
+    let child = Command::new(locust_bin())
+        .arg("-f")
+        .arg(locustfile())
+        .args(["--master", "--master-bind-host", "127.0.0.1"])
+        .args(["--master-bind-port", &port.to_string()])
+        .args(args)
+        .env_remove("LOCUST_HOST")
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .expect("locust starts");
+    Proc { child, log }
+}
+
+/// `akrida worker mediator-ping` against the testbed mediator and the master on `port`.
+pub fn start_worker(name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
+    let mediator = testbed::ensure(&["mediator"]).agent("mediator").clone();
+    let invitation = mediator
+        .invitation_url
+        .as_deref()
+        .expect("mediator invitation");
+    let log = dir.join(format!("{name}.log"));
+    let file = std::fs::File::create(&log).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
+        .args(["worker", "mediator-ping", "--master-host", "127.0.0.1"])
+        .args(["--master-port", &port.to_string()])
+        .args(["--min-wait", "1", "--max-wait", "2"])
+        .args(args)
+        .env("MEDIATION_URL", invitation)
+        .env_remove("LOCUST_MIN_WAIT")
+        .env_remove("LOCUST_MAX_WAIT")
+        .env_remove("LOCUST_MASTER_NODE_HOST")
+        .env_remove("LOCUST_MASTER_NODE_PORT")
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .expect("akrida starts");
+    Proc { child, log }
+}
+
+pub fn output_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("akrida-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The user counts a worker reported running, in order (its "running N users" lines).
+pub fn running_counts(worker_log: &str) -> Vec<u64> {
+    worker_log
+        .lines()
+        .filter_map(|line| line.strip_prefix("akrida worker: running "))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+/// Polls `check` every 250 ms until it returns Some, or panics after `limit` with `what`.
+pub fn wait_for<T>(limit: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// One HTTP/1.0 request on loopback; returns (status, body). None when nothing answers.
+pub fn http(method: &str, url: &str, form: Option<&str>) -> Option<(u16, String)> {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (authority, path) = rest
+        .split_once('/')
+        .map(|(a, p)| (a, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut stream = std::net::TcpStream::connect(authority).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let body = form.unwrap_or("");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {authority}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_owned()))
+}
+
+/// The master's `/stats/requests` JSON, or None while its web UI is not up.
+pub fn master_stats(web: &str) -> Option<serde_json::Value> {
+    let (status, body) = http("GET", &format!("{web}/stats/requests"), None)?;
+    (status == 200)
+        .then(|| serde_json::from_str(&body).ok())
+        .flatten()
+}
+
+/// Each connected worker's user count, as the master sees them (sorted).
+pub fn worker_user_counts(stats: &serde_json::Value) -> Vec<u64> {
+    let mut counts: Vec<u64> = stats["workers"]
+        .as_array()
+        .map(|workers| {
+            workers
+                .iter()
+                .filter(|w| w["state"] != "missing")
+                .filter_map(|w| w["user_count"].as_u64())
+                .collect()
+        })
+        .unwrap_or_default();
+    counts.sort_unstable();
+    counts
+}
+
+/// Requests the master counted for one sample name.
+pub fn requests_of(stats: &serde_json::Value, name: &str) -> u64 {
+    stats["stats"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["name"] == name))
+        .and_then(|r| r["num_requests"].as_u64())
+        .unwrap_or(0)
+}

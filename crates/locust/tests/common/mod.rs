@@ -1,0 +1,180 @@
+//! Test helpers: a real Locust master from the project's venv, and a scenario that needs no
+//! server (each task records one sample), so the protocol is tested without the testbed.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use engine::{BoxFuture, Scenario, User, UserContext};
+use locust::WorkerEvent;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `.venv/locust/bin/locust`, installed by `scripts/testbed install`.
+pub fn locust_bin() -> PathBuf {
+    let bin = repo_root().join(".venv/locust/bin/locust");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run scripts/testbed install",
+        bin.display()
+    );
+    bin
+}
+
+pub fn locustfile() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("locustfiles/akrida.py")
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+pub fn output_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("locust-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `locust --master` on 127.0.0.1:`port` with the committed locustfile and `args`; its output
+/// goes to `dir/master.log`.
+pub fn start_master(port: u16, dir: &Path, args: &[&str]) -> Child {
+    let log = std::fs::File::create(dir.join("master.log")).unwrap();
+    Command::new(locust_bin())
+        .arg("-f")
+        .arg(locustfile())
+        .args(["--master", "--master-bind-host", "127.0.0.1"])
+        .args(["--master-bind-port", &port.to_string()])
+        .args(args)
+        .env_remove("LOCUST_HOST")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("locust starts")
+}
+
+pub fn master_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("master.log")).unwrap_or_default()
+}
+
+/// Rows of one of Locust's CSV files (no embedded newlines in them), as (header, row) maps.
+pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = split_csv(lines.next().expect("header"));
+    lines
+        .map(|line| header.iter().cloned().zip(split_csv(line)).collect())
+        .collect()
+}
+
+fn split_csv(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// Users that record a 2 ms "tick" sample every 50 ms. Named like the committed locustfile's
+/// class, so a master started with it dispatches to it.
+pub struct Ticks;
+
+struct TickUser;
+
+impl Scenario for Ticks {
+    fn name(&self) -> &str {
+        "mediator-ping"
+    }
+    fn tasks(&self) -> Vec<(&'static str, u32)> {
+        vec![("tick", 1)]
+    }
+    fn new_user(&self, _index: u64) -> Box<dyn User> {
+        Box::new(TickUser)
+    }
+}
+
+impl User for TickUser {
+    fn on_start<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn run_task<'a>(&'a mut self, _task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            ctx.record("test", "tick", Duration::from_millis(2), Ok(()));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        })
+    }
+    fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// Every event a worker emitted, in order.
+#[derive(Clone, Default)]
+pub struct Events(pub Arc<Mutex<Vec<WorkerEvent>>>);
+
+impl Events {
+    pub fn sink(&self) -> impl Fn(&WorkerEvent) + Send + Sync + 'static {
+        let events = self.0.clone();
+        move |event: &WorkerEvent| {
+            eprintln!("worker event: {event:?}");
+            events.lock().unwrap().push(event.clone());
+        }
+    }
+
+    pub fn all(&self) -> Vec<WorkerEvent> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Users of the most recent spawn job.
+    pub fn last_spawned(&self) -> Option<u64> {
+        self.all().iter().rev().find_map(|e| match e {
+            WorkerEvent::Spawned { users, .. } => Some(*users),
+            _ => None,
+        })
+    }
+
+    pub fn count(&self, pred: impl Fn(&WorkerEvent) -> bool) -> usize {
+        self.all().iter().filter(|e| pred(e)).count()
+    }
+}
+
+pub fn worker_config(port: u16) -> locust::WorkerConfig {
+    let mut config = locust::WorkerConfig::new(
+        "127.0.0.1",
+        port,
+        locust::user_class_name("mediator-ping"),
+        Arc::new(Ticks),
+    );
+    config.connect_timeout = Duration::from_secs(30);
+    config
+}
+
+/// Kills a child on drop, so a failing test leaves no master behind.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -1,0 +1,102 @@
+//! The worker against a real Locust 2.x master (`.venv/locust`), with a scenario that needs no
+//! server: the master's CSV must show the worker's samples, users split between workers, and
+//! the worker must end with the master's quit.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use locust::{Worker, WorkerEnd, WorkerEvent};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_master_aggregates_two_workers() {
+    let port = free_port();
+    let dir = output_dir("headless");
+    let csv = dir.join("run");
+    let master = KillOnDrop(start_master(
+        port,
+        &dir,
+        &[
+            "--headless",
+            "--expect-workers",
+            "2",
+            "-u",
+            "10",
+            "-r",
+            "10",
+            "-t",
+            "6s",
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+    ));
+    let started = Instant::now();
+    let (a, b) = (Events::default(), Events::default());
+    let worker_a = Worker::new(worker_config(port)).on_event(a.sink());
+    let worker_b = Worker::new(worker_config(port)).on_event(b.sink());
+    let never = std::future::pending::<()>;
+    let (end_a, end_b) = tokio::time::timeout(Duration::from_secs(40), async {
+        tokio::join!(worker_a.run(never()), worker_b.run(never()))
+    })
+    .await
+    .unwrap_or_else(|_| panic!("workers did not end; master log:\n{}", master_log(&dir)));
+    assert_eq!(end_a.unwrap(), WorkerEnd::Quit);
+    assert_eq!(end_b.unwrap(), WorkerEnd::Quit);
+    let mut master = master;
+    let status = master.0.wait().unwrap();
+    let log = master_log(&dir);
+    eprintln!("master log:\n{log}\nrun took {:?}", started.elapsed());
+    assert!(status.success(), "master exit {status}");
+
+    for events in [&a, &b] {
+        assert_eq!(events.last_spawned(), Some(5), "{:?}", events.all());
+        assert_eq!(events.count(|e| matches!(e, WorkerEvent::Quit)), 1);
+        assert_eq!(
+            events.count(|e| matches!(e, WorkerEvent::Malformed { .. })),
+            0
+        );
+    }
+    let rows = read_csv(&dir.join("run_stats.csv"));
+    let tick = rows
+        .iter()
+        .find(|r| r["Name"] == "tick")
+        .unwrap_or_else(|| panic!("no tick row: {rows:?}"));
+    // 10 users, one sample per ~50 ms each, for about 5 s.
+    let count: u64 = tick["Request Count"].parse().unwrap();
+    assert!(count > 300, "{tick:?}");
+    assert_eq!(tick["Failure Count"], "0");
+    assert_eq!(tick["Type"], "test");
+    // Every sample was 2 ms: the buckets travelled as Locust's.
+    assert_eq!(tick["50%"], "2");
+    assert_eq!(tick["Max Response Time"].parse::<f64>().unwrap(), 2.0);
+    let history = read_csv(&dir.join("run_stats_history.csv"));
+    assert!(
+        history.iter().any(|r| r["User Count"] == "10"),
+        "the master counted both workers' users"
+    );
+    assert!(!log.contains("Traceback"), "{log}");
+}
+
+/// Nobody listens on the port: retries are reported, then a clear error.
+#[tokio::test]
+async fn unreachable_master_is_an_error_after_retries() {
+    let port = free_port();
+    let events = Events::default();
+    let mut config = worker_config(port);
+    config.connect_timeout = Duration::from_secs(3);
+    let started = Instant::now();
+    let result = Worker::new(config)
+        .on_event(events.sink())
+        .run(std::future::pending())
+        .await;
+    let error = result.expect_err("no master");
+    let text = error.to_string();
+    assert!(text.contains(&format!("tcp://127.0.0.1:{port}")), "{text}");
+    assert!(
+        events.count(|e| matches!(e, WorkerEvent::JoinFailed { .. })) >= 1,
+        "{:?}",
+        events.all()
+    );
+    assert!(started.elapsed() < Duration::from_secs(15));
+}
