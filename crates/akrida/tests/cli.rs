@@ -67,11 +67,15 @@ fn help_lists_every_subcommand() {
 }
 
 #[test]
-fn unbuilt_subcommand_says_so_and_fails() {
-    let output = akrida(&["agent"], &[], None);
+fn unbuilt_scenario_says_so_and_fails() {
+    let listing = akrida(&["scenarios"], &[], None);
+    let text = String::from_utf8_lossy(&listing.stdout);
+    assert!(text.contains("mediator-ping"), "{text}");
+    assert!(text.contains("[not built yet]"), "{text}");
+    let output = akrida(&["run", "msg"], &[], None);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("not built yet"),
+        stderr(&output).contains("\"msg\" is not built yet"),
         "{}",
         stderr(&output)
     );

@@ -21,8 +21,8 @@ pub enum HolderError {
     HttpStatus { url: String, status: u16 },
     #[error("WebSocket {url}: {reason}")]
     WebSocket { url: String, reason: String },
-    #[error("WebSocket closed by peer")]
-    SocketClosed,
+    #[error("WebSocket closed by peer ({0})")]
+    SocketClosed(String),
     #[error("{step}: no answer within {}s", after.as_secs_f64())]
     Timeout { step: &'static str, after: Duration },
     #[error("envelope: {0}")]

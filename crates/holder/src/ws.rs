@@ -24,6 +24,8 @@ pub struct WsSession {
     url: String,
     writer: Mutex<SplitSink<Stream, Frame>>,
     closed: watch::Receiver<bool>,
+    /// Why the socket closed, as the peer said it (close code and reason) or as it broke.
+    close_cause: Arc<std::sync::Mutex<Option<String>>>,
     reader: JoinHandle<()>,
 }
 
@@ -51,6 +53,8 @@ impl WsSession {
                 })?;
         let (writer, mut read) = stream.split();
         let (closed_tx, closed) = watch::channel(false);
+        let close_cause = Arc::new(std::sync::Mutex::new(None));
+        let cause = close_cause.clone();
         let reader_url = url.to_string();
         let reader = tokio::spawn(async move {
             while let Some(frame) = read.next().await {
@@ -58,7 +62,18 @@ impl WsSession {
                     // ACA-Py sends binary frames; others send text. Both carry an envelope.
                     Ok(Frame::Binary(bytes)) => bytes,
                     Ok(Frame::Text(text)) => text.into_bytes(),
-                    Ok(Frame::Close(_)) | Err(_) => break,
+                    Ok(Frame::Close(frame)) => {
+                        // ACA-Py closes with 1003 when it cannot unpack what we sent (also when
+                        // its wallet times out under load): worth showing in the failure table.
+                        let said =
+                            frame.map(|f| format!("code {} {}", u16::from(f.code), f.reason));
+                        record_cause(&cause, said.unwrap_or_else(|| "no close code".into()));
+                        break;
+                    }
+                    Err(e) => {
+                        record_cause(&cause, e.to_string());
+                        break;
+                    }
                     Ok(_) => continue, // ping/pong are answered by tungstenite itself
                 };
                 tracing::debug!(url = %reader_url, bytes = bytes.len(), "frame received");
@@ -72,6 +87,7 @@ impl WsSession {
             url: url.to_string(),
             writer: Mutex::new(writer),
             closed,
+            close_cause,
             reader,
         })
     }
@@ -80,10 +96,17 @@ impl WsSession {
         &self.url
     }
 
+    /// Why the socket closed, if it did and the peer or the error said.
+    pub fn close_cause(&self) -> Option<String> {
+        self.close_cause.lock().ok().and_then(|c| c.clone())
+    }
+
     /// Sends one envelope as a binary frame.
     pub async fn send(&self, envelope: Vec<u8>) -> Result<(), HolderError> {
         if self.is_closed() {
-            return Err(HolderError::SocketClosed);
+            return Err(HolderError::SocketClosed(
+                self.close_cause().unwrap_or_else(|| "no close code".into()),
+            ));
         }
         self.writer
             .lock()
@@ -112,6 +135,12 @@ impl WsSession {
         let mut writer = self.writer.lock().await;
         let _ = writer.send(Frame::Close(None)).await;
         let _ = writer.close().await;
+    }
+}
+
+fn record_cause(slot: &std::sync::Mutex<Option<String>>, cause: String) {
+    if let Ok(mut slot) = slot.lock() {
+        slot.get_or_insert(cause);
     }
 }
 

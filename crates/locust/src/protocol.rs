@@ -45,6 +45,8 @@ pub struct SpawnJob {
     pub host: Option<String>,
     /// Seconds the master gives stopping users (`--stop-timeout`), 0 when unset.
     pub stop_timeout: f64,
+    /// The master's whole spawn rate (`parsed_options.spawn_rate`), when it sent one.
+    pub spawn_rate: Option<f64>,
 }
 
 /// Everything a master may send a worker.
@@ -125,11 +127,16 @@ fn parse_spawn(data: &Value) -> Result<SpawnJob, ProtocolError> {
         .and_then(Value::as_f64)
         .filter(|t| t.is_finite() && *t > 0.0)
         .unwrap_or(0.0);
+    let spawn_rate = get(data, "parsed_options")
+        .and_then(|options| get(options, "spawn_rate"))
+        .and_then(Value::as_f64)
+        .filter(|r| r.is_finite() && *r > 0.0);
     Ok(SpawnJob {
         timestamp,
         user_classes_count,
         host,
         stop_timeout,
+        spawn_rate,
     })
 }
 
@@ -232,7 +239,13 @@ mod tests {
             ),
             ("host", Value::Nil),
             ("stop_timeout", Value::Nil),
-            ("parsed_options", map([("headless", Value::from(true))])),
+            (
+                "parsed_options",
+                map([
+                    ("headless", Value::from(true)),
+                    ("spawn_rate", Value::from(20.0)),
+                ]),
+            ),
         ]);
         let job = match FromMaster::parse(&spawn_message(data)).unwrap() {
             FromMaster::Spawn(job) => job,
@@ -242,6 +255,7 @@ mod tests {
         assert_eq!(job.user_classes_count["MediatorPing"], 50);
         assert_eq!(job.host, None);
         assert_eq!(job.stop_timeout, 0.0);
+        assert_eq!(job.spawn_rate, Some(20.0));
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! 1. **join**: connect, send `client_ready`, wait for `ack`; retried (with an event per failed
 //!    attempt) until `connect_timeout` at start, and without limit when rejoining.
 //! 2. **session**: heartbeats every second (state, CPU, memory); `stats` every report interval;
-//!    `spawn` → `spawning`, the engine's user target set at once (the master paces the ramp by
-//!    sending growing counts), `spawning_complete`; `stop` → users stopped, their last figures
-//!    reported, `client_stopped`, then `client_ready` again; `quit` → a report at once (the master
+//!    `spawn` → `spawning`, the engine's user target set (the master paces the ramp by sending
+//!    growing counts; each step's users start at the master's rate), `spawning_complete`;
+//!    `stop` → users stopped, their last figures reported, `client_stopped`, then `client_ready`
+//!    again; `quit` → a report at once (the master
 //!    waits only half a second for it), users stopped, a last report, `quit`; `reconnect` → a new
 //!    socket with the same identity.
 //! 3. **master lost**: no heartbeat from the master for `heartbeat_timeout` → users stopped, back
@@ -40,11 +41,14 @@ pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 pub const REPORT_INTERVAL: Duration = Duration::from_secs(3);
 /// Locust's `CONNECT_TIMEOUT`: how long to wait for `ack` after `client_ready`.
 pub const ACK_TIMEOUT: Duration = Duration::from_secs(5);
-/// Users per second the engine starts a spawn job's users at: all at once, because the master
-/// paces the ramp itself (it sends growing counts at its spawn rate), as Python workers do.
+/// Users per second the engine starts a spawn job's users at when the master sent no spawn rate:
+/// all at once, as Python workers do (the master paces the ramp by sending growing counts).
 const AT_ONCE: f64 = 1.0e6;
 /// Longest pause between two join attempts.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
+/// How long the last messages get to leave the socket before the worker returns (the `zeromq`
+/// crate has no linger option; a send returns when the message is queued, not written).
+const LINGER: Duration = Duration::from_millis(500);
 /// Longest a single TCP connect attempt may take.
 const CONNECT_ATTEMPT: Duration = Duration::from_secs(2);
 
@@ -230,11 +234,16 @@ impl Worker {
             };
             rejoin = true;
             let mut session = Session::new(&mut self, connection);
-            match session.run(&mut shutdown).await? {
-                SessionEnd::Quit => return Ok(WorkerEnd::Quit),
-                SessionEnd::Shutdown => return Ok(WorkerEnd::Shutdown),
+            let end = match session.run(&mut shutdown).await? {
+                SessionEnd::Quit => WorkerEnd::Quit,
+                SessionEnd::Shutdown => WorkerEnd::Shutdown,
                 SessionEnd::MasterLost => continue,
-            }
+            };
+            // The socket writes in the background: give the last report and `quit` time to
+            // leave before the connection (and maybe the process) goes.
+            tokio::time::sleep(LINGER).await;
+            drop(session);
+            return Ok(end);
         }
     }
 
@@ -515,15 +524,19 @@ impl<'w> Session<'w> {
                 .emit(WorkerEvent::UnknownClasses { classes: unknown });
         }
         let target = usize::try_from(users).unwrap_or(usize::MAX);
+        // The master sends each worker its next count about once a second; starting that step's
+        // users at the master's whole rate spreads them over part of that second instead of a
+        // burst, and still finishes before the next step.
+        let rate = job.spawn_rate.unwrap_or(AT_ONCE);
         match &self.load {
-            Some(load) => load.handle.set_target(target, AT_ONCE)?,
+            Some(load) => load.handle.set_target(target, rate)?,
             None => {
                 let base = &self.worker.config.run;
                 let master_stop_timeout =
                     Duration::try_from_secs_f64(job.stop_timeout).unwrap_or(Duration::ZERO);
                 let config = RunConfig {
                     users: target,
-                    spawn_rate: AT_ONCE,
+                    spawn_rate: rate,
                     run_time: None,
                     stop_timeout: base.stop_timeout.max(master_stop_timeout),
                     ..base.clone()

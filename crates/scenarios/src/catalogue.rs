@@ -1,18 +1,46 @@
 //! Every scenario akrida knows, with one line each, for `akrida scenarios` and `--help`.
+//! Scenarios still being written are listed too (marked), so operators coming from Akrida find
+//! their test and learn plainly that it is not there yet.
 
 pub struct ScenarioInfo {
     pub name: &'static str,
     /// Akrida's locust file it stands for, so operators find their old test.
     pub akrida_file: &'static str,
     pub summary: &'static str,
+    /// False while the scenario is being written: `akrida run` then says so and exits 2.
+    pub built: bool,
 }
 
-pub const CATALOGUE: &[ScenarioInfo] = &[ScenarioInfo {
-    name: "mediator-ping",
-    akrida_file: "locustMediatorPing.py",
-    summary:
-        "each user onboards to the mediator (DID Exchange, mediation, WebSocket) and trust-pings it",
-}];
+const fn planned(
+    name: &'static str,
+    akrida_file: &'static str,
+    summary: &'static str,
+) -> ScenarioInfo {
+    ScenarioInfo {
+        name,
+        akrida_file,
+        summary,
+        built: false,
+    }
+}
+
+pub const CATALOGUE: &[ScenarioInfo] = &[
+    ScenarioInfo {
+        name: "mediator-ping",
+        akrida_file: "locustMediatorPing.py",
+        summary: "each user onboards to the mediator (DID Exchange, mediation, WebSocket) and trust-pings it",
+        built: true,
+    },
+    planned("connection", "locustConnection.py", "each user connects to the issuer from a fresh invitation"),
+    planned("issue", "locustMediatorIssue.py", "the issuer issues each user a credential (mediated or direct)"),
+    planned("issue-revoke", "locustMediatorIssueRevoke.py", "issue, then revoke the credential"),
+    planned("msg", "locustMediatorMsg.py", "the issuer sends each user basic messages; lost and duplicated ones counted"),
+    planned("present-proof", "locustMediatorPresentProof.py", "the verifier requests a proof of a credential just issued"),
+    planned("present-proof-existing", "locustMediatorPresentProofExisting.py", "proofs of a credential issued once per user"),
+    planned("fraction-issue-verify", "locustFractionMediatorIssueVerify.py", "issue and verify, weighted 3:1"),
+    planned("liveness", "locustLiveness.py", "GET the issuer's /status/live"),
+    planned("multitenant-mediation", "multi-demo (ACA-Py)", "tenant wallets in a multitenant agent take mediation and talk"),
+];
 
 pub fn find(name: &str) -> Option<&'static ScenarioInfo> {
     CATALOGUE.iter().find(|s| s.name == name)

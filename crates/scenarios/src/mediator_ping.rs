@@ -262,7 +262,7 @@ impl MediatorPingUser {
     }
 }
 
-/// Reconnect backoff: 0.5 s doubling to 30 s, with ±20 % jitter so that thousands of holders
+/// Reconnect backoff: 0.5 s doubling to 10 s, with ±20 % jitter so that thousands of holders
 /// dropped at once by a mediator restart do not all come back in the same instant.
 #[derive(Default)]
 struct Backoff {
@@ -272,7 +272,8 @@ struct Backoff {
 
 impl Backoff {
     const FIRST: Duration = Duration::from_millis(500);
-    const MAX: Duration = Duration::from_secs(30);
+    // Short enough that holders are back within seconds of the mediator.
+    const MAX: Duration = Duration::from_secs(10);
 
     /// How long until the next attempt is allowed, if any.
     fn remaining(&self) -> Option<Duration> {

@@ -206,6 +206,13 @@ pub fn write_locust_csv(
     history: &[HistoryRow],
 ) -> Result<Vec<PathBuf>, EngineError> {
     let prefix = prefix.as_ref();
+    // `--csv results/run` should make `results/`, not fail after a long run.
+    if let Some(dir) = prefix.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| EngineError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
     let files = [
         ("_stats.csv", stats_csv(snapshot)),
         ("_stats_history.csv", stats_history_csv(history)),
