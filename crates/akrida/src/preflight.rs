@@ -36,7 +36,9 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
     }
 }
 
-async fn mediator_ping(args: &RunArgs) -> Result<SharedScenario, String> {
+/// The mediator's invitation from `MEDIATION_URL`, checked: set, parses, has a usable service,
+/// and something listens at its endpoint. Returns the URL as given and the parsed invitation.
+async fn checked_mediator(args: &RunArgs) -> Result<(String, didcomm::Invitation), String> {
     if !args.with_mediation {
         return Err("mediator-ping needs mediated holders: WITH_MEDIATION must be true".into());
     }
@@ -49,6 +51,11 @@ async fn mediator_ping(args: &RunArgs) -> Result<SharedScenario, String> {
         .inline_or_peer_service()
         .map_err(|e| format!("MEDIATION_URL: {e}"))?;
     check_reachable(&service.endpoint).await?;
+    Ok((url.to_string(), invitation))
+}
+
+async fn mediator_ping(args: &RunArgs) -> Result<SharedScenario, String> {
+    let (_, invitation) = checked_mediator(args).await?;
     let timeout = Duration::from_secs_f64(args.timeout);
     let config = MediatorPingConfig {
         invitation,
@@ -97,21 +104,8 @@ async fn external_agents(args: &RunArgs, command: &str) -> Result<SharedScenario
         .push(("VERIFIED_TIMEOUT_SECONDS".into(), args.timeout.to_string()));
     match args.scenario.as_str() {
         "mediator-ping" => {
-            if !args.with_mediation {
-                return Err(
-                    "mediator-ping needs mediated holders: WITH_MEDIATION must be true".into(),
-                );
-            }
-            let url = args.mediation_url.as_deref().ok_or(
-                "MEDIATION_URL is not set: give --mediation-url or set MEDIATION_URL to the mediator's invitation URL",
-            )?;
-            let invitation = didcomm::parse_invitation(url)
-                .map_err(|e| format!("MEDIATION_URL is not a usable invitation: {e}"))?;
-            let service = invitation
-                .inline_or_peer_service()
-                .map_err(|e| format!("MEDIATION_URL: {e}"))?;
-            check_reachable(&service.endpoint).await?;
-            config.env.push(("MEDIATION_URL".into(), url.to_string()));
+            let (url, _) = checked_mediator(args).await?;
+            config.env.push(("MEDIATION_URL".into(), url));
             Ok(Arc::new(ExternalScenario::mediator_ping(config)))
         }
         other => Err(match scenarios::catalogue::find(other) {

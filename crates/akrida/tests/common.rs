@@ -5,6 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+#[allow(unused_imports)] // not every test binary reads CSV
+pub use testbed::read_csv;
+
+pub fn output_dir(name: &str) -> PathBuf {
+    testbed::scratch_dir(name)
+}
+
 pub fn mediator() -> testbed::Agent {
     testbed::ensure(&["mediator"]).agent("mediator").clone()
 }
@@ -26,13 +33,6 @@ pub fn start_mediator_ping(mediator: &testbed::Agent, dir: &Path, args: &[&str])
         .stderr(Stdio::piped())
         .spawn()
         .expect("akrida starts")
-}
-
-pub fn output_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("akrida-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 pub fn parse_json(output: &Output) -> serde_json::Value {
@@ -83,35 +83,4 @@ pub fn http_get(url: &str) -> String {
         "{head}"
     );
     body.to_string()
-}
-
-/// Rows of a CSV file written by akrida (Locust's format: quoted where needed, no embedded
-/// newlines), as maps from column to value.
-pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header = split_csv(lines.next().expect("header"));
-    lines
-        .map(|line| header.iter().cloned().zip(split_csv(line)).collect())
-        .collect()
-}
-
-fn split_csv(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            (c, _) => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
 }

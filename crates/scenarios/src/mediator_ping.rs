@@ -313,7 +313,7 @@ mod tests {
         }
         let capped = backoff.remaining().unwrap();
         assert!(
-            capped > Duration::from_secs(20) && capped <= Duration::from_secs(36),
+            capped > Duration::from_secs(7) && capped <= Duration::from_secs(12),
             "{capped:?}"
         );
         backoff.reset();

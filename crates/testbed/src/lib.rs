@@ -21,6 +21,9 @@ use std::process::Command;
 
 use serde::Deserialize;
 
+mod support;
+pub use support::{free_port, locust_bin, locustfile, read_csv, scratch_dir};
+
 /// Agents the script knows (its default set for `up`).
 pub const ALL_AGENTS: &[&str] = &["mediator", "pickup", "issuer", "multitenant"];
 

@@ -8,31 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+pub use testbed::{free_port, locust_bin, locustfile};
 
-/// `.venv/locust/bin/locust`, installed by `scripts/testbed install`.
-pub fn locust_bin() -> PathBuf {
-    let bin = repo_root().join(".venv/locust/bin/locust");
-    assert!(
-        bin.is_file(),
-        "{} is missing: run scripts/testbed install",
-        bin.display()
-    );
-    bin
-}
-
-/// The committed locustfile declaring akrida's scenarios as user classes.
-pub fn locustfile() -> PathBuf {
-    repo_root().join("crates/locust/locustfiles/akrida.py")
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+pub fn output_dir(name: &str) -> PathBuf {
+    testbed::scratch_dir(&format!("worker-{name}"))
 }
 
 /// Kills the process on drop, so a failing test leaves nothing running.
@@ -123,13 +102,6 @@ pub fn start_worker(name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
         .spawn()
         .expect("akrida starts");
     Proc { child, log }
-}
-
-pub fn output_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("akrida-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The user counts a worker reported running, in order (its "running N users" lines).

@@ -9,38 +9,11 @@ use std::time::Duration;
 
 use engine::{BoxFuture, Scenario, User, UserContext};
 use locust::WorkerEvent;
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `.venv/locust/bin/locust`, installed by `scripts/testbed install`.
-pub fn locust_bin() -> PathBuf {
-    let bin = repo_root().join(".venv/locust/bin/locust");
-    assert!(
-        bin.is_file(),
-        "{} is missing: run scripts/testbed install",
-        bin.display()
-    );
-    bin
-}
-
-pub fn locustfile() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("locustfiles/akrida.py")
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
+#[allow(unused_imports)] // each test binary uses a different part
+pub use testbed::{free_port, locust_bin, locustfile, read_csv};
 
 pub fn output_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("locust-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    testbed::scratch_dir(&format!("locust-{name}"))
 }
 
 /// `locust --master` on 127.0.0.1:`port` with the committed locustfile and `args`; its output
@@ -63,36 +36,6 @@ pub fn start_master(port: u16, dir: &Path, args: &[&str]) -> Child {
 
 pub fn master_log(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("master.log")).unwrap_or_default()
-}
-
-/// Rows of one of Locust's CSV files (no embedded newlines in them), as (header, row) maps.
-pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header = split_csv(lines.next().expect("header"));
-    lines
-        .map(|line| header.iter().cloned().zip(split_csv(line)).collect())
-        .collect()
-}
-
-fn split_csv(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            (c, _) => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
 }
 
 /// Users that record a 2 ms "tick" sample every 50 ms. Named like the committed locustfile's

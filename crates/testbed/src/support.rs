@@ -1,0 +1,84 @@
+//! Small things many tests need besides the servers: a free loopback port, a fresh scratch
+//! directory, the project's Locust, and a reader for the CSV files Locust and akrida write.
+//! One copy here, so no test file carries its own.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::repo_root;
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// An empty directory under the system temp dir, named after the test and this process.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("akrida-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir is writable");
+    dir
+}
+
+/// `.venv/locust/bin/locust`, installed by `scripts/testbed install`.
+pub fn locust_bin() -> PathBuf {
+    let bin = repo_root().join(".venv/locust/bin/locust");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run scripts/testbed install",
+        bin.display()
+    );
+    bin
+}
+
+/// The committed locustfile that declares akrida's scenarios as Locust user classes.
+pub fn locustfile() -> PathBuf {
+    repo_root().join("crates/locust/locustfiles/akrida.py")
+}
+
+/// Rows of a CSV file as Locust and akrida write it (quoted where needed, no embedded newlines),
+/// as maps from column to value.
+pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = split_csv(lines.next().expect("a header line"));
+    lines
+        .map(|line| header.iter().cloned().zip(split_csv(line)).collect())
+        .collect()
+}
+
+fn split_csv(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_with_quotes_and_commas() {
+        assert_eq!(
+            split_csv(r#"didcomm,"a, b","say ""hi""",,3"#),
+            vec!["didcomm", "a, b", r#"say "hi""#, "", "3"]
+        );
+    }
+}
