@@ -64,6 +64,18 @@ pub struct RunArgs {
     /// The mediator's invitation URL (out-of-band `?oob=` or connections `?c_i=`), or its JSON.
     #[arg(long, env = "MEDIATION_URL", value_name = "URL")]
     pub mediation_url: Option<String>,
+    /// The issuer's admin API URL (liveness: GET {ISSUER_URL}/status/live).
+    #[arg(long, env = "ISSUER_URL", value_name = "URL")]
+    pub issuer_url: Option<String>,
+    /// Headers for the issuer's admin API as a JSON object, e.g. '{"X-API-Key":"…"}'. A secret:
+    /// never printed, and redacted in reports.
+    #[arg(
+        long,
+        env = "ISSUER_HEADERS",
+        value_name = "JSON",
+        hide_env_values = true
+    )]
+    pub issuer_headers: Option<String>,
     /// Whether holders are mediated. mediator-ping needs true.
     #[arg(long, env = "WITH_MEDIATION", default_value = "true", value_parser = parse_bool, value_name = "BOOL")]
     pub with_mediation: bool,
@@ -174,6 +186,8 @@ impl RunArgs {
             "min_wait": self.min_wait,
             "max_wait": self.max_wait,
             "mediation_url": self.mediation_url,
+            "issuer_url": self.issuer_url,
+            "issuer_headers": self.issuer_headers,
             "with_mediation": self.with_mediation,
             "pickup_strategy": self.pickup_strategy.to_string(),
             "pickup_interval": self.pickup_interval,

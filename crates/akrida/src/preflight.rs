@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use holder::HolderConfig;
-use scenarios::{MediatorPing, MediatorPingConfig};
+use scenarios::{Liveness, LivenessConfig, MediatorPing, MediatorPingConfig};
 
 use crate::cli::RunArgs;
 use crate::run::SharedScenario;
@@ -29,6 +29,7 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
     }
     match args.scenario.as_str() {
         "mediator-ping" => mediator_ping(args).await,
+        "liveness" => liveness(args).await,
         other => Err(match scenarios::catalogue::find(other) {
             Some(_) => format!("scenario {other:?} is not built yet"),
             None => format!("unknown scenario {other:?}; `akrida scenarios` lists them"),
@@ -64,6 +65,32 @@ async fn mediator_ping(args: &RunArgs) -> Result<SharedScenario, String> {
         pickup_interval: Duration::from_secs_f64(args.pickup_interval),
     };
     Ok(Arc::new(MediatorPing::new(config)))
+}
+
+/// `liveness`: `ISSUER_URL` set and an http(s) URL, `ISSUER_HEADERS` (if set) a JSON object of
+/// string values, and something listening at the URL. Errors never show the headers' values.
+async fn liveness(args: &RunArgs) -> Result<SharedScenario, String> {
+    let url = args
+        .issuer_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .ok_or(
+            "ISSUER_URL is not set: give --issuer-url or set ISSUER_URL to the issuer's admin API URL",
+        )?;
+    let address = host_port(url)
+        .filter(|_| url.starts_with("http://") || url.starts_with("https://"))
+        .ok_or_else(|| format!("ISSUER_URL {url:?} is not an http(s) URL"))?;
+    let headers = controller::parse_headers_json(args.issuer_headers.as_deref().unwrap_or(""))
+        // The parser's messages name header keys and JSON positions, never values.
+        .map_err(|e| format!("ISSUER_HEADERS: {e}"))?;
+    let issuer =
+        controller::AdminClient::new(url, &headers).map_err(|e| format!("ISSUER_HEADERS: {e}"))?;
+    connect_within(&address, "the issuer", url).await?;
+    Ok(Arc::new(Liveness::new(LivenessConfig {
+        issuer,
+        timeout: Duration::from_secs_f64(args.timeout),
+    })))
 }
 
 /// `--agent-cmd`: each user drives its own external agent (Akrida's agent.js protocol). The
@@ -149,11 +176,17 @@ async fn check_reachable(endpoint: &str) -> Result<(), String> {
     let address = host_port(endpoint).ok_or_else(|| {
         format!("the invitation's endpoint {endpoint:?} is not an http(s) or ws(s) URL")
     })?;
-    match tokio::time::timeout(REACH_TIMEOUT, tokio::net::TcpStream::connect(&address)).await {
+    connect_within(&address, "the mediator", endpoint).await
+}
+
+/// Fails unless a TCP connection to `address` opens within [`REACH_TIMEOUT`]; `who` and
+/// `endpoint` name the server in the error.
+async fn connect_within(address: &str, who: &str, endpoint: &str) -> Result<(), String> {
+    match tokio::time::timeout(REACH_TIMEOUT, tokio::net::TcpStream::connect(address)).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(format!("the mediator at {endpoint} is unreachable: {e}")),
+        Ok(Err(e)) => Err(format!("{who} at {endpoint} is unreachable: {e}")),
         Err(_) => Err(format!(
-            "the mediator at {endpoint} did not accept a connection within {}s",
+            "{who} at {endpoint} did not accept a connection within {}s",
             REACH_TIMEOUT.as_secs()
         )),
     }

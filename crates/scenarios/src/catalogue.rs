@@ -38,7 +38,12 @@ pub const CATALOGUE: &[ScenarioInfo] = &[
     planned("present-proof", "locustMediatorPresentProof.py", "the verifier requests a proof of a credential just issued"),
     planned("present-proof-existing", "locustMediatorPresentProofExisting.py", "proofs of a credential issued once per user"),
     planned("fraction-issue-verify", "locustFractionMediatorIssueVerify.py", "issue and verify, weighted 3:1"),
-    planned("liveness", "locustLiveness.py", "GET the issuer's /status/live"),
+    ScenarioInfo {
+        name: "liveness",
+        akrida_file: "locustLiveness.py",
+        summary: "each user GETs the issuer's /status/live (ISSUER_URL, ISSUER_HEADERS)",
+        built: true,
+    },
     planned("multitenant-mediation", "multi-demo (ACA-Py)", "tenant wallets in a multitenant agent take mediation and talk"),
 ];
 
