@@ -43,30 +43,6 @@ pub fn stats_payload(
     ])
 }
 
-/// An interval with nothing in it, for a worker that has no run (Python workers report every
-/// interval, running or not); its `stats_total` starts at `now` so it moves no start time back.
-pub fn empty_interval(now: f64) -> IntervalStats {
-    IntervalStats {
-        entries: Vec::new(),
-        total: IntervalEntry {
-            kind: String::new(),
-            name: "Aggregated".to_owned(),
-            start_time: now,
-            last_request_timestamp: None,
-            num_requests: 0,
-            num_none_requests: 0,
-            num_failures: 0,
-            total_response_time_ms: 0.0,
-            min_response_time_ms: None,
-            max_response_time_ms: 0.0,
-            response_times: BTreeMap::new(),
-            num_reqs_per_sec: BTreeMap::new(),
-            num_fail_per_sec: BTreeMap::new(),
-        },
-        errors: Vec::new(),
-    }
-}
-
 /// One `StatsEntryDict` (`stats.py`), keys as Locust names them.
 fn entry_value(entry: &IntervalEntry) -> Value {
     map([

@@ -33,7 +33,7 @@ use crate::error::{ConnectError, ProtocolError, WorkerError};
 use crate::message::Message;
 use crate::process::{resident_bytes, CpuMeter};
 use crate::protocol::{FromMaster, SpawnJob, ToMaster, WorkerState};
-use crate::report::{empty_interval, stats_payload};
+use crate::report::stats_payload;
 
 /// Locust's `HEARTBEAT_INTERVAL`.
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
@@ -616,7 +616,7 @@ impl<'w> Session<'w> {
     async fn report(&mut self) {
         let interval = match &self.last_run {
             Some(handle) => handle.take_interval(),
-            None => empty_interval(unix_now()),
+            None => engine::IntervalStats::empty(unix_now()),
         };
         let user_count = self
             .load

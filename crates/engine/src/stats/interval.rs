@@ -58,8 +58,21 @@ pub struct IntervalError {
     pub last_seen: f64,
 }
 
+impl IntervalStats {
+    /// An interval with nothing in it whose total starts at `now` (a Locust worker with no run
+    /// still reports every interval; starting at `now` moves no start time back).
+    pub fn empty(now: f64) -> Self {
+        IntervalStats {
+            entries: Vec::new(),
+            total: IntervalEntry::empty("", "Aggregated", now),
+            errors: Vec::new(),
+        }
+    }
+}
+
 impl IntervalEntry {
-    fn empty(kind: &str, name: &str, start_time: f64) -> Self {
+    /// An entry with no requests yet, starting at `start_time`.
+    pub fn empty(kind: &str, name: &str, start_time: f64) -> Self {
         IntervalEntry {
             kind: kind.to_owned(),
             name: name.to_owned(),
