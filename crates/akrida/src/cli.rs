@@ -76,6 +76,86 @@ pub struct RunArgs {
         hide_env_values = true
     )]
     pub issuer_headers: Option<String>,
+    /// The issuer's admin API type: acapy (issue-credential / present-proof 1.0 paths, Indy
+    /// formats) or acapy_v2 (2.0 paths; needed for JSON-LD credentials).
+    #[arg(
+        long,
+        env = "ISSUER_TYPE",
+        default_value = "acapy_v2",
+        value_name = "TYPE"
+    )]
+    pub issuer_type: controller::acapy::ApiVersion,
+    /// The verifier's admin API URL (proof scenarios). Default: ISSUER_URL.
+    #[arg(long, env = "VERIFIER_URL", value_name = "URL")]
+    pub verifier_url: Option<String>,
+    /// Headers for the verifier's admin API as a JSON object (a secret, never printed).
+    /// Default: ISSUER_HEADERS when VERIFIER_URL is not set either.
+    #[arg(
+        long,
+        env = "VERIFIER_HEADERS",
+        value_name = "JSON",
+        hide_env_values = true
+    )]
+    pub verifier_headers: Option<String>,
+    /// The verifier's admin API type: acapy or acapy_v2 (needed for JSON-LD proofs).
+    #[arg(
+        long,
+        env = "VERIFIER_TYPE",
+        default_value = "acapy_v2",
+        value_name = "TYPE"
+    )]
+    pub verifier_type: controller::acapy::ApiVersion,
+    /// Invitations are out-of-band (DID Exchange); false asks for connections/1.0 invitations.
+    #[arg(long, env = "OOB_INVITE", default_value = "true", value_parser = parse_bool, value_name = "BOOL")]
+    pub oob_invite: bool,
+    /// connection: new connections each user makes per iteration.
+    #[arg(
+        long,
+        env = "CONNECTIONS_PER_AGENT",
+        default_value_t = 1,
+        value_name = "N"
+    )]
+    pub connections_per_agent: usize,
+    /// Credential format: ld_proof (W3C JSON-LD, no ledger needed), indy or anoncreds.
+    /// Default: anoncreds when IS_ANONCREDS is true, indy when CRED_DEF is set, else ld_proof.
+    #[arg(long, env = "CRED_FORMAT", value_name = "FORMAT")]
+    pub cred_format: Option<scenarios::issuer::CredFormat>,
+    /// The credential definition id to issue (indy / anoncreds).
+    #[arg(long, env = "CRED_DEF", value_name = "ID")]
+    pub cred_def: Option<String>,
+    /// The schema id (indy / anoncreds; recorded in reports).
+    #[arg(long, env = "SCHEMA", value_name = "ID")]
+    pub schema: Option<String>,
+    /// Credential attributes: a JSON list of {"name", "value"} objects (Akrida's CRED_ATTR).
+    #[arg(long, env = "CRED_ATTR", default_value = scenarios::issuer::credential_spec::DEFAULT_ATTRIBUTES, value_name = "JSON")]
+    pub cred_attr: String,
+    /// The server issues AnonCreds (not legacy Indy) credentials.
+    #[arg(long, env = "IS_ANONCREDS", default_value = "false", value_parser = parse_bool, value_name = "BOOL")]
+    pub is_anoncreds: bool,
+    /// ld_proof: the issuer's did:key. Default: a new one created in the issuer's wallet.
+    #[arg(long, env = "ISSUER_DID", value_name = "DID")]
+    pub issuer_did: Option<String>,
+    /// msg: the text of the basic messages the issuer sends (a tracking token is appended).
+    #[arg(
+        long,
+        env = "MESSAGE_TO_SEND",
+        default_value = "Hello from akrida",
+        value_name = "TEXT"
+    )]
+    pub message: String,
+    /// Holders without mediation: the address they listen on and give servers as endpoint.
+    #[arg(long, env = "AGENT_IP", default_value = "127.0.0.1", value_name = "IP")]
+    pub agent_ip: String,
+    /// Holders without mediation: the one port all of them share (0 = any free port).
+    #[arg(long, env = "AGENT_PORT", default_value_t = 0, value_name = "PORT")]
+    pub agent_port: u16,
+    /// Holders without mediation: first port of a range giving each holder a port of its own
+    /// (Akrida's way; needs END_PORT). A user finding the range exhausted fails its start.
+    #[arg(long, env = "START_PORT", value_name = "PORT", requires = "end_port")]
+    pub start_port: Option<u16>,
+    /// Last port of the START_PORT range (inclusive).
+    #[arg(long, env = "END_PORT", value_name = "PORT", requires = "start_port")]
+    pub end_port: Option<u16>,
     /// Whether holders are mediated. mediator-ping needs true.
     #[arg(long, env = "WITH_MEDIATION", default_value = "true", value_parser = parse_bool, value_name = "BOOL")]
     pub with_mediation: bool,
@@ -188,6 +268,23 @@ impl RunArgs {
             "mediation_url": self.mediation_url,
             "issuer_url": self.issuer_url,
             "issuer_headers": self.issuer_headers,
+            "issuer_type": self.issuer_type.to_string(),
+            "verifier_url": self.verifier_url,
+            "verifier_headers": self.verifier_headers,
+            "verifier_type": self.verifier_type.to_string(),
+            "oob_invite": self.oob_invite,
+            "connections_per_agent": self.connections_per_agent,
+            "cred_format": self.cred_format.map(|f| f.to_string()),
+            "cred_def": self.cred_def,
+            "schema": self.schema,
+            "cred_attr": self.cred_attr,
+            "is_anoncreds": self.is_anoncreds,
+            "issuer_did": self.issuer_did,
+            "message": self.message,
+            "agent_ip": self.agent_ip,
+            "agent_port": self.agent_port,
+            "start_port": self.start_port,
+            "end_port": self.end_port,
             "with_mediation": self.with_mediation,
             "pickup_strategy": self.pickup_strategy.to_string(),
             "pickup_interval": self.pickup_interval,

@@ -1,6 +1,9 @@
 //! `akrida`: the command line. It parses arguments, loads configuration and wires the library
 //! crates together; protocol and statistics logic live in those crates, not here.
 
+// The settings JSON of `--dry-run` lists every option in one json! call.
+#![recursion_limit = "256"]
+
 mod agent;
 mod cli;
 mod config;
@@ -9,6 +12,7 @@ mod live;
 mod load_shape;
 mod metrics;
 mod preflight;
+mod preflight_issuer;
 mod redact;
 mod run;
 mod selfwatch;

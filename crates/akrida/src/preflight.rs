@@ -30,18 +30,25 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
     match args.scenario.as_str() {
         "mediator-ping" => mediator_ping(args).await,
         "liveness" => liveness(args).await,
-        other => Err(match scenarios::catalogue::find(other) {
-            Some(_) => format!("scenario {other:?} is not built yet"),
-            None => format!("unknown scenario {other:?}; `akrida scenarios` lists them"),
-        }),
+        name => match scenarios::issuer::Kind::from_name(name) {
+            Some(kind) => crate::preflight_issuer::issuer_scenario(args, kind).await,
+            None => Err(format!(
+                "unknown scenario {name:?}; `akrida scenarios` lists them"
+            )),
+        },
     }
 }
 
 /// The mediator's invitation from `MEDIATION_URL`, checked: set, parses, has a usable service,
 /// and something listens at its endpoint. Returns the URL as given and the parsed invitation.
-async fn checked_mediator(args: &RunArgs) -> Result<(String, didcomm::Invitation), String> {
+pub(crate) async fn checked_mediator(
+    args: &RunArgs,
+) -> Result<(String, didcomm::Invitation), String> {
     if !args.with_mediation {
-        return Err("mediator-ping needs mediated holders: WITH_MEDIATION must be true".into());
+        return Err(format!(
+            "{} needs mediated holders here: WITH_MEDIATION must be true",
+            args.scenario
+        ));
     }
     let url = args.mediation_url.as_deref().ok_or(
         "MEDIATION_URL is not set: give --mediation-url or set MEDIATION_URL to the mediator's invitation URL",
@@ -67,26 +74,45 @@ async fn mediator_ping(args: &RunArgs) -> Result<SharedScenario, String> {
     Ok(Arc::new(MediatorPing::new(config)))
 }
 
-/// `liveness`: `ISSUER_URL` set and an http(s) URL, `ISSUER_HEADERS` (if set) a JSON object of
-/// string values, and something listening at the URL. Errors never show the headers' values.
-async fn liveness(args: &RunArgs) -> Result<SharedScenario, String> {
-    let url = args
-        .issuer_url
-        .as_deref()
+/// An admin API client for `url` (the setting `url_var`) with the headers in `headers`
+/// (`headers_var`): the URL set and http(s), the headers a JSON object of strings, and something
+/// listening there. Errors never show the headers' values.
+pub(crate) async fn checked_admin(
+    url: Option<&str>,
+    url_var: &str,
+    headers: Option<&str>,
+    headers_var: &str,
+    who: &str,
+) -> Result<controller::AdminClient, String> {
+    let flag = url_var.to_ascii_lowercase().replace('_', "-");
+    let url = url
         .map(str::trim)
         .filter(|u| !u.is_empty())
-        .ok_or(
-            "ISSUER_URL is not set: give --issuer-url or set ISSUER_URL to the issuer's admin API URL",
-        )?;
+        .ok_or_else(|| {
+            format!("{url_var} is not set: give --{flag} or set {url_var} to {who}'s admin API URL")
+        })?;
     let address = host_port(url)
         .filter(|_| url.starts_with("http://") || url.starts_with("https://"))
-        .ok_or_else(|| format!("ISSUER_URL {url:?} is not an http(s) URL"))?;
-    let headers = controller::parse_headers_json(args.issuer_headers.as_deref().unwrap_or(""))
+        .ok_or_else(|| format!("{url_var} {url:?} is not an http(s) URL"))?;
+    let headers = controller::parse_headers_json(headers.unwrap_or(""))
         // The parser's messages name header keys and JSON positions, never values.
-        .map_err(|e| format!("ISSUER_HEADERS: {e}"))?;
-    let issuer =
-        controller::AdminClient::new(url, &headers).map_err(|e| format!("ISSUER_HEADERS: {e}"))?;
-    connect_within(&address, "the issuer", url).await?;
+        .map_err(|e| format!("{headers_var}: {e}"))?;
+    let client =
+        controller::AdminClient::new(url, &headers).map_err(|e| format!("{headers_var}: {e}"))?;
+    connect_within(&address, who, url).await?;
+    Ok(client)
+}
+
+/// `liveness`: the issuer's admin API (`ISSUER_URL`, `ISSUER_HEADERS`), checked.
+async fn liveness(args: &RunArgs) -> Result<SharedScenario, String> {
+    let issuer = checked_admin(
+        args.issuer_url.as_deref(),
+        "ISSUER_URL",
+        args.issuer_headers.as_deref(),
+        "ISSUER_HEADERS",
+        "the issuer",
+    )
+    .await?;
     Ok(Arc::new(Liveness::new(LivenessConfig {
         issuer,
         timeout: Duration::from_secs_f64(args.timeout),
@@ -115,14 +141,7 @@ async fn external_agents(args: &RunArgs, command: &str) -> Result<SharedScenario
     }
     config.with_mediation = args.with_mediation;
     // Akrida's PortManager hands out START_PORT.. to agents without mediation.
-    config.start_port = match std::env::var("START_PORT") {
-        Ok(text) if !text.trim().is_empty() => Some(
-            text.trim()
-                .parse()
-                .map_err(|_| format!("START_PORT {text:?} is not a port number"))?,
-        ),
-        _ => None,
-    };
+    config.start_port = args.start_port;
     config
         .env
         .push(("WITH_MEDIATION".into(), args.with_mediation.to_string()));
@@ -181,7 +200,7 @@ async fn check_reachable(endpoint: &str) -> Result<(), String> {
 
 /// Fails unless a TCP connection to `address` opens within [`REACH_TIMEOUT`]; `who` and
 /// `endpoint` name the server in the error.
-async fn connect_within(address: &str, who: &str, endpoint: &str) -> Result<(), String> {
+pub(crate) async fn connect_within(address: &str, who: &str, endpoint: &str) -> Result<(), String> {
     match tokio::time::timeout(REACH_TIMEOUT, tokio::net::TcpStream::connect(address)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(format!("{who} at {endpoint} is unreachable: {e}")),

@@ -4,6 +4,8 @@
 //! stand as-is in a load report's failure table. Header values (admin keys, bearer tokens) are
 //! never part of an error or a `Debug` output.
 
+pub mod acapy;
+
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};

@@ -16,6 +16,7 @@ pub mod forward;
 pub mod invitation;
 pub mod keys;
 pub mod message;
+pub mod time;
 
 pub use envelope::{pack, unpack, EnvelopeError, Unpacked};
 pub use invitation::{parse_invitation, Invitation, InvitationError, Service};

@@ -74,6 +74,21 @@ impl Connection {
     }
 }
 
+/// connections/1.0 has no `complete` message: the inviter makes the connection active when the
+/// first message arrives on it. A trust ping that asks for no reply does that. Nothing to do
+/// for DID Exchange, whose `complete` already did.
+pub async fn make_active(
+    connection: &Connection,
+    channel: Channel<'_>,
+    inbox: &Inbox,
+) -> Result<(), HolderError> {
+    if connection.protocol != HandshakeProtocol::Connections10 {
+        return Ok(());
+    }
+    let ping = new_message(types::TRUST_PING, json!({"response_requested": false}));
+    channel.send(connection.pack(&ping)?, inbox).await
+}
+
 /// The handshake protocol to use: the inviter lists them in its order of preference.
 pub fn choose_handshake(invitation: &Invitation) -> Result<HandshakeProtocol, HolderError> {
     invitation

@@ -1,5 +1,5 @@
-//! An inbound HTTP endpoint for a holder that is not mediated: peers POST envelopes to it, and
-//! each is unpacked into the holder's inbox.
+//! An inbound HTTP endpoint for holders that are not mediated: peers POST envelopes to it, and
+//! each goes to an [`EnvelopeSink`]: one holder's inbox, or a router shared by many holders.
 //!
 //! Deliberately small (no HTTP framework): HTTP/1.1 POSTs with a `Content-Length` body, answered
 //! `200` (`400` when the envelope cannot be opened), keep-alive honoured. That is what ACA-Py's
@@ -13,7 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 use crate::error::HolderError;
-use crate::inbox::Inbox;
+use crate::router::EnvelopeSink;
 
 /// Largest envelope accepted (a credential with a large attachment still fits).
 const MAX_BODY: usize = 8 << 20;
@@ -26,8 +26,8 @@ pub struct InboundListener {
 }
 
 impl InboundListener {
-    /// Listens on `addr` (e.g. `127.0.0.1:10000`) and delivers what arrives into `inbox`.
-    pub async fn bind(addr: &str, inbox: Arc<Inbox>) -> Result<Self, HolderError> {
+    /// Listens on `addr` (e.g. `127.0.0.1:10000`) and delivers what arrives into `sink`.
+    pub async fn bind<S: EnvelopeSink>(addr: &str, sink: Arc<S>) -> Result<Self, HolderError> {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| HolderError::Protocol(format!("cannot listen on {addr}: {e}")))?;
@@ -38,7 +38,7 @@ impl InboundListener {
             loop {
                 match listener.accept().await {
                     Ok((stream, _)) => {
-                        tokio::spawn(serve(stream, inbox.clone()));
+                        tokio::spawn(serve(stream, sink.clone()));
                     }
                     Err(e) => {
                         tracing::debug!(error = %e, "inbound accept failed");
@@ -62,7 +62,7 @@ impl Drop for InboundListener {
 }
 
 /// Serves one TCP connection: requests one after another until the peer closes it.
-async fn serve(stream: TcpStream, inbox: Arc<Inbox>) {
+async fn serve<S: EnvelopeSink>(stream: TcpStream, sink: Arc<S>) {
     let mut reader = BufReader::new(stream);
     loop {
         let request = match read_request(&mut reader).await {
@@ -76,7 +76,7 @@ async fn serve(stream: TcpStream, inbox: Arc<Inbox>) {
         let status = if request.method != "POST" {
             "405 Method Not Allowed"
         } else {
-            match inbox.deliver_envelope(&request.body) {
+            match sink.deliver_envelope(&request.body) {
                 Ok(()) => "200 OK",
                 Err(e) => {
                     tracing::debug!(error = %e, "inbound envelope refused");
@@ -161,6 +161,7 @@ async fn respond(stream: &mut TcpStream, status: &str, close: bool) -> std::io::
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inbox::Inbox;
     use crate::keyring::KeyRing;
     use didcomm::KeyPair;
 

@@ -16,6 +16,8 @@ pub mod keyring;
 pub mod mediation;
 pub mod outbound;
 pub mod pickup;
+pub mod ports;
+pub mod router;
 pub mod ws;
 
 pub use connection::Connection;

@@ -24,6 +24,17 @@ const fn planned(
     }
 }
 
+impl ScenarioInfo {
+    const fn built(name: &'static str, akrida_file: &'static str, summary: &'static str) -> Self {
+        ScenarioInfo {
+            name,
+            akrida_file,
+            summary,
+            built: true,
+        }
+    }
+}
+
 pub const CATALOGUE: &[ScenarioInfo] = &[
     ScenarioInfo {
         name: "mediator-ping",
@@ -31,13 +42,13 @@ pub const CATALOGUE: &[ScenarioInfo] = &[
         summary: "each user onboards to the mediator (DID Exchange, mediation, WebSocket) and trust-pings it",
         built: true,
     },
-    planned("connection", "locustConnection.py", "each user connects to the issuer from a fresh invitation"),
-    planned("issue", "locustMediatorIssue.py", "the issuer issues each user a credential (mediated or direct)"),
-    planned("issue-revoke", "locustMediatorIssueRevoke.py", "issue, then revoke the credential"),
-    planned("msg", "locustMediatorMsg.py", "the issuer sends each user basic messages; lost and duplicated ones counted"),
+    ScenarioInfo::built("connection", "locustConnection.py", "each user connects to the issuer from a fresh invitation"),
+    ScenarioInfo::built("issue", "locustMediatorIssue.py", "the issuer issues each user a credential (mediated or direct)"),
+    ScenarioInfo::built("issue-revoke", "locustMediatorIssueRevoke.py", "issue, then revoke the credential"),
+    ScenarioInfo::built("msg", "locustMediatorMsg.py", "the issuer sends each user basic messages; lost and duplicated ones counted"),
     planned("present-proof", "locustMediatorPresentProof.py", "the verifier requests a proof of a credential just issued"),
     planned("present-proof-existing", "locustMediatorPresentProofExisting.py", "proofs of a credential issued once per user"),
-    planned("fraction-issue-verify", "locustFractionMediatorIssueVerify.py", "issue and verify, weighted 3:1"),
+    ScenarioInfo::built("fraction-issue-verify", "locustFractionMediatorIssueVerify.py", "issue and verify, weighted 3:1"),
     ScenarioInfo {
         name: "liveness",
         akrida_file: "locustLiveness.py",

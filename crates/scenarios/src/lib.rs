@@ -4,12 +4,14 @@
 
 pub mod catalogue;
 pub mod external;
+pub mod issuer;
 pub mod liveness;
 pub mod mediator_ping;
 pub mod pickup;
 
 pub use catalogue::{ScenarioInfo, CATALOGUE};
 pub use external::{ExternalAgent, ExternalAgentConfig, ExternalScenario, ExternalTask};
+pub use issuer::{IssuerConfig, IssuerScenario};
 pub use liveness::{Liveness, LivenessConfig};
 pub use mediator_ping::{MediatorPing, MediatorPingConfig};
 pub use pickup::PickupStrategy;

@@ -85,7 +85,11 @@ impl User for MediatorPingUser {
             holder_config.label = format!("{}-{}", holder_config.label, self.index);
             let holder = Holder::new(holder_config);
             let session = ctx
-                .timed(DIDCOMM, "startup", onboard(&holder, &self.config, ctx))
+                .timed(
+                    DIDCOMM,
+                    "startup",
+                    onboard(&holder, &self.config.invitation, self.config.pickup, ctx),
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             self.holder = Some(holder);
@@ -120,14 +124,16 @@ impl User for MediatorPingUser {
     }
 }
 
-/// The onboarding steps, each its own sample; `startup` times them all.
-async fn onboard(
+/// The onboarding steps, each its own sample (`startup` times them all): connect, open the
+/// socket, mediation grant, keylist update, and live mode when that is the pickup strategy.
+pub(crate) async fn onboard(
     holder: &Holder,
-    config: &MediatorPingConfig,
+    invitation: &Invitation,
+    pickup: PickupStrategy,
     ctx: &UserContext,
 ) -> Result<MediatorSession, HolderError> {
     let connection = ctx
-        .timed(DIDCOMM, "connect", holder.connect(&config.invitation))
+        .timed(DIDCOMM, "connect", holder.connect(invitation))
         .await?;
     let mut session = ctx
         .timed(
@@ -140,7 +146,7 @@ async fn onboard(
         .await?;
     ctx.timed(DIDCOMM, "keylist_update", session.add_routing_key())
         .await?;
-    if config.pickup == PickupStrategy::PickupV2Live {
+    if pickup == PickupStrategy::PickupV2Live {
         session.pickup_live().await?;
     }
     Ok(session)

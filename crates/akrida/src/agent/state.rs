@@ -4,9 +4,9 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use didcomm::message::{new_id, new_message, types, Message};
+use didcomm::message::{new_id, Message};
 use didcomm::{parse_invitation, Invitation, KeyPair, VerKey};
-use holder::connection::{connect_with_key, OurEndpoint};
+use holder::connection::{connect_with_key, make_active, OurEndpoint};
 use holder::inbound::InboundListener;
 use holder::outbound::Channel;
 use holder::MediatorSession;
@@ -299,19 +299,18 @@ impl Agent {
             HolderError::Timeout { .. } => format!("Connection timeout! ({e})"),
             e => format!("connection failed: {e}"),
         })?;
-        if connection.protocol == didcomm::invitation::HandshakeProtocol::Connections10 {
-            // connections/1.0 has no `complete`: a trust ping makes the inviter's record active.
-            let ping = new_message(types::TRUST_PING, json!({"response_requested": false}));
-            let to = &connection.their_service().endpoint;
-            let envelope = connection.pack(&ping).map_err(|e| e.to_string())?;
+        // connections/1.0 has no `complete`: a trust ping makes the inviter's record active.
+        let to = &connection.their_service().endpoint;
+        make_active(
+            &connection,
             Channel::Http {
                 client: &http,
                 url: to,
-            }
-            .send(envelope, running.holder.inbox())
-            .await
-            .map_err(|e| format!("trust ping after connecting: {e}"))?;
-        }
+            },
+            running.holder.inbox(),
+        )
+        .await
+        .map_err(|e| format!("trust ping after connecting: {e}"))?;
         let connection_id = new_id();
         let oob_id = new_id();
         let my_did = connection.my_did.clone();

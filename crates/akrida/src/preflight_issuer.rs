@@ -1,0 +1,174 @@
+//! Checks and set-up before an issuer/verifier scenario (`connection`, `issue`, `msg`, the proof
+//! scenarios…): the servers' admin APIs reachable, the credential settings coherent with the
+//! server type, the issuer's did:key known, and the holders' way in — their mediator, one shared
+//! inbound listener, or a port range — ready before the first user starts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use controller::acapy::{ApiVersion, ServerApi};
+use holder::inbound::InboundListener;
+use holder::ports::PortPool;
+use holder::router::InboundRouter;
+use holder::HolderConfig;
+use scenarios::issuer::credential_spec::{check_ld_attributes, parse_attributes};
+use scenarios::issuer::{CredFormat, CredentialOffer, IssuerConfig, IssuerScenario, Kind, Reach};
+
+use crate::cli::RunArgs;
+use crate::preflight::{checked_admin, checked_mediator};
+use crate::run::SharedScenario;
+
+pub async fn issuer_scenario(args: &RunArgs, kind: Kind) -> Result<SharedScenario, String> {
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let issuer_admin = checked_admin(
+        args.issuer_url.as_deref(),
+        "ISSUER_URL",
+        args.issuer_headers.as_deref(),
+        "ISSUER_HEADERS",
+        "the issuer",
+    )
+    .await?;
+    let issuer = ServerApi::new(issuer_admin, args.issuer_type);
+    let verifier = if kind.needs_verifier() {
+        Some(checked_verifier(args).await?)
+    } else {
+        None
+    };
+    let attributes = parse_attributes(&args.cred_attr)?;
+    let format = cred_format(args);
+    let offer = if kind.issues() {
+        Some(credential_offer(args, format, &issuer, verifier.as_ref(), &attributes).await?)
+    } else {
+        None
+    };
+    if args.connections_per_agent == 0 {
+        return Err("CONNECTIONS_PER_AGENT must be at least 1".into());
+    }
+    let reach = reach(args).await?;
+    let config = IssuerConfig {
+        kind,
+        issuer,
+        verifier,
+        holder: HolderConfig::new(args.label.clone(), timeout),
+        reach,
+        out_of_band: args.oob_invite,
+        connections_per_agent: args.connections_per_agent,
+        // Scenarios that issue nothing never read it.
+        offer: offer.unwrap_or(CredentialOffer::LdProof {
+            issuer_did: String::new(),
+        }),
+        attributes,
+        message: args.message.clone(),
+        timeout,
+        run_id: format!("{:08x}", rand::random::<u32>()),
+    };
+    Ok(Arc::new(IssuerScenario::new(config)))
+}
+
+/// The verifier: `VERIFIER_URL` (with `VERIFIER_HEADERS`), or the issuer's URL and headers.
+async fn checked_verifier(args: &RunArgs) -> Result<ServerApi, String> {
+    let (url, headers) = match args.verifier_url.as_deref() {
+        Some(url) => (Some(url), args.verifier_headers.as_deref()),
+        None => (
+            args.issuer_url.as_deref(),
+            args.verifier_headers
+                .as_deref()
+                .or(args.issuer_headers.as_deref()),
+        ),
+    };
+    let admin = checked_admin(
+        url,
+        "VERIFIER_URL",
+        headers,
+        "VERIFIER_HEADERS",
+        "the verifier",
+    )
+    .await?;
+    Ok(ServerApi::new(admin, args.verifier_type))
+}
+
+/// `CRED_FORMAT` as given, else what Akrida's settings imply.
+fn cred_format(args: &RunArgs) -> CredFormat {
+    match args.cred_format {
+        Some(format) => format,
+        None if args.is_anoncreds => CredFormat::AnonCreds,
+        None if args.cred_def.is_some() => CredFormat::Indy,
+        None => CredFormat::LdProof,
+    }
+}
+
+async fn credential_offer(
+    args: &RunArgs,
+    format: CredFormat,
+    issuer: &ServerApi,
+    verifier: Option<&ServerApi>,
+    attributes: &[scenarios::issuer::Attribute],
+) -> Result<CredentialOffer, String> {
+    match format {
+        CredFormat::LdProof => {
+            check_ld_attributes(attributes)?;
+            if issuer.version == ApiVersion::V1 {
+                return Err("CRED_FORMAT=ld_proof needs ISSUER_TYPE=acapy_v2 (JSON-LD credentials exist only in issue-credential 2.0)".into());
+            }
+            if verifier.is_some_and(|v| v.version == ApiVersion::V1) {
+                return Err("CRED_FORMAT=ld_proof needs VERIFIER_TYPE=acapy_v2 (DIF proof requests exist only in present-proof 2.0)".into());
+            }
+            let issuer_did = match args.issuer_did.as_deref().map(str::trim) {
+                Some(did) if !did.is_empty() => {
+                    if !did.starts_with("did:key:") {
+                        return Err(format!("ISSUER_DID {did:?} is not a did:key"));
+                    }
+                    did.to_string()
+                }
+                _ => issuer
+                    .create_did_key()
+                    .await
+                    .map_err(|e| format!("creating the issuer's did:key: {e}"))?,
+            };
+            Ok(CredentialOffer::LdProof { issuer_did })
+        }
+        CredFormat::Indy | CredFormat::AnonCreds => {
+            let cred_def_id = args
+                .cred_def
+                .clone()
+                .filter(|c| !c.trim().is_empty())
+                .ok_or(
+                    "CRED_FORMAT indy / anoncreds needs CRED_DEF, the credential definition id",
+                )?;
+            Ok(CredentialOffer::Indy {
+                cred_def_id,
+                anoncreds: format == CredFormat::AnonCreds,
+            })
+        }
+    }
+}
+
+/// How holders are reached: their mediator, a port range, or one shared listener.
+async fn reach(args: &RunArgs) -> Result<Reach, String> {
+    if args.with_mediation {
+        let (_, invitation) = checked_mediator(args).await?;
+        return Ok(Reach::Mediated {
+            invitation,
+            pickup: args.pickup_strategy,
+            pickup_interval: Duration::from_secs_f64(args.pickup_interval),
+        });
+    }
+    if let (Some(first), Some(last)) = (args.start_port, args.end_port) {
+        let ports = PortPool::new(first, last)?;
+        return Ok(Reach::PortPerHolder {
+            agent_ip: args.agent_ip.clone(),
+            ports,
+        });
+    }
+    let router = InboundRouter::new();
+    let address = format!("{}:{}", args.agent_ip, args.agent_port);
+    let listener = InboundListener::bind(&address, router.clone())
+        .await
+        .map_err(|e| format!("AGENT_IP/AGENT_PORT: {e}"))?;
+    let endpoint = format!("http://{}", listener.local_addr());
+    Ok(Reach::SharedListener {
+        router,
+        endpoint,
+        listener: Arc::new(listener),
+    })
+}

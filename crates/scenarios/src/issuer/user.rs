@@ -1,0 +1,484 @@
+//! One holder of an issuer/verifier scenario: its link (mediated or direct), its connections to
+//! the issuer and the verifier, the credentials it holds, and each task as Akrida times it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use controller::acapy::ServerApi;
+use didcomm::message::Message;
+use didcomm::KeyPair;
+use engine::{BoxFuture, User, UserContext};
+use holder::connection::{connect_with_key, make_active};
+use holder::outbound::Channel;
+use holder::{basic_message, credential, Connection, Holder};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::credential_spec::{self, PROOF_TYPE};
+use super::link::Link;
+use super::messages::{Arrival, MessageTracker};
+use super::{
+    CredentialOffer, IssuerConfig, Kind, ACCEPT_INVITE, MSG_CLIENT, PRESENTATION_EXCHANGE,
+    RECEIVE_CREDENTIAL, REVOKE_CREDENTIAL,
+};
+use crate::liveness::ADMIN;
+use crate::DIDCOMM;
+
+/// Longest single wait on the inbox, so a mediated link is tended (socket reopened, Pickup 2.0
+/// polled) at least this often while a message is awaited.
+const TEND_EVERY: Duration = Duration::from_secs(1);
+/// How long a stopping user still listens for messages it gave up on, before calling them lost.
+const LAST_CALL: Duration = Duration::from_secs(2);
+
+/// A connection to a server under test, as both sides know it.
+struct Peer {
+    connection: Connection,
+    /// The server's connection id, for its admin calls.
+    server_connection_id: String,
+}
+
+pub struct IssuerUser {
+    config: Arc<IssuerConfig>,
+    index: u64,
+    holder: Option<Holder>,
+    link: Option<Link>,
+    issuer: Option<Peer>,
+    verifier: Option<Peer>,
+    /// The did:key credentials are bound to (JSON-LD) and presentations signed with.
+    subject_key: KeyPair,
+    /// JSON-LD credentials received, newest last (only the newest few are kept).
+    credentials: Vec<Value>,
+    /// The issuer's exchange id of the last credential, for `revoke_credential`.
+    last_exchange: Option<String>,
+    tracker: MessageTracker,
+    last_tend: Instant,
+}
+
+/// Credentials kept per holder: one is enough to prove; a few cover overlapping tasks.
+const KEPT_CREDENTIALS: usize = 4;
+
+impl IssuerUser {
+    pub fn new(config: Arc<IssuerConfig>, index: u64) -> Self {
+        let tracker = MessageTracker::new(&config.run_id, index);
+        Self {
+            config,
+            index,
+            holder: None,
+            link: None,
+            issuer: None,
+            verifier: None,
+            subject_key: KeyPair::generate(),
+            credentials: Vec::new(),
+            last_exchange: None,
+            tracker,
+            last_tend: Instant::now(),
+        }
+    }
+}
+
+impl User for IssuerUser {
+    fn on_start<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            // A retried start begins afresh: the old link goes (its port, its routes).
+            self.stop_link().await;
+            let mut holder_config = self.config.holder.clone();
+            holder_config.label = format!("{}-{}", holder_config.label, self.index);
+            let holder = Holder::new(holder_config);
+            holder.inbox().track_recipients();
+            let link = ctx
+                .timed(
+                    DIDCOMM,
+                    "startup",
+                    Link::establish(&self.config.reach, &holder, ctx),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            self.holder = Some(holder);
+            self.link = Some(link);
+            let kind = self.config.kind;
+            if kind.connects_to_issuer() {
+                let issuer = self.config.issuer.clone();
+                self.issuer = Some(self.connect_to(&issuer, "issuer_getinvite", ctx).await?);
+            }
+            if kind.needs_verifier() {
+                let verifier = self
+                    .config
+                    .verifier
+                    .clone()
+                    .ok_or("this scenario needs VERIFIER_URL")?;
+                self.verifier = Some(
+                    self.connect_to(&verifier, "verifier_getinvite", ctx)
+                        .await?,
+                );
+            }
+            if kind.credential_at_start() {
+                self.receive_credential(ctx).await?;
+            }
+            Ok(())
+        })
+    }
+
+    fn run_task<'a>(&'a mut self, task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let _ = match task {
+                ACCEPT_INVITE => self.connections(ctx).await,
+                RECEIVE_CREDENTIAL => self.receive_credential(ctx).await,
+                MSG_CLIENT => self.msg_client(ctx).await,
+                PRESENTATION_EXCHANGE => self.presentation_exchange(ctx).await,
+                REVOKE_CREDENTIAL => self.issue_and_revoke(ctx).await,
+                _ => Ok(()),
+            };
+        })
+    }
+
+    fn on_stop<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if self.config.kind == Kind::Msg {
+                self.last_call_for_messages(ctx).await;
+            }
+            self.stop_link().await;
+        })
+    }
+}
+
+impl IssuerUser {
+    fn holder(&self) -> Result<&Holder, String> {
+        self.holder
+            .as_ref()
+            .ok_or_else(|| "holder not started".into())
+    }
+
+    async fn stop_link(&mut self) {
+        if let (Some(link), Some(holder)) = (self.link.take(), self.holder.as_ref()) {
+            link.close(holder).await;
+        }
+    }
+
+    /// `connection`'s task: `CONNECTIONS_PER_AGENT` new connections to the issuer. Only the
+    /// last is kept: the holder's memory stays flat however long the run.
+    async fn connections(&mut self, ctx: &UserContext) -> Result<(), String> {
+        let issuer = self.config.issuer.clone();
+        for _ in 0..self.config.connections_per_agent.max(1) {
+            self.issuer = Some(self.connect_to(&issuer, "issuer_getinvite", ctx).await?);
+        }
+        Ok(())
+    }
+
+    /// `<who>_getinvite` (the admin call) then `accept_invite`: the holder connects from the
+    /// invitation, and the step ends when the server's own record says `active`.
+    async fn connect_to(
+        &self,
+        server: &ServerApi,
+        getinvite: &'static str,
+        ctx: &UserContext,
+    ) -> Result<Peer, String> {
+        let alias = format!("{}-{}", self.config.holder.label, self.index);
+        let invitation = ctx
+            .timed(
+                ADMIN,
+                getinvite,
+                server.create_invitation(self.config.out_of_band, &alias),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        ctx.timed(DIDCOMM, ACCEPT_INVITE, async {
+            let holder = self.holder()?;
+            let link = self.link.as_ref().ok_or("holder has no link")?;
+            let parsed = didcomm::parse_invitation(&invitation.url)
+                .map_err(|e| format!("the server's invitation: {e}"))?;
+            let endpoint = parsed
+                .inline_or_peer_service()
+                .map_err(|e| format!("the server's invitation: {e}"))?
+                .endpoint;
+            let key = link
+                .new_connection_key(holder)
+                .await
+                .map_err(|e| format!("new connection key: {e}"))?;
+            let http = &holder.config().http;
+            let connection = connect_with_key(
+                &parsed,
+                &holder.config().label,
+                link.ours(),
+                key,
+                Channel::Http {
+                    client: http,
+                    url: &endpoint,
+                },
+                holder.inbox(),
+                self.config.timeout,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            make_active(
+                &connection,
+                peer_channel(http, &connection)?,
+                holder.inbox(),
+            )
+            .await
+            .map_err(|e| format!("trust ping after connecting: {e}"))?;
+            let server_connection_id = server
+                .wait_connection_active(&invitation.handle, self.config.timeout)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(Peer {
+                connection,
+                server_connection_id,
+            })
+        })
+        .await
+    }
+
+    /// `receive_credential`: from the issuer's offer (the admin call) to the credential received,
+    /// checked and acknowledged.
+    async fn receive_credential(&mut self, ctx: &UserContext) -> Result<(), String> {
+        let outcome = ctx
+            .timed(DIDCOMM, RECEIVE_CREDENTIAL, self.issue_one())
+            .await;
+        outcome
+    }
+
+    async fn issue_one(&mut self) -> Result<(), String> {
+        let config = self.config.clone();
+        let issuer = self.issuer.as_ref().ok_or("no connection to the issuer")?;
+        let connection_id = issuer.server_connection_id.clone();
+        match &config.offer {
+            CredentialOffer::LdProof { issuer_did } => {
+                let body = credential_spec::ld_credential(
+                    &config.attributes,
+                    issuer_did,
+                    &didcomm::time::now_rfc3339(),
+                );
+                let exchange = config
+                    .issuer
+                    .offer_ld_credential(&connection_id, &body, PROOF_TYPE)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let offer = self
+                    .next_message(credential::is_offer, "credential offer")
+                    .await?;
+                let holder = self.holder()?;
+                let issuer = self.issuer.as_ref().ok_or("no connection to the issuer")?;
+                let http = &holder.config().http;
+                let issued = credential::accept_offer(
+                    &offer,
+                    &issuer.connection,
+                    &self.subject_key.verkey().to_did_key(),
+                    peer_channel(http, &issuer.connection)?,
+                    holder.inbox(),
+                    config.timeout,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                if self.credentials.len() >= KEPT_CREDENTIALS {
+                    self.credentials.remove(0);
+                }
+                self.credentials.push(issued.credential);
+                self.last_exchange = Some(exchange);
+                Ok(())
+            }
+            CredentialOffer::Indy { .. } => Err(
+                "AnonCreds / Indy issuance against a server is not wired into the scenarios yet"
+                    .into(),
+            ),
+        }
+    }
+
+    /// `issue-revoke`'s task: a credential (`receive_credential`), then `revoke_credential`.
+    async fn issue_and_revoke(&mut self, ctx: &UserContext) -> Result<(), String> {
+        self.receive_credential(ctx).await?;
+        let exchange = self
+            .last_exchange
+            .clone()
+            .ok_or("no credential exchange to revoke")?;
+        ctx.timed(
+            ADMIN,
+            REVOKE_CREDENTIAL,
+            self.config.issuer.revoke_credential(&exchange),
+        )
+        .await
+        .map_err(|e| e.to_string())
+    }
+
+    /// `presentation_exchange`: from the verifier's request (the admin call) to the verifier's
+    /// record saying `verified`. `present-proof` first gets a fresh credential.
+    async fn presentation_exchange(&mut self, ctx: &UserContext) -> Result<(), String> {
+        if self.config.kind == Kind::PresentProof || self.credentials.is_empty() {
+            self.receive_credential(ctx).await?;
+        }
+        ctx.timed(DIDCOMM, PRESENTATION_EXCHANGE, self.prove_one())
+            .await
+    }
+
+    async fn prove_one(&mut self) -> Result<(), String> {
+        Err("presentation exchange is not wired into the scenarios yet".into())
+    }
+
+    /// `msg_client`: the issuer is asked to send a basic message; timed until it arrives.
+    /// Duplicates and late arrivals seen meanwhile are counted; a message that does not come
+    /// within the timeout is a failure, and lost if it has not come by the end of the run.
+    async fn msg_client(&mut self, ctx: &UserContext) -> Result<(), String> {
+        let token = self.tracker.next_token();
+        let content = MessageTracker::content(&self.config.message, &token);
+        let outcome = ctx
+            .timed(
+                DIDCOMM,
+                MSG_CLIENT,
+                self.send_and_await(&token, &content, ctx),
+            )
+            .await;
+        if outcome.is_err() {
+            self.tracker.gave_up(&token);
+        }
+        outcome
+    }
+
+    async fn send_and_await(
+        &mut self,
+        token: &str,
+        content: &str,
+        ctx: &UserContext,
+    ) -> Result<(), String> {
+        let issuer = self.issuer.as_ref().ok_or("no connection to the issuer")?;
+        self.config
+            .issuer
+            .send_message(&issuer.server_connection_id, content)
+            .await
+            .map_err(|e| e.to_string())?;
+        ctx.count("messages_sent", 1);
+        let deadline = Instant::now() + self.config.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!(
+                    "message not received within {}s (lost unless it arrives later)",
+                    self.config.timeout.as_secs_f64()
+                ));
+            }
+            let Some(message) = self.next_within(left).await? else {
+                continue;
+            };
+            if let Some(text) = basic_message::content(&message) {
+                if self.classify(text, Some(token), ctx) == Arrival::Expected {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Counts one arriving basic message.
+    fn classify(&mut self, text: &str, awaited: Option<&str>, ctx: &UserContext) -> Arrival {
+        let arrival = self.tracker.arrived(text, awaited);
+        match arrival {
+            Arrival::Expected => ctx.count("messages_received", 1),
+            Arrival::Late => {
+                ctx.count("messages_received", 1);
+                ctx.count("messages_late", 1);
+            }
+            Arrival::Duplicate => ctx.count("messages_duplicated", 1),
+            Arrival::Foreign => {}
+        }
+        arrival
+    }
+
+    /// At stop: a last chance for overdue messages, then whatever is still missing is lost.
+    async fn last_call_for_messages(&mut self, ctx: &UserContext) {
+        let deadline = Instant::now() + LAST_CALL;
+        while self.tracker.overdue() > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match self.next_within(left).await {
+                Ok(Some(message)) => {
+                    if let Some(text) = basic_message::content(&message) {
+                        self.classify(text, None, ctx);
+                    }
+                }
+                Ok(None) => {}
+                Err(_) => break,
+            }
+        }
+        let lost = self.tracker.overdue() as u64;
+        if lost > 0 {
+            ctx.count("messages_lost", lost);
+        }
+    }
+
+    /// The next message `wanted` accepts, within the timeout. Others arriving meanwhile are
+    /// not for this step: basic messages are still counted, anything else is dropped.
+    async fn next_message(
+        &mut self,
+        wanted: fn(&Message) -> bool,
+        what: &str,
+    ) -> Result<Message, String> {
+        let deadline = Instant::now() + self.config.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!(
+                    "{what}: none arrived within {}s",
+                    self.config.timeout.as_secs_f64()
+                ));
+            }
+            let Some(message) = self.next_within(left).await? else {
+                continue;
+            };
+            if is_problem_report(&message) {
+                return Err(format!(
+                    "problem report from the server: {}",
+                    problem_text(&message)
+                ));
+            }
+            if wanted(&message) {
+                return Ok(message);
+            }
+            tracing::debug!(user = self.index, message_type = %message.short_type(), "message ignored while waiting for {what}");
+        }
+    }
+
+    /// One unsolicited message, waiting at most `left` (in slices, tending the link between).
+    async fn next_within(&mut self, left: Duration) -> Result<Option<Message>, String> {
+        let link = self.link.as_mut().ok_or("holder has no link")?;
+        let poll = link.poll_interval().unwrap_or(TEND_EVERY);
+        link.tend(self.last_tend.elapsed())
+            .await
+            .map_err(|e| format!("link to the holder's mediator: {e}"))?;
+        if self.last_tend.elapsed() >= poll {
+            self.last_tend = Instant::now();
+        }
+        let holder = self.holder.as_ref().ok_or("holder not started")?;
+        Ok(holder
+            .inbox()
+            .next_unsolicited(left.min(TEND_EVERY).min(poll))
+            .await)
+    }
+}
+
+fn is_problem_report(message: &Message) -> bool {
+    message.short_type().ends_with("/problem-report")
+}
+
+fn problem_text(message: &Message) -> String {
+    let value = &message.value;
+    value["description"]["en"]
+        .as_str()
+        .or_else(|| value["description"]["code"].as_str())
+        .or_else(|| value["explain"].as_str())
+        .unwrap_or("(no description)")
+        .to_string()
+}
+
+/// How to send to a peer: its first http(s) service (the servers under test all have one).
+fn peer_channel<'a>(
+    http: &'a reqwest::Client,
+    connection: &'a Connection,
+) -> Result<Channel<'a>, String> {
+    let endpoint = &connection.their_service().endpoint;
+    if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {
+        return Err(format!("server endpoint {endpoint} is not http(s)"));
+    }
+    Ok(Channel::Http {
+        client: http,
+        url: endpoint,
+    })
+}
