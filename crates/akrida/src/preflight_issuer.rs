@@ -36,6 +36,12 @@ pub async fn issuer_scenario(args: &RunArgs, kind: Kind) -> Result<SharedScenari
     };
     let attributes = parse_attributes(&args.cred_attr)?;
     let format = cred_format(args);
+    if kind == Kind::IssueRevoke && format == CredFormat::LdProof {
+        return Err("issue-revoke needs revocable credentials: CRED_FORMAT indy or anoncreds, with a CRED_DEF \
+that supports revocation (ACA-Py cannot revoke JSON-LD credentials: POST /revocation/revoke \
+answers 400 \"No issuer credential revocation record\")"
+            .into());
+    }
     let offer = if kind.issues() {
         Some(credential_offer(args, format, &issuer, verifier.as_ref(), &attributes).await?)
     } else {

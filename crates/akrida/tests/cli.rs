@@ -67,15 +67,23 @@ fn help_lists_every_subcommand() {
 }
 
 #[test]
-fn unbuilt_scenario_says_so_and_fails() {
+fn unknown_scenario_and_missing_server_say_so_and_fail() {
     let listing = akrida(&["scenarios"], &[], None);
     let text = String::from_utf8_lossy(&listing.stdout);
-    assert!(text.contains("mediator-ping"), "{text}");
-    assert!(text.contains("[not built yet]"), "{text}");
-    let output = akrida(&["run", "msg"], &[], None);
+    for name in ["mediator-ping", "connection", "issue", "msg", "liveness"] {
+        assert!(text.contains(name), "{text}");
+    }
+    let output = akrida(&["run", "no-such-test"], &[], None);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("\"msg\" is not built yet"),
+        stderr(&output).contains("unknown scenario \"no-such-test\""),
+        "{}",
+        stderr(&output)
+    );
+    let output = akrida(&["run", "msg"], &[("ISSUER_URL", "")], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("ISSUER_URL is not set"),
         "{}",
         stderr(&output)
     );

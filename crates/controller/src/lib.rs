@@ -115,7 +115,7 @@ impl AdminClient {
             return Err(AdminError::Status {
                 call,
                 status: status.as_u16(),
-                body: text.chars().take(200).collect(),
+                body: mask_ids(&text).chars().take(200).collect(),
             });
         }
         if text.trim().is_empty() {
@@ -198,6 +198,45 @@ pub fn parse_headers_json(text: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// Replaces each UUID in `text` with `<id>`. Servers name the record in their error texts; a
+/// load report groups failures by text, and one group per record would bury the cause.
+pub fn mask_ids(text: &str) -> String {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    let bytes = text.as_bytes();
+    let is_uuid_at = |start: usize| {
+        let mut at = start;
+        for (i, len) in GROUPS.iter().enumerate() {
+            if i > 0 {
+                if bytes.get(at) != Some(&b'-') {
+                    return false;
+                }
+                at += 1;
+            }
+            let group = bytes.get(at..at + len);
+            if !group.is_some_and(|g| g.iter().all(u8::is_ascii_hexdigit)) {
+                return false;
+            }
+            at += len;
+        }
+        // Not the middle of a longer hex run.
+        !bytes.get(at).is_some_and(u8::is_ascii_hexdigit)
+            && (start == 0 || !bytes[start - 1].is_ascii_hexdigit())
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if is_uuid_at(i) {
+            out.push_str("<id>");
+            i += 36;
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
 fn error_chain(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
@@ -222,6 +261,17 @@ mod tests {
         assert!(parse_headers_json("[1]").is_err());
         assert!(parse_headers_json(r#"{"a": 1}"#).is_err());
         assert!(parse_headers_json("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn ids_in_server_errors_are_masked() {
+        assert_eq!(
+            mask_ids("no record for 174e30a2-20d4-4881-bf53-f368da72ea78. {'id': 'x'}"),
+            "no record for <id>. {'id': 'x'}"
+        );
+        assert_eq!(mask_ids("Ünïcode and no id"), "Ünïcode and no id");
+        let longer = "a174e30a2-20d4-4881-bf53-f368da72ea78";
+        assert_eq!(mask_ids(longer), longer, "part of a longer run");
     }
 
     #[test]

@@ -41,7 +41,8 @@ pub enum Reach {
 /// One holder's live link: what keeps it reachable, and what it advertises to peers.
 pub enum Link {
     Mediated {
-        session: MediatorSession,
+        // Boxed: a session is much larger than the other links.
+        session: Box<MediatorSession>,
         ours: OurEndpoint,
         pickup: PickupStrategy,
         pickup_interval: Duration,
@@ -78,7 +79,7 @@ impl Link {
                     .cloned()
                     .ok_or_else(|| HolderError::Protocol("mediation was not granted".into()))?;
                 Ok(Link::Mediated {
-                    session,
+                    session: Box::new(session),
                     ours: OurEndpoint {
                         endpoint: grant.endpoint,
                         routing_keys: grant.routing_keys,

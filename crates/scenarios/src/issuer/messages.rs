@@ -25,8 +25,11 @@ pub enum Arrival {
 pub struct MessageTracker {
     prefix: String,
     sent: u64,
-    /// Sent, given up on (the wait timed out), not arrived yet.
+    /// Sent, given up on (the wait timed out, or the wait was cut by the end of the run), not
+    /// arrived yet.
     overdue: HashSet<String>,
+    /// The message being waited for; still set if the run's end cut the wait.
+    awaited: Option<String>,
     /// Arrived, most recent last (bounded).
     arrived: VecDeque<String>,
     arrived_set: HashSet<String>,
@@ -41,10 +44,25 @@ impl MessageTracker {
         }
     }
 
-    /// The token for the next message, counted as sent.
+    /// The token for the next message.
     pub fn next_token(&mut self) -> String {
         self.sent += 1;
         format!("{}{}", self.prefix, self.sent)
+    }
+
+    /// The server accepted to send the message with `token`: it is awaited from now on. A
+    /// previous wait that never finished (cut short) makes that message overdue.
+    pub fn sent(&mut self, token: &str) {
+        if let Some(cut) = self.awaited.replace(token.to_string()) {
+            self.overdue.insert(cut);
+        }
+    }
+
+    /// The wait for the awaited message was cut (the user stops): it is overdue.
+    pub fn wait_cut(&mut self) {
+        if let Some(cut) = self.awaited.take() {
+            self.overdue.insert(cut);
+        }
     }
 
     /// The message text carrying `token`.
@@ -71,6 +89,9 @@ impl MessageTracker {
             return Arrival::Duplicate;
         }
         self.remember(token.to_string());
+        if self.awaited.as_deref() == Some(token) {
+            self.awaited = None;
+        }
         if self.overdue.remove(token) {
             Arrival::Late
         } else if Some(token) == awaited {
@@ -84,6 +105,9 @@ impl MessageTracker {
 
     /// The wait for `token` timed out: it is overdue until it arrives.
     pub fn gave_up(&mut self, token: &str) {
+        if self.awaited.as_deref() == Some(token) {
+            self.awaited = None;
+        }
         self.overdue.insert(token.to_string());
     }
 
@@ -131,6 +155,17 @@ mod tests {
         let late = MessageTracker::content("m", &second);
         assert_eq!(tracker.arrived(&late, None), Arrival::Late);
         assert_eq!(tracker.overdue(), 0);
+
+        let third = tracker.next_token();
+        tracker.sent(&third);
+        tracker.wait_cut();
+        assert_eq!(
+            tracker.overdue(),
+            1,
+            "a cut wait leaves the message overdue"
+        );
+        let late = MessageTracker::content("m", &third);
+        assert_eq!(tracker.arrived(&late, None), Arrival::Late);
 
         let other_run = MessageTracker::content("m", "r2-0-1");
         assert_eq!(tracker.arrived(&other_run, None), Arrival::Foreign);

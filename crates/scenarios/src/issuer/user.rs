@@ -134,6 +134,7 @@ impl User for IssuerUser {
     fn on_stop<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             if self.config.kind == Kind::Msg {
+                self.tracker.wait_cut();
                 self.last_call_for_messages(ctx).await;
             }
             self.stop_link().await;
@@ -345,6 +346,7 @@ impl IssuerUser {
             .await
             .map_err(|e| e.to_string())?;
         ctx.count("messages_sent", 1);
+        self.tracker.sent(token);
         let deadline = Instant::now() + self.config.timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());

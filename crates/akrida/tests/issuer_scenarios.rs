@@ -1,0 +1,439 @@
+//! Issue 4's scenarios against the testbed's real ACA-Py issuer, each with mediated holders
+//! (through the testbed mediator) and direct ones (akrida's shared inbound listener). Every
+//! check reads the issuer's own records — connections `active`, credential exchanges `done` —
+//! not only akrida's counters. Also: admin API failures and an exhausted port range.
+
+mod common;
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// Users per run: enough for concurrency, few enough for one ACA-Py issuer on 2 cores.
+const USERS: &str = "3";
+
+struct Servers {
+    issuer: testbed::Agent,
+    mediator: testbed::Agent,
+}
+
+fn servers() -> Servers {
+    let tb = testbed::ensure(&["mediator", "issuer"]);
+    Servers {
+        issuer: tb.agent("issuer").clone(),
+        mediator: tb.agent("mediator").clone(),
+    }
+}
+
+/// `akrida run <scenario> --json` with a label unique to the test (so the issuer's records of
+/// this run are found by alias), killed if it outlives `limit`.
+fn run_akrida(
+    scenario: &str,
+    label: &str,
+    mediated: bool,
+    servers: &Servers,
+    extra: &[&str],
+    limit: Duration,
+) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    command
+        .args(["run", scenario, "--json", "--stats-interval", "60"])
+        .args(["-u", USERS, "-r", USERS, "--timeout", "20"])
+        .args(["--min-wait", "0.2", "--max-wait", "0.5"])
+        .args(extra)
+        .args(if extra.contains(&"-t") {
+            &[][..]
+        } else {
+            &["-t", "8s"][..]
+        })
+        .env("AKRIDA_LABEL", label)
+        .env("ISSUER_URL", &servers.issuer.admin_url)
+        .env("WITH_MEDIATION", mediated.to_string())
+        .env(
+            "MEDIATION_URL",
+            servers.mediator.invitation_url.as_deref().unwrap(),
+        )
+        .env_remove("ISSUER_HEADERS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(key) = servers.issuer.admin_api_key.as_deref() {
+        command.env("ISSUER_HEADERS", format!(r#"{{"X-API-Key":"{key}"}}"#));
+    }
+    let child = command.spawn().expect("akrida starts");
+    wait_bounded(child, limit)
+}
+
+fn wait_bounded(mut child: std::process::Child, limit: Duration) -> Output {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "akrida did not finish within {limit:?} (a hang); stderr:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// GET on the issuer's admin API, as JSON.
+fn issuer_get(servers: &Servers, path: &str) -> Value {
+    let url = format!("{}{path}", servers.issuer.admin_url);
+    assert!(
+        servers.issuer.admin_api_key.is_none(),
+        "these checks read the issuer in insecure mode"
+    );
+    serde_json::from_str(&http_get(&url)).expect("JSON")
+}
+
+/// The issuer's connection records made for this run's users (alias `<label>-<user>`).
+fn issuer_connections(servers: &Servers, label: &str) -> Vec<Value> {
+    let users: usize = USERS.parse().unwrap();
+    (0..users)
+        .flat_map(|user| {
+            let page = issuer_get(servers, &format!("/connections?alias={label}-{user}"));
+            page["results"].as_array().cloned().unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Two consecutive ports nothing listens on.
+fn adjacent_free_ports() -> (u16, u16) {
+    for _ in 0..100 {
+        let first = testbed::free_port();
+        if first < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", first + 1)).is_ok() {
+            return (first, first + 1);
+        }
+    }
+    panic!("no two adjacent free ports on 127.0.0.1");
+}
+
+fn successes(report: &Value, name: &str) -> u64 {
+    let e = entry(report, name);
+    e["num_requests"].as_u64().unwrap() - e["num_failures"].as_u64().unwrap()
+}
+
+fn no_failures(report: &Value, output: &Output) {
+    assert_eq!(
+        report["total"]["num_failures"],
+        0,
+        "failures: {:#}\nstderr:\n{}",
+        report["failures"],
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn connection(mediated: bool) {
+    let servers = servers();
+    let label = format!("it-conn-{mediated}-{}", std::process::id());
+    let output = run_akrida(
+        "connection",
+        &label,
+        mediated,
+        &servers,
+        &[],
+        Duration::from_secs(90),
+    );
+    let report = parse_json(&output);
+    no_failures(&report, &output);
+    assert_eq!(output.status.code(), Some(0));
+    let accepted = successes(&report, "accept_invite");
+    assert!(accepted >= 3, "accept_invite {accepted}");
+    let invitations = successes(&report, "issuer_getinvite");
+    let records = issuer_connections(&servers, &label);
+    let active = records.iter().filter(|c| c["state"] == "active").count() as u64;
+    // The run's end may cut a user between its invitation and the end of accept_invite
+    // (Locust does not record a task it kills): such a connection may or may not be active.
+    assert!(
+        active >= accepted && active <= invitations,
+        "the issuer has an active connection for each accepted invitation: \
+         {active} active, {accepted} accepted, {invitations} invitations"
+    );
+    if mediated {
+        // The issuer reaches mediated holders at the mediator's endpoint.
+        let id = records[0]["connection_id"].as_str().unwrap();
+        let endpoints = issuer_get(&servers, &format!("/connections/{id}/endpoints"));
+        assert_eq!(
+            endpoints["their_endpoint"],
+            servers.mediator.http_url.as_str()
+        );
+    }
+}
+
+#[test]
+fn connection_direct() {
+    connection(false);
+}
+
+#[test]
+fn connection_mediated() {
+    connection(true);
+}
+
+fn issue(mediated: bool) {
+    let servers = servers();
+    let label = format!("it-issue-{mediated}-{}", std::process::id());
+    let output = run_akrida(
+        "issue",
+        &label,
+        mediated,
+        &servers,
+        &[],
+        Duration::from_secs(90),
+    );
+    let report = parse_json(&output);
+    no_failures(&report, &output);
+    let issued = successes(&report, "receive_credential");
+    assert!(issued >= 3, "receive_credential {issued}");
+
+    let mut done = 0;
+    let mut unfinished = 0;
+    for connection in issuer_connections(&servers, &label) {
+        let id = connection["connection_id"].as_str().unwrap();
+        let page = issuer_get(
+            &servers,
+            &format!("/issue-credential-2.0/records?connection_id={id}"),
+        );
+        for record in page["results"].as_array().unwrap() {
+            let exchange = &record["cred_ex_record"];
+            if exchange["state"] != "done" {
+                // Cut by the end of the run (at most one per user).
+                unfinished += 1;
+                continue;
+            }
+            let subject = &exchange["by_format"]["cred_issue"]["ld_proof"]["credentialSubject"];
+            assert!(
+                subject["id"].as_str().unwrap().starts_with("did:key:z6Mk"),
+                "bound to the holder's did:key: {subject}"
+            );
+            assert_eq!(subject["score"], "test");
+            done += 1;
+        }
+    }
+    assert_eq!(
+        done, issued,
+        "one done exchange on the issuer per credential received"
+    );
+    assert!(unfinished <= 3, "{unfinished} exchanges left unfinished");
+}
+
+#[test]
+fn issue_direct() {
+    issue(false);
+}
+
+#[test]
+fn issue_mediated() {
+    issue(true);
+}
+
+fn msg(mediated: bool) {
+    let servers = servers();
+    let label = format!("it-msg-{mediated}-{}", std::process::id());
+    let output = run_akrida(
+        "msg",
+        &label,
+        mediated,
+        &servers,
+        &[],
+        Duration::from_secs(90),
+    );
+    let report = parse_json(&output);
+    no_failures(&report, &output);
+    let delivered = successes(&report, "msg_client");
+    assert!(delivered >= 3, "msg_client {delivered}");
+    let counters = &report["counters"];
+    // The run's end may cut a wait (no msg_client sample then), but the message still
+    // arrives during the stopping user's last call: every message sent is received.
+    assert_eq!(
+        counters["messages_sent"], counters["messages_received"],
+        "{counters:#}"
+    );
+    assert!(
+        counters["messages_received"].as_u64().unwrap() >= delivered,
+        "{counters:#}"
+    );
+    assert!(counters.get("messages_lost").is_none(), "{counters:#}");
+    assert!(
+        counters.get("messages_duplicated").is_none(),
+        "{counters:#}"
+    );
+    let active = issuer_connections(&servers, &label)
+        .iter()
+        .filter(|c| c["state"] == "active")
+        .count();
+    assert_eq!(active, 3, "one active issuer connection per user");
+}
+
+#[test]
+fn msg_direct() {
+    msg(false);
+}
+
+#[test]
+fn msg_mediated() {
+    msg(true);
+}
+
+/// Two ports for three users: the third fails its start with a clear error, the run ends on
+/// time and reports it — Akrida hangs here.
+#[test]
+fn exhausted_port_range_fails_the_user_not_the_run() {
+    let servers = servers();
+    let (start, end) = adjacent_free_ports();
+    let label = format!("it-ports-{}", std::process::id());
+    let output = run_akrida(
+        "connection",
+        &label,
+        false,
+        &servers,
+        &[
+            "--start-port",
+            &start.to_string(),
+            "--end-port",
+            &end.to_string(),
+            "-t",
+            "6s",
+        ],
+        Duration::from_secs(60),
+    );
+    let report = parse_json(&output);
+    let failures = report["failures"].to_string();
+    assert!(
+        failures.contains(&format!("port range {start}-{end} exhausted")),
+        "{failures}"
+    );
+    assert_eq!(output.status.code(), Some(1), "a failed request exits 1");
+    assert!(successes(&report, "accept_invite") >= 2, "{report:#}");
+}
+
+/// Admin API failures become counted failures naming the call and the status: 404 (a wrong
+/// base path), 401 (a bad tenant token on the multitenant agent). An unreachable server and a
+/// wrong token at set-up stop the run before any load, with one sentence.
+#[test]
+fn admin_api_failures_name_the_call_and_status() {
+    let servers = servers();
+    let label = format!("it-admin-{}", std::process::id());
+    let wrong_path = Servers {
+        issuer: testbed::Agent {
+            admin_url: format!("{}/nope", servers.issuer.admin_url),
+            ..servers.issuer.clone()
+        },
+        mediator: servers.mediator.clone(),
+    };
+    let output = run_akrida(
+        "connection",
+        &label,
+        false,
+        &wrong_path,
+        &["-t", "3s"],
+        Duration::from_secs(60),
+    );
+    let report = parse_json(&output);
+    let failures = report["failures"].to_string();
+    assert!(
+        failures.contains("admin call POST /out-of-band/create-invitation answered HTTP 404"),
+        "{failures}"
+    );
+    assert_eq!(output.status.code(), Some(1));
+
+    let multitenant = testbed::ensure(&["multitenant"])
+        .agent("multitenant")
+        .clone();
+    let bad_token = Servers {
+        issuer: multitenant,
+        mediator: servers.mediator.clone(),
+    };
+    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    command
+        .args(["run", "msg", "--json", "-u", "1", "-r", "1", "-t", "3s"])
+        .env("AKRIDA_LABEL", &label)
+        .env("ISSUER_URL", &bad_token.issuer.admin_url)
+        .env("ISSUER_HEADERS", r#"{"Authorization":"Bearer not-a-jwt"}"#)
+        .env("WITH_MEDIATION", "false")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let output = wait_bounded(command.spawn().unwrap(), Duration::from_secs(60));
+    let report = parse_json(&output);
+    let failures = report["failures"].to_string();
+    assert!(
+        failures.contains("admin call POST /out-of-band/create-invitation answered HTTP 401"),
+        "{failures}"
+    );
+    assert!(!failures.contains("not-a-jwt"), "the token is never shown");
+
+    // ld_proof needs the issuer's did:key at set-up: a bad token stops the run there.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    command
+        .args(["run", "issue", "-u", "1", "-t", "3s"])
+        .env("ISSUER_URL", &bad_token.issuer.admin_url)
+        .env("ISSUER_HEADERS", r#"{"Authorization":"Bearer not-a-jwt"}"#)
+        .env("WITH_MEDIATION", "false")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let output = wait_bounded(command.spawn().unwrap(), Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("POST /wallet/did/create answered HTTP 401"),
+        "{stderr}"
+    );
+
+    let port = testbed::free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    command
+        .args(["run", "connection", "-u", "1", "-t", "3s"])
+        .env("ISSUER_URL", format!("http://127.0.0.1:{port}"))
+        .env("WITH_MEDIATION", "false")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let output = wait_bounded(command.spawn().unwrap(), Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the issuer at http://127.0.0.1:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unreachable"), "{stderr}");
+}
+
+/// issue-revoke needs a revocation registry (a ledger): with JSON-LD credentials it refuses to
+/// start, saying why; and the revoke call itself names the server's answer.
+#[test]
+fn issue_revoke_explains_what_it_needs() {
+    let servers = servers();
+    let output = run_akrida(
+        "issue-revoke",
+        "it-revoke",
+        false,
+        &servers,
+        &[],
+        Duration::from_secs(30),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("issue-revoke needs revocable credentials"),
+        "{stderr}"
+    );
+
+    let api = controller::acapy::ServerApi::new(
+        controller::AdminClient::new(&servers.issuer.admin_url, &[]).unwrap(),
+        controller::acapy::ApiVersion::V2,
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let err = runtime
+        .block_on(api.revoke_credential("1958472d-6c4c-4d59-99ea-37e6257f4d54"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("admin call POST /revocation/revoke answered HTTP 400"),
+        "{err}"
+    );
+    assert!(err.contains("<id>"), "record ids are masked: {err}");
+}
