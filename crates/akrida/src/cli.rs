@@ -159,6 +159,13 @@ pub struct RunArgs {
     #[arg(long, env = "AKRIDA_METRICS_ADDR", value_name = "ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
 
+    /// Collect ACA-Py trace events on this address during the run (e.g. 127.0.0.1:9700) and join
+    /// them to the samples by DIDComm thread id: the report adds a per-hop table (per agent label
+    /// and handler step) and each traced sample's time inside the agents vs the rest. Point the
+    /// agents at it: aca-py start --trace --trace-target http://ADDR/ --trace-label NAME.
+    #[arg(long, env = "AKRIDA_TRACE_LISTEN", value_name = "ADDR")]
+    pub trace_listen: Option<std::net::SocketAddr>,
+
     /// Drive each user through its own external agent process speaking Akrida's agent.js
     /// protocol (e.g. "node dist/agent.js" or "akrida agent") instead of a native holder.
     #[arg(long, env = "AGENT_CMD", value_name = "COMMAND")]
@@ -207,6 +214,7 @@ impl RunArgs {
             "baseline": self.baseline,
             "tolerance": self.tolerance,
             "metrics_addr": self.metrics_addr.map(|a| a.to_string()),
+            "trace_listen": self.trace_listen.map(|a| a.to_string()),
         })
     }
 }

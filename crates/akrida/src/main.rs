@@ -12,6 +12,7 @@ mod preflight;
 mod redact;
 mod run;
 mod selfwatch;
+mod trace_listen;
 mod worker;
 
 use std::path::{Path, PathBuf};
