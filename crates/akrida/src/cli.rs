@@ -76,8 +76,50 @@ pub struct RunArgs {
         hide_env_values = true
     )]
     pub issuer_headers: Option<String>,
+    /// multitenant-mediation: the ACA-Py multitenant agent's admin API URL (started with
+    /// --multitenant --multitenant-admin --jwt-secret).
+    #[arg(long, env = "MULTITENANT_URL", value_name = "URL")]
+    pub multitenant_url: Option<String>,
+    /// multitenant-mediation: headers for the multitenant agent's base admin calls as a JSON
+    /// object, e.g. '{"X-API-Key":"…"}'. A secret: never printed, redacted in reports.
+    #[arg(
+        long,
+        env = "MULTITENANT_HEADERS",
+        value_name = "JSON",
+        hide_env_values = true
+    )]
+    pub multitenant_headers: Option<String>,
+    /// multitenant-mediation: the agent's admin API key (sent as X-API-Key; not needed with
+    /// --admin-insecure-mode). Tenants' calls also carry their own JWT (Authorization: Bearer).
+    #[arg(
+        long,
+        env = "MULTITENANT_API_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub multitenant_api_key: Option<String>,
+    /// multitenant-mediation: create tenant wallets with a generated RAW key
+    /// (wallet_key_derivation: RAW), about 25 times faster than ACA-Py's argon2 default.
+    #[arg(long, env = "RAW_WALLET_KEY", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub raw_wallet_key: bool,
+    /// multitenant-mediation: remove the tenant wallets this run created when it ends.
+    #[arg(long, env = "CLEANUP_TENANTS", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub cleanup_tenants: bool,
+    /// multitenant-mediation: where akrida listens for the tenants' webhooks (ping and basic
+    /// message arrivals are only visible there). Port 0 picks a free one.
+    #[arg(
+        long,
+        env = "TENANT_WEBHOOK_LISTEN",
+        default_value = "127.0.0.1:0",
+        value_name = "ADDR"
+    )]
+    pub tenant_webhook_listen: std::net::SocketAddr,
+    /// multitenant-mediation: the webhook URL given to tenants, when the agent must reach
+    /// akrida at another address than the one it listens on. Default: http://LISTEN-ADDRESS.
+    #[arg(long, env = "TENANT_WEBHOOK_URL", value_name = "URL")]
+    pub tenant_webhook_url: Option<String>,
     /// Whether holders are mediated. mediator-ping needs true.
-    #[arg(long, env = "WITH_MEDIATION", default_value = "true", value_parser = parse_bool, value_name = "BOOL")]
+    #[arg(long, env = "WITH_MEDIATION", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub with_mediation: bool,
     /// How mediated holders receive messages: implicit (return route on the WebSocket),
     /// pickupv2 (Message Pickup 2.0 polling) or pickupv2-live.
@@ -196,6 +238,13 @@ impl RunArgs {
             "issuer_url": self.issuer_url,
             "issuer_headers": self.issuer_headers,
             "with_mediation": self.with_mediation,
+            "multitenant_url": self.multitenant_url,
+            "multitenant_headers": self.multitenant_headers,
+            "multitenant_api_key": self.multitenant_api_key,
+            "wallet_key_derivation": if self.raw_wallet_key { "RAW" } else { "argon2 (ACA-Py default)" },
+            "cleanup_tenants": self.cleanup_tenants,
+            "tenant_webhook_listen": self.tenant_webhook_listen.to_string(),
+            "tenant_webhook_url": self.tenant_webhook_url,
             "pickup_strategy": self.pickup_strategy.to_string(),
             "pickup_interval": self.pickup_interval,
             "timeout_seconds": self.timeout,

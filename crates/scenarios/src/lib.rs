@@ -6,12 +6,14 @@ pub mod catalogue;
 pub mod external;
 pub mod liveness;
 pub mod mediator_ping;
+pub mod multitenant;
 pub mod pickup;
 
 pub use catalogue::{ScenarioInfo, CATALOGUE};
 pub use external::{ExternalAgent, ExternalAgentConfig, ExternalScenario, ExternalTask};
 pub use liveness::{Liveness, LivenessConfig};
 pub use mediator_ping::{MediatorPing, MediatorPingConfig};
+pub use multitenant::{MultitenantConfig, MultitenantMediation};
 pub use pickup::PickupStrategy;
 
 /// Locust's "Type" column for DIDComm exchanges a holder makes.
