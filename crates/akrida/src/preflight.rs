@@ -43,7 +43,7 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
 async fn checked_mediator(args: &RunArgs) -> Result<(String, didcomm::Invitation), String> {
     if !args.with_mediation {
         return Err(format!(
-            "{} needs mediation: WITH_MEDIATION must be true",
+            "{} needs mediated holders: WITH_MEDIATION must be true",
             args.scenario
         ));
     }

@@ -117,6 +117,11 @@ impl MultitenantMediation {
         &self.shared.webhook_url
     }
 
+    /// The tenants onboarded (granted a default mediator) and not stopping, at this moment.
+    pub fn live_tenants(&self) -> Vec<Tenant> {
+        lock(&self.shared.live).values().cloned().collect()
+    }
+
     /// Wallet ids created by this run and not removed (yet).
     pub fn remaining_tenants(&self) -> Vec<String> {
         lock(&self.shared.created).keys().cloned().collect()
