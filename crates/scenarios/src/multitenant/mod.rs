@@ -11,6 +11,7 @@
 //! - `tenant_ping`: trust ping to a connected tenant, done when the pinged tenant reports it
 //!   (webhook `ping` `received`) and the answer is back (`response_received`);
 //! - `tenant_message`: basic message, done when the other tenant's webhook shows its content.
+//!
 //! A user with no connection yet makes one first; with no other tenant live yet it skips
 //! (counter `tenant_no_peer`). On stop each user removes its tenant (`remove_tenant`); what is
 //! left when the run ends (users stopped mid-way) is removed by [`Scenario::finish`].
@@ -279,7 +280,8 @@ impl TenantUser {
             .hub
             .expect(&link.peer.wallet_id, message_key(&content));
         let timeout = self.timeout();
-        let _ = ctx
+        let started = ctx.unix_now();
+        let arrived = ctx
             .timed(ADMIN, TENANT_MESSAGE, async {
                 tenant::send_message(&me, &link.link.mine, &content).await?;
                 arrival
@@ -287,6 +289,11 @@ impl TenantUser {
                     .await
             })
             .await;
+        // send-message answers nothing in 0.12.8; the webhook names the message's @id, which is
+        // its thread id.
+        if let Some(thread) = arrived.ok().as_ref().and_then(|b| b["message_id"].as_str()) {
+            ctx.record_thread(TENANT_MESSAGE, thread, started, ctx.unix_now());
+        }
     }
 
     async fn onboard(&mut self, ctx: &UserContext) -> Result<(), String> {

@@ -26,8 +26,8 @@ const READ_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BODY: usize = 256 * 1024;
 
 enum Slot {
-    Arrived(Instant),
-    Waiting(oneshot::Sender<()>),
+    Arrived(Instant, Value),
+    Waiting(oneshot::Sender<Value>),
 }
 
 /// Arrivals by (wallet id, key). Share it with `Arc`.
@@ -53,11 +53,13 @@ impl WebhookHub {
         let (tx, rx) = oneshot::channel();
         let slot_key = (wallet_id.to_string(), key);
         let mut slots = self.lock();
-        if let Some(Slot::Arrived(_)) = slots.get(&slot_key) {
-            slots.remove(&slot_key);
-            let _ = tx.send(());
-        } else {
-            slots.insert(slot_key.clone(), Slot::Waiting(tx));
+        match slots.remove(&slot_key) {
+            Some(Slot::Arrived(_, body)) => {
+                let _ = tx.send(body);
+            }
+            _ => {
+                slots.insert(slot_key.clone(), Slot::Waiting(tx));
+            }
         }
         Expectation {
             hub: self.clone(),
@@ -81,17 +83,17 @@ impl WebhookHub {
         let mut slots = self.lock();
         match slots.remove(&slot_key) {
             Some(Slot::Waiting(tx)) => {
-                let _ = tx.send(());
+                let _ = tx.send(body.clone());
             }
             _ => {
                 let now = Instant::now();
                 if slots.len() > 10_000 {
                     slots.retain(|_, slot| match slot {
-                        Slot::Arrived(at) => now.duration_since(*at) < KEEP_UNCLAIMED,
+                        Slot::Arrived(at, _) => now.duration_since(*at) < KEEP_UNCLAIMED,
                         Slot::Waiting(tx) => !tx.is_closed(),
                     });
                 }
-                slots.insert(slot_key, Slot::Arrived(now));
+                slots.insert(slot_key, Slot::Arrived(now, body.clone()));
             }
         }
     }
@@ -105,14 +107,14 @@ impl WebhookHub {
 pub struct Expectation {
     hub: Arc<WebhookHub>,
     key: (String, String),
-    rx: oneshot::Receiver<()>,
+    rx: oneshot::Receiver<Value>,
 }
 
 impl Expectation {
-    /// Waits up to `timeout`; the error names `what` did not arrive.
-    pub async fn wait(mut self, timeout: Duration, what: &str) -> Result<(), String> {
+    /// Waits up to `timeout` for the webhook's body; the error names `what` did not arrive.
+    pub async fn wait(mut self, timeout: Duration, what: &str) -> Result<Value, String> {
         match tokio::time::timeout(timeout, &mut self.rx).await {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(body)) => Ok(body),
             _ => Err(format!(
                 "{what}: no webhook within {}s",
                 timeout.as_secs_f64()
