@@ -88,4 +88,32 @@ mod tests {
         assert_eq!(log.samples().len(), 1);
         assert_eq!(log.samples()[0].thread_id, "t1");
     }
+
+    #[tokio::test]
+    async fn timed_thread_records_the_sample_and_its_thread() {
+        use crate::{Stats, UserContext};
+        let stats = std::sync::Arc::new(Stats::new());
+        let (_stop, rx) = tokio::sync::watch::channel(false);
+        let ctx = UserContext::new(0, stats.clone(), rx);
+        let _ = ctx
+            .timed_thread("didcomm", "ping", "t0", async { Ok::<_, String>(()) })
+            .await;
+        assert!(stats.threads().samples().is_empty(), "off by default");
+        stats.threads().enable();
+        let before = ctx.unix_now();
+        let _ = ctx
+            .timed_thread("didcomm", "ping", "t1", async { Err::<(), _>("boom") })
+            .await;
+        let kept = stats.threads().samples();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            (kept[0].name.as_str(), kept[0].thread_id.as_str()),
+            ("ping", "t1")
+        );
+        assert!(kept[0].started >= before && kept[0].ended >= kept[0].started);
+        // The sample itself is in the stats as with `timed`.
+        let snapshot = stats.snapshot();
+        let ping = snapshot.entries.iter().find(|e| e.name == "ping").unwrap();
+        assert_eq!((ping.num_requests, ping.num_failures), (2, 1));
+    }
 }
