@@ -106,7 +106,7 @@ pub struct RunArgs {
     )]
     pub verifier_type: controller::acapy::ApiVersion,
     /// Invitations are out-of-band (DID Exchange); false asks for connections/1.0 invitations.
-    #[arg(long, env = "OOB_INVITE", default_value = "true", value_parser = parse_bool, value_name = "BOOL")]
+    #[arg(long, env = "OOB_INVITE", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub oob_invite: bool,
     /// connection: new connections each user makes per iteration.
     #[arg(
@@ -130,7 +130,7 @@ pub struct RunArgs {
     #[arg(long, env = "CRED_ATTR", default_value = scenarios::issuer::credential_spec::DEFAULT_ATTRIBUTES, value_name = "JSON")]
     pub cred_attr: String,
     /// The server issues AnonCreds (not legacy Indy) credentials.
-    #[arg(long, env = "IS_ANONCREDS", default_value = "false", value_parser = parse_bool, value_name = "BOOL")]
+    #[arg(long, env = "IS_ANONCREDS", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub is_anoncreds: bool,
     /// ld_proof: the issuer's did:key. Default: a new one created in the issuer's wallet.
     #[arg(long, env = "ISSUER_DID", value_name = "DID")]
@@ -156,8 +156,50 @@ pub struct RunArgs {
     /// Last port of the START_PORT range (inclusive).
     #[arg(long, env = "END_PORT", value_name = "PORT", requires = "start_port")]
     pub end_port: Option<u16>,
+    /// multitenant-mediation: the ACA-Py multitenant agent's admin API URL (started with
+    /// --multitenant --multitenant-admin --jwt-secret).
+    #[arg(long, env = "MULTITENANT_URL", value_name = "URL")]
+    pub multitenant_url: Option<String>,
+    /// multitenant-mediation: headers for the multitenant agent's base admin calls as a JSON
+    /// object, e.g. '{"X-API-Key":"…"}'. A secret: never printed, redacted in reports.
+    #[arg(
+        long,
+        env = "MULTITENANT_HEADERS",
+        value_name = "JSON",
+        hide_env_values = true
+    )]
+    pub multitenant_headers: Option<String>,
+    /// multitenant-mediation: the agent's admin API key (sent as X-API-Key; not needed with
+    /// --admin-insecure-mode). Tenants' calls also carry their own JWT (Authorization: Bearer).
+    #[arg(
+        long,
+        env = "MULTITENANT_API_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub multitenant_api_key: Option<String>,
+    /// multitenant-mediation: create tenant wallets with a generated RAW key
+    /// (wallet_key_derivation: RAW), about 25 times faster than ACA-Py's argon2 default.
+    #[arg(long, env = "RAW_WALLET_KEY", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub raw_wallet_key: bool,
+    /// multitenant-mediation: remove the tenant wallets this run created when it ends.
+    #[arg(long, env = "CLEANUP_TENANTS", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub cleanup_tenants: bool,
+    /// multitenant-mediation: where akrida listens for the tenants' webhooks (ping and basic
+    /// message arrivals are only visible there). Port 0 picks a free one.
+    #[arg(
+        long,
+        env = "TENANT_WEBHOOK_LISTEN",
+        default_value = "127.0.0.1:0",
+        value_name = "ADDR"
+    )]
+    pub tenant_webhook_listen: std::net::SocketAddr,
+    /// multitenant-mediation: the webhook URL given to tenants, when the agent must reach
+    /// akrida at another address than the one it listens on. Default: http://LISTEN-ADDRESS.
+    #[arg(long, env = "TENANT_WEBHOOK_URL", value_name = "URL")]
+    pub tenant_webhook_url: Option<String>,
     /// Whether holders are mediated. mediator-ping needs true.
-    #[arg(long, env = "WITH_MEDIATION", default_value = "true", value_parser = parse_bool, value_name = "BOOL")]
+    #[arg(long, env = "WITH_MEDIATION", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub with_mediation: bool,
     /// How mediated holders receive messages: implicit (return route on the WebSocket),
     /// pickupv2 (Message Pickup 2.0 polling) or pickupv2-live.
@@ -239,6 +281,13 @@ pub struct RunArgs {
     #[arg(long, env = "AKRIDA_METRICS_ADDR", value_name = "ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
 
+    /// Collect ACA-Py trace events on this address during the run (e.g. 127.0.0.1:9700) and join
+    /// them to the samples by DIDComm thread id: the report adds a per-hop table (per agent label
+    /// and handler step) and each traced sample's time inside the agents vs the rest. Point the
+    /// agents at it: aca-py start --trace --trace-target http://ADDR/ --trace-label NAME.
+    #[arg(long, env = "AKRIDA_TRACE_LISTEN", value_name = "ADDR")]
+    pub trace_listen: Option<std::net::SocketAddr>,
+
     /// Drive each user through its own external agent process speaking Akrida's agent.js
     /// protocol (e.g. "node dist/agent.js" or "akrida agent") instead of a native holder.
     #[arg(long, env = "AGENT_CMD", value_name = "COMMAND")]
@@ -286,6 +335,13 @@ impl RunArgs {
             "start_port": self.start_port,
             "end_port": self.end_port,
             "with_mediation": self.with_mediation,
+            "multitenant_url": self.multitenant_url,
+            "multitenant_headers": self.multitenant_headers,
+            "multitenant_api_key": self.multitenant_api_key,
+            "wallet_key_derivation": if self.raw_wallet_key { "RAW" } else { "argon2 (ACA-Py default)" },
+            "cleanup_tenants": self.cleanup_tenants,
+            "tenant_webhook_listen": self.tenant_webhook_listen.to_string(),
+            "tenant_webhook_url": self.tenant_webhook_url,
             "pickup_strategy": self.pickup_strategy.to_string(),
             "pickup_interval": self.pickup_interval,
             "timeout_seconds": self.timeout,
@@ -304,6 +360,7 @@ impl RunArgs {
             "baseline": self.baseline,
             "tolerance": self.tolerance,
             "metrics_addr": self.metrics_addr.map(|a| a.to_string()),
+            "trace_listen": self.trace_listen.map(|a| a.to_string()),
         })
     }
 }

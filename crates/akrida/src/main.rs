@@ -16,6 +16,7 @@ mod preflight_issuer;
 mod redact;
 mod run;
 mod selfwatch;
+mod trace_listen;
 mod worker;
 
 use std::path::{Path, PathBuf};

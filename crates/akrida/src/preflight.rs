@@ -30,6 +30,7 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
     match args.scenario.as_str() {
         "mediator-ping" => mediator_ping(args).await,
         "liveness" => liveness(args).await,
+        "multitenant-mediation" => multitenant(args).await,
         name => match scenarios::issuer::Kind::from_name(name) {
             Some(kind) => crate::preflight_issuer::issuer_scenario(args, kind).await,
             None => Err(format!(
@@ -46,7 +47,7 @@ pub(crate) async fn checked_mediator(
 ) -> Result<(String, didcomm::Invitation), String> {
     if !args.with_mediation {
         return Err(format!(
-            "{} needs mediated holders here: WITH_MEDIATION must be true",
+            "{} needs mediated holders: WITH_MEDIATION must be true",
             args.scenario
         ));
     }
@@ -117,6 +118,62 @@ async fn liveness(args: &RunArgs) -> Result<SharedScenario, String> {
         issuer,
         timeout: Duration::from_secs_f64(args.timeout),
     })))
+}
+
+/// `multitenant-mediation`: the mediator's invitation (as for mediator-ping), and the
+/// multitenant agent's admin API reachable with its credentials and really multitenant: a
+/// wallet listing must answer (401: wrong key; 404: no --multitenant-admin).
+async fn multitenant(args: &RunArgs) -> Result<SharedScenario, String> {
+    use scenarios::{MultitenantConfig, MultitenantMediation};
+    let (_, invitation) = checked_mediator(args).await?;
+    let url = args
+        .multitenant_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .ok_or(
+            "MULTITENANT_URL is not set: give --multitenant-url or set MULTITENANT_URL to the multitenant agent's admin API URL",
+        )?;
+    let address = host_port(url)
+        .filter(|_| url.starts_with("http://") || url.starts_with("https://"))
+        .ok_or_else(|| format!("MULTITENANT_URL {url:?} is not an http(s) URL"))?;
+    let mut headers =
+        controller::parse_headers_json(args.multitenant_headers.as_deref().unwrap_or(""))
+            .map_err(|e| format!("MULTITENANT_HEADERS: {e}"))?;
+    if let Some(key) = args
+        .multitenant_api_key
+        .as_deref()
+        .filter(|k| !k.is_empty())
+    {
+        headers.push(("X-API-Key".into(), key.into()));
+    }
+    let admin = controller::AdminClient::new(url, &headers)
+        .map_err(|e| format!("MULTITENANT_HEADERS / MULTITENANT_API_KEY: {e}"))?;
+    connect_within(&address, "the multitenant agent", url).await?;
+    admin
+        .get("/multitenancy/wallets?wallet_name=akrida-preflight")
+        .await
+        .map_err(|e| match &e {
+            controller::AdminError::Status { status: 401 | 403, .. } => format!(
+                "the multitenant agent refused the admin credentials ({e}); set MULTITENANT_API_KEY or MULTITENANT_HEADERS"
+            ),
+            controller::AdminError::Status { status: 404, .. } => format!(
+                "{url} is not a multitenant agent with --multitenant-admin ({e})"
+            ),
+            _ => format!("MULTITENANT_URL: {e}"),
+        })?;
+    let scenario = MultitenantMediation::start(MultitenantConfig {
+        admin,
+        mediator: invitation,
+        raw_key: args.raw_wallet_key,
+        cleanup: args.cleanup_tenants,
+        timeout: Duration::from_secs_f64(args.timeout),
+        label: args.label.clone(),
+        webhook_listen: args.tenant_webhook_listen,
+        webhook_url: args.tenant_webhook_url.clone(),
+    })
+    .await?;
+    Ok(Arc::new(scenario))
 }
 
 /// `--agent-cmd`: each user drives its own external agent (Akrida's agent.js protocol). The

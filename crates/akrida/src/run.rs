@@ -15,6 +15,7 @@ use std::time::Duration;
 use engine::baseline::{self, Comparison};
 use engine::report::{from_json, render_html, render_table, write_locust_csv, HtmlReport, Rates};
 use engine::thresholds::{self, Threshold, ThresholdResult};
+use engine::trace::{render_hops, HopReport, TraceCollector};
 use engine::{RunConfig, RunHandle, Runner, Scenario, StatsSnapshot, Wait};
 
 use crate::cli::RunArgs;
@@ -92,6 +93,26 @@ async fn run_async(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_SETUP);
         }
     };
+    // Bound before anything else: agents started with this trace target refuse to start while
+    // nothing listens there, and events that arrive during preflight are kept too.
+    let traces = match args.trace_listen {
+        Some(addr) => match crate::trace_listen::bind(addr).await {
+            Ok(listener) => {
+                let collector = Arc::new(TraceCollector::new());
+                eprintln!(
+                    "akrida: collecting ACA-Py trace events at http://{}/",
+                    listener.local_addr().unwrap_or(addr)
+                );
+                crate::trace_listen::serve(listener, collector.clone());
+                Some(collector)
+            }
+            Err(e) => {
+                eprintln!("akrida run: {e}");
+                return ExitCode::from(EXIT_BAD_SETUP);
+            }
+        },
+        None => None,
+    };
     let scenario = match preflight::build_scenario(&args).await {
         Ok(scenario) => scenario,
         Err(e) => {
@@ -131,7 +152,11 @@ async fn run_async(args: RunArgs) -> ExitCode {
         },
         None => None,
     };
-    let (handle, run) = match Runner::start(scenario.clone(), config) {
+    let stats = Arc::new(engine::Stats::new());
+    if traces.is_some() {
+        stats.threads().enable();
+    }
+    let (handle, run) = match Runner::start_with_stats(scenario.clone(), config, stats) {
         Ok(started) => started,
         Err(e) => {
             eprintln!("akrida run: {e}");
@@ -156,7 +181,10 @@ async fn run_async(args: RunArgs) -> ExitCode {
     stop_on_ctrl_c(handle.clone());
 
     let snapshot = wait_with_progress(&handle, run, &args, &criteria, &watch, total_time).await;
-    write_reports(&handle, &snapshot, &args, &criteria, &watch)
+    let hops = traces
+        .as_ref()
+        .map(|collector| HopReport::build(collector, handle.recorder().threads()));
+    write_reports(&handle, &snapshot, &args, &criteria, &watch, hops.as_ref())
 }
 
 fn describe_load(args: &RunArgs) -> String {
@@ -270,6 +298,7 @@ fn write_reports(
     args: &RunArgs,
     criteria: &Criteria,
     watch: &SelfWatch,
+    hops: Option<&HopReport>,
 ) -> ExitCode {
     let mut report_failed = false;
     let history = handle.history();
@@ -310,6 +339,10 @@ fn write_reports(
         ));
         summary.push_str(&baseline::render(&comparisons));
     }
+    if let Some(hops) = hops {
+        summary.push('\n');
+        summary.push_str(&render_hops(hops));
+    }
     for warning in &warnings {
         summary.push_str(&format!("\nwarning: {warning}\n"));
     }
@@ -321,6 +354,7 @@ fn write_reports(
             &comparisons,
             &generator,
             &warnings,
+            hops,
         ) {
             Ok(json) => println!("{json}"),
             Err(e) => {
@@ -375,6 +409,7 @@ fn json_report(
     comparisons: &[Comparison],
     generator: &[engine::report::GeneratorSample],
     warnings: &[String],
+    hops: Option<&HopReport>,
 ) -> Result<String, serde_json::Error> {
     let mut value = serde_json::to_value(snapshot)?;
     if let Some(map) = value.as_object_mut() {
@@ -384,6 +419,9 @@ fn json_report(
             "self_watch".into(),
             serde_json::json!({ "samples": generator, "warnings": warnings }),
         );
+        if let Some(hops) = hops {
+            map.insert("trace".into(), serde_json::to_value(hops)?);
+        }
     }
     serde_json::to_string_pretty(&value)
 }

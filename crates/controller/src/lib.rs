@@ -83,6 +83,24 @@ impl AdminClient {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
 
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Value, AdminError> {
+        self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    /// A client for the same server with one more header on every call, e.g. a tenant's
+    /// `Authorization: Bearer <token>` on a multitenant agent's admin API.
+    pub fn with_header(&self, name: &str, value: &str) -> Result<Self, AdminError> {
+        let bad = || AdminError::BadHeader {
+            name: name.to_string(),
+        };
+        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?;
+        let mut header_value = HeaderValue::from_str(value).map_err(|_| bad())?;
+        header_value.set_sensitive(true);
+        let mut copy = self.clone();
+        copy.headers.insert(header_name, header_value);
+        Ok(copy)
+    }
+
     pub async fn delete(&self, path: &str) -> Result<Value, AdminError> {
         self.call(reqwest::Method::DELETE, path, None).await
     }

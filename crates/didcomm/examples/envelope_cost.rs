@@ -25,8 +25,14 @@ fn main() {
         didcomm::unpack(envelope, find).unwrap();
     }
     let unpack = started.elapsed() / rounds;
-    println!("authcrypt pack:   {:>6.1} µs per envelope", pack.as_secs_f64() * 1e6);
-    println!("authcrypt unpack: {:>6.1} µs per envelope", unpack.as_secs_f64() * 1e6);
+    println!(
+        "authcrypt pack:   {:>6.1} µs per envelope",
+        pack.as_secs_f64() * 1e6
+    );
+    println!(
+        "authcrypt unpack: {:>6.1} µs per envelope",
+        unpack.as_secs_f64() * 1e6
+    );
     println!(
         "one ping round trip (pack ours + unpack the answer): {:.1} µs",
         (pack + unpack).as_secs_f64() * 1e6

@@ -11,6 +11,7 @@
 pub mod baseline;
 pub mod stats;
 pub mod thresholds;
+pub mod trace;
 
 mod config;
 mod error;

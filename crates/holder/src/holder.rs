@@ -211,7 +211,20 @@ impl MediatorSession {
 
     /// A trust ping to the mediator, answered on the socket.
     pub async fn ping(&self) -> Result<(), HolderError> {
-        mediation::ping(&self.mediator, self.channel(), &self.inbox, self.timeout).await
+        self.ping_with_id(&didcomm::message::new_id()).await
+    }
+
+    /// [`Self::ping`] with the ping's `@id` (its DIDComm thread id) chosen by the caller, so the
+    /// sample can be joined to the mediator's trace events for that thread.
+    pub async fn ping_with_id(&self, id: &str) -> Result<(), HolderError> {
+        mediation::ping(
+            &self.mediator,
+            id,
+            self.channel(),
+            &self.inbox,
+            self.timeout,
+        )
+        .await
     }
 
     /// Whether the socket is still open (the mediator has not closed it, nor has it broken).

@@ -141,14 +141,17 @@ pub async fn add_keys(
     Ok(())
 }
 
-/// A trust ping with `response_requested`, done when the `ping_response` comes back.
+/// A trust ping with `response_requested` and `@id` = `id` (which is then its thread id), done
+/// when the `ping_response` comes back.
 pub async fn ping(
     peer: &Connection,
+    id: &str,
     channel: Channel<'_>,
     inbox: &Inbox,
     timeout: Duration,
 ) -> Result<(), HolderError> {
-    let ping = new_message(types::TRUST_PING, json!({"response_requested": true}));
+    let mut ping = new_message(types::TRUST_PING, json!({"response_requested": true}));
+    ping["@id"] = json!(id);
     let reply = request_reply(peer, ping, channel, inbox, "trust ping", timeout).await?;
     if !reply.is("trust_ping", "ping_response") {
         return Err(HolderError::UnexpectedReply {

@@ -55,7 +55,12 @@ pub const CATALOGUE: &[ScenarioInfo] = &[
         summary: "each user GETs the issuer's /status/live (ISSUER_URL, ISSUER_HEADERS)",
         built: true,
     },
-    planned("multitenant-mediation", "multi-demo (ACA-Py)", "tenant wallets in a multitenant agent take mediation and talk"),
+    ScenarioInfo {
+        name: "multitenant-mediation",
+        akrida_file: "multi-demo (ACA-Py)",
+        summary: "each user creates a tenant wallet in an ACA-Py multitenant agent (admin API), takes mediation from the mediator, then connects, pings and messages other tenants through it",
+        built: true,
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static ScenarioInfo> {

@@ -7,6 +7,7 @@ pub mod external;
 pub mod issuer;
 pub mod liveness;
 pub mod mediator_ping;
+pub mod multitenant;
 pub mod pickup;
 
 pub use catalogue::{ScenarioInfo, CATALOGUE};
@@ -14,6 +15,7 @@ pub use external::{ExternalAgent, ExternalAgentConfig, ExternalScenario, Externa
 pub use issuer::{IssuerConfig, IssuerScenario};
 pub use liveness::{Liveness, LivenessConfig};
 pub use mediator_ping::{MediatorPing, MediatorPingConfig};
+pub use multitenant::{MultitenantConfig, MultitenantMediation};
 pub use pickup::PickupStrategy;
 
 /// Locust's "Type" column for DIDComm exchanges a holder makes.

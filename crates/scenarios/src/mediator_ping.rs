@@ -106,7 +106,17 @@ impl User for MediatorPingUser {
             let Some(session) = self.session.as_ref() else {
                 return;
             };
-            let _ = ctx.timed(DIDCOMM, "ping_mediator", session.ping()).await;
+            // The ping's @id is its thread id: with --trace-listen the mediator's trace events
+            // for it join this sample.
+            let thread = didcomm::message::new_id();
+            let _ = ctx
+                .timed_thread(
+                    DIDCOMM,
+                    "ping_mediator",
+                    &thread,
+                    session.ping_with_id(&thread),
+                )
+                .await;
             if self.config.pickup == PickupStrategy::PickupV2 && self.pickup_due() {
                 self.last_pickup = Some(Instant::now());
                 let _ = ctx.timed(DIDCOMM, "pickup", session.pickup_drain()).await;

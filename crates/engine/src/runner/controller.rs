@@ -125,6 +125,7 @@ impl Controller {
             }
         }
         self.stop_everyone().await;
+        self.scenario.finish(&self.shared.stats).await;
         if let Some(arrivals) = &self.arrivals {
             self.shared
                 .stats

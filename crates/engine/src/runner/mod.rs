@@ -61,12 +61,22 @@ impl Runner {
         scenario: Arc<dyn Scenario>,
         config: RunConfig,
     ) -> Result<(RunHandle, JoinHandle<StatsSnapshot>), EngineError> {
+        Self::start_with_stats(scenario, config, Arc::new(Stats::new()))
+    }
+
+    /// [`Runner::start`] recording into `stats` made beforehand, e.g. with
+    /// [`Stats::threads`] enabled before the first user starts.
+    pub fn start_with_stats(
+        scenario: Arc<dyn Scenario>,
+        config: RunConfig,
+        stats: Arc<Stats>,
+    ) -> Result<(RunHandle, JoinHandle<StatsSnapshot>), EngineError> {
         config.validate()?;
         let plan = Arc::new(plan::TaskPlan::of(&*scenario)?);
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| EngineError::NoRuntime)?;
         let (commands, receiver) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
-            stats: Arc::new(Stats::new()),
+            stats,
             history: Mutex::new(Vec::new()),
             user_count: AtomicUsize::new(0),
             target: AtomicUsize::new(config.users),

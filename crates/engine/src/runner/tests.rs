@@ -56,6 +56,14 @@ impl Scenario for FakeScenario {
     fn tasks(&self) -> Vec<(&'static str, u32)> {
         self.tasks.clone()
     }
+    fn finish<'a>(&'a self, stats: &'a crate::Stats) -> BoxFuture<'a, ()> {
+        // After every user's on_stop: record how many had stopped by then.
+        let stopped = self.log.stopped_users.lock().unwrap().len();
+        Box::pin(async move {
+            stats.count("finish_calls", 1);
+            stats.count("stopped_before_finish", stopped as u64);
+        })
+    }
     fn new_user(&self, index: u64) -> Box<dyn User> {
         Box::new(FakeUser {
             index,
@@ -608,4 +616,14 @@ fn invalid_shapes_are_refused() {
     let mut cfg = config(1, 1.0);
     cfg.shape = crate::LoadShape::Stages(Vec::new());
     assert!(cfg.validate().is_err());
+}
+
+#[tokio::test(start_paused = true)]
+async fn finish_runs_once_after_every_user_stopped() {
+    let (handle, run, _) = start(vec![("ping", 1)], behaviour(), config(3, 10.0));
+    sleep(Duration::from_secs(2)).await;
+    handle.stop();
+    let snapshot = run.await.unwrap();
+    assert_eq!(snapshot.counters.get("finish_calls"), Some(&1));
+    assert_eq!(snapshot.counters.get("stopped_before_finish"), Some(&3));
 }

@@ -27,6 +27,7 @@ pub use snapshot::{
     PERCENTILES, QUEUE_KIND,
 };
 
+use crate::trace::ThreadLog;
 use entry::EntryState;
 use snapshot::{EntryCopy, Series};
 
@@ -34,6 +35,8 @@ use snapshot::{EntryCopy, Series};
 pub struct Stats {
     clock: Clock,
     inner: Mutex<Recorder>,
+    /// Which DIDComm thread traced samples were about (kept only when a trace collector runs).
+    threads: ThreadLog,
 }
 
 /// One entry's cumulative latency histogram (see [`Stats::latency_histograms`]).
@@ -84,7 +87,13 @@ impl Stats {
                 counters: HashMap::new(),
                 interval_start: clock.start_unix(),
             }),
+            threads: ThreadLog::default(),
         }
+    }
+
+    /// The samples' DIDComm thread ids, for joining server trace events (see [`crate::trace`]).
+    pub fn threads(&self) -> &ThreadLog {
+        &self.threads
     }
 
     /// The clock samples are stamped with.

@@ -232,13 +232,12 @@ impl IssuerUser {
     /// `receive_credential`: from the issuer's offer (the admin call) to the credential received,
     /// checked and acknowledged.
     async fn receive_credential(&mut self, ctx: &UserContext) -> Result<(), String> {
-        let outcome = ctx
-            .timed(DIDCOMM, RECEIVE_CREDENTIAL, self.issue_one())
-            .await;
-        outcome
+        ctx.timed(DIDCOMM, RECEIVE_CREDENTIAL, self.issue_one(ctx))
+            .await
     }
 
-    async fn issue_one(&mut self) -> Result<(), String> {
+    async fn issue_one(&mut self, ctx: &UserContext) -> Result<(), String> {
+        let started = ctx.unix_now();
         let config = self.config.clone();
         let issuer = self.issuer.as_ref().ok_or("no connection to the issuer")?;
         let connection_id = issuer.server_connection_id.clone();
@@ -270,6 +269,13 @@ impl IssuerUser {
                 )
                 .await
                 .map_err(|e| e.to_string())?;
+                // With --trace-listen, the servers' trace events on this exchange join the sample.
+                ctx.record_thread(
+                    RECEIVE_CREDENTIAL,
+                    &issued.thread_id,
+                    started,
+                    ctx.unix_now(),
+                );
                 if self.credentials.len() >= KEPT_CREDENTIALS {
                     self.credentials.remove(0);
                 }
@@ -339,6 +345,7 @@ impl IssuerUser {
         content: &str,
         ctx: &UserContext,
     ) -> Result<(), String> {
+        let started = ctx.unix_now();
         let issuer = self.issuer.as_ref().ok_or("no connection to the issuer")?;
         self.config
             .issuer
@@ -361,6 +368,11 @@ impl IssuerUser {
             };
             if let Some(text) = basic_message::content(&message) {
                 if self.classify(text, Some(token), ctx) == Arrival::Expected {
+                    // The message's @id is its thread: the issuer's and the mediator's trace
+                    // events for it join this sample (with --trace-listen).
+                    if let Some(id) = message.id() {
+                        ctx.record_thread(MSG_CLIENT, id, started, ctx.unix_now());
+                    }
                     return Ok(());
                 }
             }
