@@ -191,18 +191,38 @@ fn issue(mediated: bool) {
     let issued = successes(&report, "receive_credential");
     assert!(issued >= 3, "receive_credential {issued}");
 
-    let mut done = 0;
-    let mut unfinished = 0;
-    for connection in issuer_connections(&servers, &label) {
+    // The holder's ack is processed by the issuer after its HTTP answer: give the last ones a
+    // moment to reach `done`.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (done, unfinished) = loop {
+        let (done, unfinished) = credential_exchanges(&servers, &label);
+        if done >= issued || Instant::now() > deadline {
+            break (done, unfinished);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // A user cut by the end of the run after sending its ack has a `done` exchange without a
+    // sample; one cut earlier leaves an unfinished exchange. At most one per user either way.
+    assert!(
+        done >= issued && done <= issued + 3,
+        "one done exchange on the issuer per credential received: {done} done, {issued} received"
+    );
+    assert!(unfinished <= 3, "{unfinished} exchanges left unfinished");
+}
+
+/// (done, other) credential exchanges on the issuer for this run's connections; checks each
+/// done one carries the holder's did:key and the attribute.
+fn credential_exchanges(servers: &Servers, label: &str) -> (u64, u64) {
+    let (mut done, mut unfinished) = (0, 0);
+    for connection in issuer_connections(servers, label) {
         let id = connection["connection_id"].as_str().unwrap();
         let page = issuer_get(
-            &servers,
+            servers,
             &format!("/issue-credential-2.0/records?connection_id={id}"),
         );
         for record in page["results"].as_array().unwrap() {
             let exchange = &record["cred_ex_record"];
             if exchange["state"] != "done" {
-                // Cut by the end of the run (at most one per user).
                 unfinished += 1;
                 continue;
             }
@@ -215,11 +235,7 @@ fn issue(mediated: bool) {
             done += 1;
         }
     }
-    assert_eq!(
-        done, issued,
-        "one done exchange on the issuer per credential received"
-    );
-    assert!(unfinished <= 3, "{unfinished} exchanges left unfinished");
+    (done, unfinished)
 }
 
 #[test]
