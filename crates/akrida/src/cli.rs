@@ -369,9 +369,8 @@ pub fn print_scenarios() {
     let catalogue = scenarios::CATALOGUE;
     let width = catalogue.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for s in catalogue {
-        let status = if s.built { "" } else { "  [not built yet]" };
         println!(
-            "{:width$}  {}  (Akrida: {}){status}",
+            "{:width$}  {}  (Akrida: {})",
             s.name, s.summary, s.akrida_file
         );
     }

@@ -9,9 +9,9 @@
 //! - the credential comes back as `aries/ld-proof-vc@v1.0` in `credentials~attach`;
 //! - the ack (`status: OK`) moves the issuer's record to `done`.
 //!
-//! Issuance needs no signature from the holder. The issuer's proof is checked for shape only
-//! (a `proof` object, the subject we asked for, the issuer the offer named): verifying the
-//! signature would need JSON-LD canonicalisation (URDNA2015), which this crate does not do.
+//! Issuance needs no signature from the holder. The credential is checked before the ack: the
+//! subject we asked for, the issuer the offer named, and the issuer's `Ed25519Signature2018`
+//! proof verified by the issuer's did:key (`ldp`, offline canonicalisation).
 
 use std::time::Duration;
 
@@ -180,6 +180,24 @@ pub fn check_credential(credential: &Value, requested: &Value) -> Result<(), Hol
     Ok(())
 }
 
+/// Verifies the issuer's signature, and that the key that made it is the issuer's.
+pub fn verify_issuer_proof(credential: &Value) -> Result<(), HolderError> {
+    let bad = |why: String| HolderError::Protocol(format!("issued credential: {why}"));
+    let proof = ldp::verify(credential).map_err(|e| bad(e.to_string()))?;
+    let method = proof["verificationMethod"].as_str().unwrap_or_default();
+    let signer = method.split('#').next().unwrap_or_default();
+    let issuer = match &credential["issuer"] {
+        Value::Object(o) => o.get("id").and_then(Value::as_str).unwrap_or_default(),
+        other => other.as_str().unwrap_or_default(),
+    };
+    if signer != issuer {
+        return Err(bad(format!(
+            "signed by {signer}, but the issuer is {issuer}"
+        )));
+    }
+    Ok(())
+}
+
 /// Accepts `offer` (received on `connection`): sends the request over `channel`, waits for the
 /// credential, checks it and acknowledges it.
 pub async fn accept_offer(
@@ -215,6 +233,7 @@ pub async fn accept_offer(
     }
     let credential = format_attachment(&issued, "credentials~attach", LD_PROOF_VC)?;
     check_credential(&credential, &detail)?;
+    verify_issuer_proof(&credential)?;
 
     let mut ack = new_message(ACK, json!({"status": "OK"}));
     set_thread(&mut ack, &thread_id, None);
@@ -293,6 +312,22 @@ mod tests {
             format_attachment(&request, "requests~attach", LD_PROOF_DETAIL).unwrap(),
             d
         );
+    }
+
+    #[test]
+    fn the_issuers_signature_is_verified() {
+        let issued: Value = serde_json::from_str(include_str!(
+            "../../ldp/testdata/acapy_issued_credential.json"
+        ))
+        .unwrap();
+        verify_issuer_proof(&issued).unwrap();
+        let mut tampered = issued.clone();
+        tampered["credentialSubject"]["score"] = json!("999");
+        let err = verify_issuer_proof(&tampered).unwrap_err().to_string();
+        assert!(err.contains("signature does not verify"), "{err}");
+        let mut other_issuer = issued;
+        other_issuer["issuer"] = json!("did:key:z6MkfRZ3UidrkuuRFpz6q5wxCYW8Y7u1bZMMA3ERfGiohLQW");
+        assert!(verify_issuer_proof(&other_issuer).is_err());
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod mediation;
 pub mod outbound;
 pub mod pickup;
 pub mod ports;
+pub mod presentation;
 pub mod router;
 pub mod ws;
 

@@ -34,11 +34,7 @@ pub struct ProofOptions {
 
 /// `document` with a new `proof` by `key` (its did:key as verification method). A proof the
 /// document already had is replaced.
-pub async fn sign(
-    document: &Value,
-    key: &KeyPair,
-    options: &ProofOptions,
-) -> Result<Value, LdpError> {
+pub fn sign(document: &Value, key: &KeyPair, options: &ProofOptions) -> Result<Value, LdpError> {
     let mut unsigned = without_proof(document)?;
     let mut proof = json!({
         "type": PROOF_TYPE,
@@ -52,7 +48,7 @@ pub async fn sign(
     if let Some(domain) = &options.domain {
         proof["domain"] = json!(domain);
     }
-    let data = verify_data(&proof, &unsigned).await?;
+    let data = verify_data(&proof, &unsigned)?;
     let header = b64::encode_url(JWS_HEADER);
     let signature = key.sign(&signing_input(&header, &data));
     proof["jws"] = json!(format!("{header}..{}", b64::encode_url(signature)));
@@ -62,7 +58,7 @@ pub async fn sign(
 
 /// Checks the document's one `Ed25519Signature2018` proof against the did:key it names.
 /// Returns the proof (for its purpose, challenge, domain).
-pub async fn verify(document: &Value) -> Result<Value, LdpError> {
+pub fn verify(document: &Value) -> Result<Value, LdpError> {
     let proof = document
         .get("proof")
         .filter(|p| p.is_object())
@@ -97,7 +93,7 @@ pub async fn verify(document: &Value) -> Result<Value, LdpError> {
         }
     }
     let unsigned = without_proof(document)?;
-    let data = verify_data(&options, &unsigned).await?;
+    let data = verify_data(&options, &unsigned)?;
     key.verify(&signing_input(header, &data), &signature)
         .map_err(|_| LdpError::BadSignature(method.to_string()))?;
     Ok(proof)
@@ -113,14 +109,14 @@ fn without_proof(document: &Value) -> Result<Map<String, Value>, LdpError> {
 }
 
 /// SHA-256 of the canonical proof options (with the document's context) ‖ of the document.
-async fn verify_data(proof: &Value, document: &Map<String, Value>) -> Result<Vec<u8>, LdpError> {
+fn verify_data(proof: &Value, document: &Map<String, Value>) -> Result<Vec<u8>, LdpError> {
     let mut options = proof.clone();
     options["@context"] = document
         .get("@context")
         .cloned()
         .unwrap_or_else(|| json!("https://w3id.org/security/v2"));
-    let canonical_options = canonize(&options).await?;
-    let canonical_document = canonize(&Value::Object(document.clone())).await?;
+    let canonical_options = canonize(&options)?;
+    let canonical_document = canonize(&Value::Object(document.clone()))?;
     let mut data = Sha256::digest(canonical_options.as_bytes()).to_vec();
     data.extend_from_slice(&Sha256::digest(canonical_document.as_bytes()));
     Ok(data)
@@ -173,48 +169,52 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn signed_documents_verify_and_tampering_is_caught() {
+    #[test]
+    fn signed_documents_verify_and_tampering_is_caught() {
         let key = KeyPair::generate();
-        let signed = sign(&credential(), &key, &options()).await.unwrap();
-        let proof = verify(&signed).await.unwrap();
+        let signed = sign(&credential(), &key, &options()).unwrap();
+        let proof = verify(&signed).unwrap();
         assert_eq!(proof["challenge"], "c-1");
         assert_eq!(proof["proofPurpose"], "authentication");
 
         let mut tampered = signed.clone();
         tampered["credentialSubject"]["score"] = json!("100");
-        let err = verify(&tampered).await.unwrap_err();
+        let err = verify(&tampered).unwrap_err();
         assert!(matches!(err, LdpError::BadSignature(_)), "{err}");
 
         let mut other_challenge = signed.clone();
         other_challenge["proof"]["challenge"] = json!("c-2");
-        assert!(verify(&other_challenge).await.is_err());
+        assert!(verify(&other_challenge).is_err());
 
         // Key order does not matter: the canonical form is signed.
         let reordered: Value =
             serde_json::from_str(&serde_json::to_string_pretty(&signed).unwrap()).unwrap();
-        verify(&reordered).await.unwrap();
+        verify(&reordered).unwrap();
     }
 
     /// A credential ACA-Py 0.12.8 issued (testbed issuer, issue-credential 2.0): its proof, made
     /// with pyld's URDNA2015, verifies here — the two canonical forms agree.
-    #[tokio::test]
-    async fn a_credential_signed_by_acapy_verifies() {
+    #[test]
+    fn a_credential_signed_by_acapy_verifies() {
         let issued: Value =
             serde_json::from_str(include_str!("../testdata/acapy_issued_credential.json")).unwrap();
-        verify(&issued).await.unwrap();
+        verify(&issued).unwrap();
         let mut tampered = issued.clone();
         tampered["issuanceDate"] = json!("2026-11-23T21:59:40Z");
-        assert!(verify(&tampered).await.is_err());
+        assert!(verify(&tampered).is_err());
     }
 
-    #[tokio::test]
-    async fn malformed_proofs_are_named() {
+    #[test]
+    fn malformed_proofs_are_named() {
         let mut doc = credential();
-        assert!(verify(&doc).await.unwrap_err().to_string().contains("no proof"));
+        assert!(verify(&doc).unwrap_err().to_string().contains("no proof"));
         doc["proof"] = json!({"type": "BbsBlsSignature2020"});
-        assert!(verify(&doc).await.unwrap_err().to_string().contains("BbsBlsSignature2020"));
-        doc["proof"] = json!({"type": PROOF_TYPE, "verificationMethod": "did:web:x", "jws": "a..b"});
-        assert!(verify(&doc).await.unwrap_err().to_string().contains("did:web:x"));
+        assert!(verify(&doc)
+            .unwrap_err()
+            .to_string()
+            .contains("BbsBlsSignature2020"));
+        doc["proof"] =
+            json!({"type": PROOF_TYPE, "verificationMethod": "did:web:x", "jws": "a..b"});
+        assert!(verify(&doc).unwrap_err().to_string().contains("did:web:x"));
     }
 }

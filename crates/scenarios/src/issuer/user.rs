@@ -10,7 +10,7 @@ use didcomm::KeyPair;
 use engine::{BoxFuture, User, UserContext};
 use holder::connection::{connect_with_key, make_active};
 use holder::outbound::Channel;
-use holder::{basic_message, credential, Connection, Holder};
+use holder::{basic_message, credential, presentation, Connection, Holder};
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -312,12 +312,67 @@ impl IssuerUser {
         if self.config.kind == Kind::PresentProof || self.credentials.is_empty() {
             self.receive_credential(ctx).await?;
         }
-        ctx.timed(DIDCOMM, PRESENTATION_EXCHANGE, self.prove_one())
+        ctx.timed(DIDCOMM, PRESENTATION_EXCHANGE, self.prove_one(ctx))
             .await
     }
 
-    async fn prove_one(&mut self) -> Result<(), String> {
-        Err("presentation exchange is not wired into the scenarios yet".into())
+    async fn prove_one(&mut self, ctx: &UserContext) -> Result<(), String> {
+        let started = ctx.unix_now();
+        let config = self.config.clone();
+        let verifier_api = config
+            .verifier
+            .as_ref()
+            .ok_or("this scenario needs a verifier")?;
+        let verifier = self
+            .verifier
+            .as_ref()
+            .ok_or("no connection to the verifier")?;
+        let exchange =
+            match &config.offer {
+                CredentialOffer::LdProof { .. } => {
+                    let challenge = didcomm::message::new_id();
+                    let request = credential_spec::dif_request(&config.attributes, &challenge);
+                    verifier_api
+                        .request_dif_presentation(&verifier.server_connection_id, &request)
+                        .await
+                        .map_err(|e| e.to_string())?
+                }
+                CredentialOffer::Indy { .. } => return Err(
+                    "AnonCreds / Indy proofs against a server are not wired into the scenarios yet"
+                        .into(),
+                ),
+            };
+        let request = self
+            .next_message(presentation::is_request, "proof request")
+            .await?;
+        let holder = self.holder()?;
+        let verifier = self
+            .verifier
+            .as_ref()
+            .ok_or("no connection to the verifier")?;
+        let http = &holder.config().http;
+        let presented = presentation::respond_to_request(
+            &request,
+            &verifier.connection,
+            &self.credentials,
+            &self.subject_key,
+            peer_channel(http, &verifier.connection)?,
+            holder.inbox(),
+            config.timeout,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        verifier_api
+            .wait_presentation_verified(&exchange, config.timeout)
+            .await
+            .map_err(|e| e.to_string())?;
+        ctx.record_thread(
+            PRESENTATION_EXCHANGE,
+            &presented.thread_id,
+            started,
+            ctx.unix_now(),
+        );
+        Ok(())
     }
 
     /// `msg_client`: the issuer is asked to send a basic message; timed until it arrives.
