@@ -16,7 +16,9 @@ pub mod test_issuer;
 pub mod wallet;
 
 pub use error::AnonCredsError;
-pub use wallet::{CredentialRequest, PendingRequest, StoredCredential, Wallet, LINK_SECRET_ID};
+pub use wallet::{
+    legacy_cred_def, CredentialRequest, PendingRequest, StoredCredential, Wallet, LINK_SECRET_ID,
+};
 
 /// The issuer and verifier functions, for tests and tools that play the other roles.
 pub use indy_credx;

@@ -59,6 +59,11 @@ impl TestIssuer {
         &self.cred_def.id().0
     }
 
+    /// The schema as the ledger serves it.
+    pub fn schema_json(&self) -> Value {
+        serde_json::to_value(&self.schema).expect("a schema serialises")
+    }
+
     /// The credential definition as the ledger (and ACA-Py's admin API) serves it.
     pub fn cred_def_json(&self) -> Value {
         serde_json::to_value(&self.cred_def).expect("a credential definition serialises")

@@ -302,6 +302,31 @@ impl Wallet {
     }
 }
 
+/// The legacy (ledger) JSON of a credential definition given in the newer AnonCreds shape.
+///
+/// ACA-Py 0.12.8 serves a credential definition in two shapes: `GET
+/// /credential-definitions/{id}` (Askar wallets, needs a ledger) answers the ledger's legacy
+/// JSON (`ver`, `id`, `schemaId`, `type`, `tag`, `value`) under `credential_definition`, which
+/// [`Wallet::add_cred_def`] takes as is; `GET /anoncreds/credential-definition/{id}`
+/// (askar-anoncreds wallets) answers the AnonCreds-spec shape (`issuerId`, `schemaId`, `type`,
+/// `tag`, `value`, no id) under `credential_definition`. This turns the second into the first.
+pub fn legacy_cred_def(id: &str, anoncreds_shape: &Value) -> Result<Value, AnonCredsError> {
+    let field = |name: &'static str| {
+        anoncreds_shape
+            .get(name)
+            .cloned()
+            .ok_or_else(|| AnonCredsError::invalid("credential definition", format!("no {name:?}")))
+    };
+    Ok(json!({
+        "ver": "1.0",
+        "id": id,
+        "schemaId": field("schemaId")?,
+        "type": field("type")?,
+        "tag": field("tag")?,
+        "value": field("value")?,
+    }))
+}
+
 /// The schema a credential was issued under, rebuilt from the credential: its id and its
 /// attribute names (AnonCreds credentials carry every attribute of their schema).
 fn schema_of(credential: &indy_credx::types::Credential) -> Result<Schema, AnonCredsError> {

@@ -3,7 +3,7 @@
 //! must satisfy indy-credx's verifier. No ledger, no ACA-Py.
 
 use anoncreds::test_issuer::{proof_request, verify, TestIssuer};
-use anoncreds::{AnonCredsError, Wallet};
+use anoncreds::{legacy_cred_def, AnonCredsError, Wallet};
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 
@@ -348,4 +348,31 @@ fn link_secret_is_made_once_and_is_small() {
 fn wallet_can_move_between_tasks() {
     fn is_send<T: Send + Sync>() {}
     is_send::<Wallet>();
+}
+
+#[test]
+fn cred_def_in_the_anoncreds_shape_is_accepted_after_conversion() {
+    let issuer = person_issuer();
+    let legacy = issuer.cred_def_json();
+    // The shape of ACA-Py's GET /anoncreds/credential-definition/{id}: no ver, no id.
+    let anoncreds_shape = json!({"issuerId": ISSUER_DID, "schemaId": issuer.schema_id(),
+        "type": legacy["type"], "tag": legacy["tag"], "value": legacy["value"]});
+    let converted = legacy_cred_def(issuer.cred_def_id(), &anoncreds_shape).unwrap();
+    let mut wallet = Wallet::new();
+    let offer = issuer.offer().unwrap();
+    let request = wallet
+        .create_request(&offer, &converted, PROVER_DID)
+        .unwrap();
+    let credential = issuer
+        .issue(
+            &offer,
+            &request.request,
+            &[("name", "Alice"), ("age", "30")],
+        )
+        .unwrap();
+    wallet
+        .store_credential(&credential, request.pending)
+        .unwrap();
+    let err = legacy_cred_def("x", &json!({"schemaId": "s"})).unwrap_err();
+    assert!(err.to_string().contains("no \"type\""), "{err}");
 }
