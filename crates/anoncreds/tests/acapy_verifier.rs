@@ -127,8 +127,8 @@ fn acapy_verifier_accepts_the_holders_presentations_and_rejects_a_changed_one() 
     });
 
     let results = acapy_verify(&cases);
-    assert_eq!(results[0].0, true, "ACA-Py rejected: {}", results[0].1);
-    assert_eq!(results[1].0, false, "ACA-Py accepted a changed raw value");
+    assert!(results[0].0, "ACA-Py rejected: {}", results[0].1);
+    assert!(!results[1].0, "ACA-Py accepted a changed raw value");
     assert!(
         results[1]
             .1
@@ -137,5 +137,5 @@ fn acapy_verifier_accepts_the_holders_presentations_and_rejects_a_changed_one() 
         "ACA-Py's reason: {}",
         results[1].1
     );
-    assert_eq!(results[2].0, true, "ACA-Py rejected: {}", results[2].1);
+    assert!(results[2].0, "ACA-Py rejected: {}", results[2].1);
 }

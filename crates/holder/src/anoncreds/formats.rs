@@ -211,3 +211,92 @@ pub fn payload_fields(
 fn protocol(message: &Message, why: String) -> HolderError {
     HolderError::Protocol(format!("{}: {why}", message.short_type()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(value: Value) -> Message {
+        Message::from_bytes(value.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn versions_are_read_from_either_prefix() {
+        let legacy = message(json!({
+            "@type": "did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/issue-credential/1.0/offer-credential",
+            "@id": "1"}));
+        assert_eq!(
+            version_of(&legacy, "issue-credential", "offer-credential"),
+            Some(ProtocolVersion::V1)
+        );
+        let v2 = message(json!({
+            "@type": "https://didcomm.org/present-proof/2.0/request-presentation", "@id": "1"}));
+        assert_eq!(
+            version_of(&v2, "present-proof", "request-presentation"),
+            Some(ProtocolVersion::V2)
+        );
+        assert_eq!(version_of(&v2, "present-proof", "presentation"), None);
+        let v3 = message(json!({
+            "@type": "https://didcomm.org/present-proof/3.0/request-presentation", "@id": "1"}));
+        assert_eq!(
+            version_of(&v3, "present-proof", "request-presentation"),
+            None
+        );
+    }
+
+    #[test]
+    fn payload_fields_round_trip_in_both_versions_and_families() {
+        let payload = json!({"nonce": "123", "cred_def_id": "X:3:CL:1:t"});
+        for (version, family) in [
+            (ProtocolVersion::V1, FormatFamily::Hlindy),
+            (ProtocolVersion::V2, FormatFamily::Hlindy),
+            (ProtocolVersion::V2, FormatFamily::AnonCreds),
+        ] {
+            let mut value =
+                Value::Object(payload_fields(version, family, Payload::Request, &payload));
+            value["@type"] = json!(format!(
+                "https://didcomm.org/issue-credential/{}/request-credential",
+                version.as_str()
+            ));
+            value["@id"] = json!("r1");
+            let m = message(value);
+            assert_eq!(
+                payload_json(&m, version, family, Payload::Request).unwrap(),
+                payload
+            );
+            if version == ProtocolVersion::V2 {
+                assert_eq!(family_of(&m, Payload::Request), Some(family));
+                assert_eq!(m.value["formats"][0]["attach_id"], "libindy-cred-request-0");
+            } else {
+                assert!(
+                    m.value.get("formats").is_none(),
+                    "1.0 messages have no formats"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn inline_json_attachments_are_read_too() {
+        let m = message(json!({
+            "@type": "https://didcomm.org/issue-credential/2.0/offer-credential", "@id": "o",
+            "formats": [{"attach_id": "a", "format": "hlindy/cred-abstract@v2.0"}],
+            "offers~attach": [{"@id": "a", "data": {"json": {"nonce": "1"}}}]}));
+        let offer = payload_json(
+            &m,
+            ProtocolVersion::V2,
+            FormatFamily::Hlindy,
+            Payload::Offer,
+        );
+        assert_eq!(offer.unwrap(), json!({"nonce": "1"}));
+        let missing = payload_json(
+            &m,
+            ProtocolVersion::V2,
+            FormatFamily::AnonCreds,
+            Payload::Offer,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(missing.contains("no anoncreds/credential-offer@v1.0 attachment (formats: hlindy/cred-abstract@v2.0)"), "{missing}");
+    }
+}
