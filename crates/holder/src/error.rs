@@ -39,6 +39,8 @@ pub enum HolderError {
     UnexpectedReply { step: &'static str, got: String },
     #[error("{0}")]
     Protocol(String),
+    #[error("anoncreds: {0}")]
+    AnonCreds(#[from] ::anoncreds::AnonCredsError),
     #[error("mediator offers no WebSocket endpoint (services: {0})")]
     NoWebSocketEndpoint(String),
     #[error("holder is shut down")]

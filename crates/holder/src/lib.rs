@@ -5,6 +5,7 @@
 //! coordinate-mediation, trust ping. It knows nothing of load, stats or Locust: the engine times
 //! what it calls, and every failure comes back as a [`HolderError`] whose text says what failed.
 
+pub mod anoncreds;
 pub mod basic_message;
 pub mod connection;
 pub mod credential;

@@ -143,6 +143,55 @@ pub fn script() -> PathBuf {
     repo_root().join("scripts/testbed")
 }
 
+/// The testbed venv's Python (ACA-Py 0.12.8 and PyNaCl importable): `$AKRIDA_PYTHON` if set,
+/// else `<repo>/.venv/acapy/bin/python`. Panics when it does not exist: tests that need it fail,
+/// they never skip.
+pub fn python() -> PathBuf {
+    let path = std::env::var_os("AKRIDA_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".venv/acapy/bin/python"));
+    assert!(
+        path.exists(),
+        "no Python with ACA-Py at {} (set AKRIDA_PYTHON or run `scripts/testbed install`)",
+        path.display()
+    );
+    path
+}
+
+/// Runs `<repo>/scripts/interop/<script>` with [`python`], JSON `input` on stdin, and returns
+/// the JSON it prints. Panics with the script's stderr when it fails.
+pub fn run_interop_script(script: &str, input: &serde_json::Value) -> serde_json::Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let path = repo_root().join("scripts/interop").join(script);
+    let python = python();
+    let mut child = Command::new(&python)
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    let bytes = serde_json::to_vec(input).expect("JSON serialises");
+    // Writing from another thread: a large input must not deadlock against a full stdout pipe.
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+    let output = child.wait_with_output().expect("script runs");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("stdin written");
+    assert!(
+        output.status.success(),
+        "{} failed: {}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{} printed no JSON: {e}", path.display()))
+}
+
 /// Starts the named agents, or reuses them when they already run (idempotent, safe when many
 /// test processes call it at once), and returns the whole testbed. Panics with the cause.
 pub fn ensure(agents: &[&str]) -> Testbed {
