@@ -141,8 +141,21 @@ async fn credential_offer(
                 .ok_or(
                     "CRED_FORMAT indy / anoncreds needs CRED_DEF, the credential definition id",
                 )?;
+            // The holders need the definition to build their requests; the server reads it
+            // from its ledger (or AnonCreds registry), and says so when it has none.
+            let (definition, anoncreds_shape) = issuer
+                .credential_definition(&cred_def_id)
+                .await
+                .map_err(|e| format!("reading CRED_DEF {cred_def_id} from the issuer: {e}"))?;
+            let cred_def = if anoncreds_shape {
+                anoncreds::legacy_cred_def(&cred_def_id, &definition)
+                    .map_err(|e| format!("CRED_DEF {cred_def_id}: {e}"))?
+            } else {
+                definition
+            };
             Ok(CredentialOffer::Indy {
                 cred_def_id,
+                cred_def,
                 anoncreds: format == CredFormat::AnonCreds,
             })
         }

@@ -453,3 +453,25 @@ fn issue_revoke_explains_what_it_needs() {
     );
     assert!(err.contains("<id>"), "record ids are masked: {err}");
 }
+
+/// AnonCreds / Indy issuance needs the credential definition, which ACA-Py reads from its
+/// ledger: without one (the testbed) the run stops at start and says so, before any load.
+#[test]
+fn indy_credentials_need_the_issuers_ledger() {
+    let servers = servers();
+    let output = run_akrida(
+        "issue",
+        "it-indy",
+        false,
+        &servers,
+        &["--cred-def", "Th7MpTaRZVRYnPiabds81Y:3:CL:1:tag"],
+        Duration::from_secs(30),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("reading CRED_DEF Th7MpTaRZVRYnPiabds81Y:3:CL:1:tag from the issuer")
+            && stderr.contains("answered HTTP 403: 403: No ledger available"),
+        "{stderr}"
+    );
+}

@@ -237,6 +237,37 @@ impl ServerApi {
         }
     }
 
+    /// A credential definition as the server has it: `(json, anoncreds_shape)`. Askar wallets
+    /// answer the ledger's legacy JSON at `/credential-definitions/{id}` (only with a ledger);
+    /// askar-anoncreds wallets answer the AnonCreds-spec shape at
+    /// `/anoncreds/credential-definition/{id}` (`anoncreds_shape` is then true).
+    pub async fn credential_definition(&self, id: &str) -> Result<(Value, bool), AdminError> {
+        let legacy = self
+            .admin
+            .get(&format!("/credential-definitions/{id}"))
+            .await;
+        let (answer, anoncreds_shape, call) = match legacy {
+            Ok(answer) => (answer, false, "GET /credential-definitions/{id}"),
+            Err(AdminError::Status { status: 404, .. }) => (
+                self.admin
+                    .get(&format!("/anoncreds/credential-definition/{id}"))
+                    .await?,
+                true,
+                "GET /anoncreds/credential-definition/{id}",
+            ),
+            Err(e) => return Err(e),
+        };
+        let definition = answer
+            .get("credential_definition")
+            .filter(|d| d.is_object())
+            .cloned()
+            .ok_or_else(|| AdminError::Unexpected {
+                call: call.into(),
+                problem: "no credential_definition in the answer".into(),
+            })?;
+        Ok((definition, anoncreds_shape))
+    }
+
     /// The server's credential exchange record (the 2.0 record sits under `cred_ex_record`).
     pub async fn credential_exchange(&self, id: &str) -> Result<Value, AdminError> {
         match self.version {

@@ -118,6 +118,8 @@ pub enum CredentialOffer {
     /// An AnonCreds / Indy credential of `cred_def_id` (needs a ledger or registry).
     Indy {
         cred_def_id: String,
+        /// The credential definition JSON (legacy Indy shape), read from the issuer at start.
+        cred_def: serde_json::Value,
         anoncreds: bool,
     },
 }

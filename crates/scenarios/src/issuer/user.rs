@@ -10,7 +10,7 @@ use didcomm::KeyPair;
 use engine::{BoxFuture, User, UserContext};
 use holder::connection::{connect_with_key, make_active};
 use holder::outbound::Channel;
-use holder::{basic_message, credential, presentation, Connection, Holder};
+use holder::{anoncreds, basic_message, credential, presentation, Connection, Holder};
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -48,6 +48,8 @@ pub struct IssuerUser {
     subject_key: KeyPair,
     /// JSON-LD credentials received, newest last (only the newest few are kept).
     credentials: Vec<Value>,
+    /// AnonCreds credentials (and the link secret), when the scenario issues those.
+    wallet: ::anoncreds::Wallet,
     /// The issuer's exchange id of the last credential, for `revoke_credential`.
     last_exchange: Option<String>,
     tracker: MessageTracker,
@@ -69,6 +71,7 @@ impl IssuerUser {
             verifier: None,
             subject_key: KeyPair::generate(),
             credentials: Vec::new(),
+            wallet: ::anoncreds::Wallet::new(),
             last_exchange: None,
             tracker,
             last_tend: Instant::now(),
@@ -283,10 +286,43 @@ impl IssuerUser {
                 self.last_exchange = Some(exchange);
                 Ok(())
             }
-            CredentialOffer::Indy { .. } => Err(
-                "AnonCreds / Indy issuance against a server is not wired into the scenarios yet"
-                    .into(),
-            ),
+            CredentialOffer::Indy {
+                cred_def_id,
+                cred_def,
+                anoncreds,
+            } => {
+                let preview = credential_spec::preview_attributes(&config.attributes);
+                let exchange = config
+                    .issuer
+                    .offer_indy_credential(&connection_id, cred_def_id, &preview, *anoncreds)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let offer = self
+                    .next_message(anoncreds::is_indy_offer, "credential offer")
+                    .await?;
+                let holder = self.holder.as_ref().ok_or("holder not started")?;
+                let issuer = self.issuer.as_ref().ok_or("no connection to the issuer")?;
+                let http = &holder.config().http;
+                let issued = anoncreds::accept_indy_offer(
+                    &offer,
+                    &issuer.connection,
+                    &mut self.wallet,
+                    cred_def,
+                    peer_channel(http, &issuer.connection)?,
+                    holder.inbox(),
+                    config.timeout,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                ctx.record_thread(
+                    RECEIVE_CREDENTIAL,
+                    &issued.thread_id,
+                    started,
+                    ctx.unix_now(),
+                );
+                self.last_exchange = Some(exchange);
+                Ok(())
+            }
         }
     }
 
@@ -327,51 +363,70 @@ impl IssuerUser {
             .verifier
             .as_ref()
             .ok_or("no connection to the verifier")?;
-        let exchange =
-            match &config.offer {
-                CredentialOffer::LdProof { .. } => {
-                    let challenge = didcomm::message::new_id();
-                    let request = credential_spec::dif_request(&config.attributes, &challenge);
-                    verifier_api
-                        .request_dif_presentation(&verifier.server_connection_id, &request)
-                        .await
-                        .map_err(|e| e.to_string())?
-                }
-                CredentialOffer::Indy { .. } => return Err(
-                    "AnonCreds / Indy proofs against a server are not wired into the scenarios yet"
-                        .into(),
-                ),
-            };
-        let request = self
-            .next_message(presentation::is_request, "proof request")
-            .await?;
-        let holder = self.holder()?;
+        let connection_id = &verifier.server_connection_id;
+        let (exchange, indy) = match &config.offer {
+            CredentialOffer::LdProof { .. } => {
+                let challenge = didcomm::message::new_id();
+                let request = credential_spec::dif_request(&config.attributes, &challenge);
+                let exchange = verifier_api
+                    .request_dif_presentation(connection_id, &request)
+                    .await;
+                (exchange, false)
+            }
+            CredentialOffer::Indy { cred_def_id, .. } => {
+                let nonce = rand::random::<u64>().to_string();
+                let request =
+                    credential_spec::indy_proof_request(&config.attributes, cred_def_id, &nonce);
+                let exchange = verifier_api
+                    .request_indy_presentation(connection_id, &request)
+                    .await;
+                (exchange, true)
+            }
+        };
+        let exchange = exchange.map_err(|e| e.to_string())?;
+        let wanted: fn(&Message) -> bool = if indy {
+            anoncreds::is_indy_proof_request
+        } else {
+            presentation::is_request
+        };
+        let request = self.next_message(wanted, "proof request").await?;
+        let holder = self.holder.as_ref().ok_or("holder not started")?;
         let verifier = self
             .verifier
             .as_ref()
             .ok_or("no connection to the verifier")?;
         let http = &holder.config().http;
-        let presented = presentation::respond_to_request(
-            &request,
-            &verifier.connection,
-            &self.credentials,
-            &self.subject_key,
-            peer_channel(http, &verifier.connection)?,
-            holder.inbox(),
-            config.timeout,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        let channel = peer_channel(http, &verifier.connection)?;
+        let thread_id = if indy {
+            anoncreds::present_indy_proof(
+                &request,
+                &verifier.connection,
+                &mut self.wallet,
+                channel,
+                holder.inbox(),
+                config.timeout,
+            )
+            .await
+            .map_err(|e| e.to_string())?
+        } else {
+            presentation::respond_to_request(
+                &request,
+                &verifier.connection,
+                &self.credentials,
+                &self.subject_key,
+                channel,
+                holder.inbox(),
+                config.timeout,
+            )
+            .await
+            .map_err(|e| e.to_string())?
+            .thread_id
+        };
         verifier_api
             .wait_presentation_verified(&exchange, config.timeout)
             .await
             .map_err(|e| e.to_string())?;
-        ctx.record_thread(
-            PRESENTATION_EXCHANGE,
-            &presented.thread_id,
-            started,
-            ctx.unix_now(),
-        );
+        ctx.record_thread(PRESENTATION_EXCHANGE, &thread_id, started, ctx.unix_now());
         Ok(())
     }
 
