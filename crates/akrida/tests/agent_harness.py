@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+import uuid
 
 READ_TIMEOUT = 60
 SHUTDOWN_TIMEOUT = 10
@@ -199,6 +200,27 @@ def cmd_issue(args):
     line = agent.readjsonline()
     assert line["result"] == "Receive Message", line
 
+    # presentation_exchange: the command first, then the verifier (the issuer here) asks for a
+    # DIF presentation of the credential just issued, with a fresh challenge.
+    agent.run_command({"cmd": "presentationExchange"})
+    challenge = str(uuid.uuid4())
+    request = issuer.post("/present-proof-2.0/send-request", {
+        "connection_id": connection_id, "auto_verify": True, "auto_remove": False,
+        "presentation_request": {"dif": {
+            "options": {"challenge": challenge, "domain": "akrida-harness"},
+            "presentation_definition": {
+                "id": str(uuid.uuid4()),
+                "format": {"ldp_vp": {"proof_type": ["Ed25519Signature2018"]}},
+                "input_descriptors": [{
+                    "id": "akrida", "name": "akrida credential",
+                    "schema": [{"uri": "https://www.w3.org/2018/credentials#VerifiableCredential"}],
+                    "constraints": {"fields": [{"path": ["$.credentialSubject.level"],
+                                                "filter": {"const": "gold"}}]}}]}}}})
+    line = agent.readjsonline()
+    assert line["result"] == "Presentation Exchange", line
+    pres = issuer.poll(f"/present-proof-2.0/records/{request['pres_ex_id']}",
+                       lambda v: v["state"] in ("done", "abandoned"), "presentation record")
+
     # deleteOobRecordById, then one that does not exist.
     deleted = agent.command({"cmd": "deleteOobRecordById", "id": record["id"]})["result"]
     agent.run_command({"cmd": "deleteOobRecordById", "id": record["id"]})
@@ -212,6 +234,7 @@ def cmd_issue(args):
         "connection_id": connection_id, "connection_record": record,
         "issuer_connection_state": conn["state"], "their_endpoint": endpoints.get("their_endpoint"),
         "cred_ex_id": cred_ex_id, "cred_ex_state": cred["state"], "credential_subject": subject,
+        "pres_state": pres["state"], "pres_verified": pres.get("verified"),
         "deleted": deleted, "second_delete": second_delete, "exit_code": exit_code,
     }))
 

@@ -85,6 +85,8 @@ fn invitation_credential_and_message_through_the_mediator() {
     }
     let result = run_harness(&args, mediator.invitation_url.as_deref().unwrap());
     assert_eq!(result["cred_ex_state"], "done", "issuer record: {result}");
+    assert_eq!(result["pres_state"], "done", "verifier record: {result}");
+    assert_eq!(result["pres_verified"], "true", "verifier record: {result}");
     let subject = result["credential_subject"].as_str().unwrap_or_default();
     assert!(
         subject.starts_with("did:key:z6Mk"),
@@ -268,6 +270,7 @@ fn invitation_credential_and_message_without_mediation() {
     }
     let result = run_harness(&args, "");
     assert_eq!(result["cred_ex_state"], "done", "issuer record: {result}");
+    assert_eq!(result["pres_verified"], "true", "verifier record: {result}");
     assert_eq!(
         result["their_endpoint"].as_str(),
         Some(format!("http://127.0.0.1:{port}").as_str()),

@@ -475,3 +475,60 @@ fn indy_credentials_need_the_issuers_ledger() {
         "{stderr}"
     );
 }
+
+fn present_proof(mediated: bool) {
+    let servers = servers();
+    let label = format!("it-proof-{mediated}-{}", std::process::id());
+    let output = run_akrida(
+        "present-proof",
+        &label,
+        mediated,
+        &servers,
+        &[],
+        Duration::from_secs(90),
+    );
+    let report = parse_json(&output);
+    no_failures(&report, &output);
+    let proven = successes(&report, "presentation_exchange");
+    assert!(proven >= 3, "presentation_exchange {proven}");
+    assert!(successes(&report, "verifier_getinvite") >= 3);
+
+    // The verifier's own records (the testbed issuer is also the verifier).
+    let (mut verified, mut other) = (0, 0);
+    for connection in issuer_connections(&servers, &label) {
+        let id = connection["connection_id"].as_str().unwrap();
+        let page = issuer_get(
+            &servers,
+            &format!("/present-proof-2.0/records?connection_id={id}"),
+        );
+        for record in page["results"].as_array().unwrap() {
+            if record["state"] == "done" && record["verified"] == "true" {
+                let vp = &record["by_format"]["pres"]["dif"];
+                assert_eq!(vp["type"][0], "VerifiablePresentation", "{vp:#}");
+                assert_eq!(vp["proof"]["type"], "Ed25519Signature2018", "{vp:#}");
+                verified += 1;
+            } else {
+                assert_ne!(
+                    record["verified"], "false",
+                    "a presentation failed: {record:#}"
+                );
+                other += 1;
+            }
+        }
+    }
+    assert!(
+        verified >= proven && verified <= proven + 3,
+        "verified {verified}, presentation_exchange {proven}"
+    );
+    assert!(other <= 3, "{other} exchanges unfinished");
+}
+
+#[test]
+fn present_proof_direct() {
+    present_proof(false);
+}
+
+#[test]
+fn present_proof_mediated() {
+    present_proof(true);
+}

@@ -10,7 +10,9 @@ use holder::connection::{connect_with_key, make_active, OurEndpoint};
 use holder::inbound::InboundListener;
 use holder::outbound::Channel;
 use holder::MediatorSession;
-use holder::{basic_message, credential, Connection, Holder, HolderConfig, HolderError};
+use holder::{
+    basic_message, credential, presentation, Connection, Holder, HolderConfig, HolderError,
+};
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
@@ -40,7 +42,12 @@ struct Running {
     oob_records: Vec<String>,
     /// Unsolicited messages not yet asked for, with the key of ours they were sent to.
     pending: VecDeque<(Message, Option<VerKey>)>,
+    /// JSON-LD credentials received (newest last, a few kept), for `presentationExchange`.
+    credentials: Vec<Value>,
 }
+
+/// Credentials an agent keeps for presentations: one proves; a few cover repeated offers.
+const KEPT_CREDENTIALS: usize = 4;
 
 struct Peer {
     id: String,
@@ -112,6 +119,7 @@ impl Agent {
                 connections: Vec::new(),
                 oob_records: Vec::new(),
                 pending: VecDeque::new(),
+                credentials: Vec::new(),
             }
         } else {
             let port = port.ok_or(
@@ -137,6 +145,7 @@ impl Agent {
                 connections: Vec::new(),
                 oob_records: Vec::new(),
                 pending: VecDeque::new(),
+                credentials: Vec::new(),
             }
         };
         let endpoint = running
@@ -365,7 +374,7 @@ impl Agent {
         let remaining = deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_secs(1));
-        credential::accept_offer(
+        let issued = credential::accept_offer(
             &offer,
             &peer.connection,
             &subject,
@@ -378,6 +387,10 @@ impl Agent {
             HolderError::Timeout { .. } => format!("Credential timeout! ({e})"),
             e => format!("credential exchange failed: {e}"),
         })?;
+        if running.credentials.len() >= KEPT_CREDENTIALS {
+            running.credentials.remove(0);
+        }
+        running.credentials.push(issued.credential);
         Ok((json!("Receive Credential"), None))
     }
 
@@ -392,9 +405,38 @@ impl Agent {
         Ok((json!("Receive Message"), None))
     }
 
+    /// `presentationExchange`: the next present-proof 2.0 request (DIF, JSON-LD credentials)
+    /// from any connection, answered with a presentation signed by the agent's did:key from
+    /// the credentials it received, through to the verifier's ack.
     pub async fn presentation_exchange(&mut self) -> Result<Answer, String> {
-        self.running()?;
-        Err("presentationExchange is not supported yet by akrida agent (it needs a signed JSON-LD presentation)".into())
+        let timeout = self.settings.timeout;
+        let deadline = Instant::now() + timeout;
+        let running = self.running()?;
+        let (request, recipient) = running
+            .next_matching(presentation::is_request, deadline)
+            .await
+            .ok_or("Presentation timeout! (no proof request arrived)")?;
+        let peer = running.peer_for(recipient)?;
+        let http = running.holder.config().http.clone();
+        let channel = peer_channel(&http, &peer.connection)?;
+        let remaining = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(1));
+        presentation::respond_to_request(
+            &request,
+            &peer.connection,
+            &running.credentials,
+            &running.identity.subject_key,
+            channel,
+            running.holder.inbox(),
+            remaining,
+        )
+        .await
+        .map_err(|e| match e {
+            HolderError::Timeout { .. } => format!("Presentation timeout! ({e})"),
+            e => format!("presentation exchange failed: {e}"),
+        })?;
+        Ok((json!("Presentation Exchange"), None))
     }
 
     pub async fn delete_oob_record(&mut self, id: &str) -> Result<Answer, String> {
@@ -475,7 +517,7 @@ impl Running {
 fn keep_for_later(message: &Message) -> bool {
     credential::is_offer(message)
         || basic_message::is_basic_message(message)
-        || message.is("present-proof", "request-presentation")
+        || presentation::is_request(message)
 }
 
 /// How to send to a peer: its first http(s) service.
