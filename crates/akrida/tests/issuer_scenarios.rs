@@ -129,14 +129,20 @@ fn no_failures(report: &Value, output: &Output) {
 }
 
 fn connection(mediated: bool) {
+    connection_with(mediated, true);
+}
+
+/// `OOB_INVITE=false`: connections/1.0 invitations (`/connections/create-invitation`).
+fn connection_with(mediated: bool, out_of_band: bool) {
     let servers = servers();
-    let label = format!("it-conn-{mediated}-{}", std::process::id());
+    let label = format!("it-conn-{mediated}-{out_of_band}-{}", std::process::id());
+    let oob = out_of_band.to_string();
     let output = run_akrida(
         "connection",
         &label,
         mediated,
         &servers,
-        &[],
+        &["--oob-invite", &oob],
         Duration::from_secs(90),
     );
     let report = parse_json(&output);
@@ -173,6 +179,11 @@ fn connection_direct() {
 #[test]
 fn connection_mediated() {
     connection(true);
+}
+
+#[test]
+fn connections_protocol_direct() {
+    connection_with(false, false);
 }
 
 fn issue(mediated: bool) {
