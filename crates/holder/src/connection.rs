@@ -68,6 +68,24 @@ impl Connection {
             .find(|s| s.endpoint.starts_with("ws://") || s.endpoint.starts_with("wss://"))
     }
 
+    /// How to send to the peer over HTTP: its first service, which must be http(s) (what
+    /// servers under test offer; a holder cannot reach a peer that only has a queue).
+    pub fn http_channel<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+    ) -> Result<Channel<'a>, HolderError> {
+        let endpoint = &self.their_service().endpoint;
+        if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {
+            return Err(HolderError::Protocol(format!(
+                "peer endpoint {endpoint} is not http(s)"
+            )));
+        }
+        Ok(Channel::Http {
+            client,
+            url: endpoint,
+        })
+    }
+
     /// Packs `message` from our key for the peer's service.
     pub fn pack(&self, message: &Value) -> Result<Vec<u8>, HolderError> {
         pack_for_service(message, &self.my_key, self.their_service())

@@ -370,7 +370,10 @@ impl Agent {
         tracing::debug!(connection = %peer.id, "credential offer received");
         let subject = running.identity.subject_key.verkey().to_did_key();
         let http = running.holder.config().http.clone();
-        let channel = peer_channel(&http, &peer.connection)?;
+        let channel = peer
+            .connection
+            .http_channel(&http)
+            .map_err(|e| e.to_string())?;
         let remaining = deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_secs(1));
@@ -418,7 +421,10 @@ impl Agent {
             .ok_or("Presentation timeout! (no proof request arrived)")?;
         let peer = running.peer_for(recipient)?;
         let http = running.holder.config().http.clone();
-        let channel = peer_channel(&http, &peer.connection)?;
+        let channel = peer
+            .connection
+            .http_channel(&http)
+            .map_err(|e| e.to_string())?;
         let remaining = deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_secs(1));
@@ -518,21 +524,4 @@ fn keep_for_later(message: &Message) -> bool {
     credential::is_offer(message)
         || basic_message::is_basic_message(message)
         || presentation::is_request(message)
-}
-
-/// How to send to a peer: its first http(s) service.
-fn peer_channel<'a>(
-    http: &'a reqwest::Client,
-    connection: &'a Connection,
-) -> Result<Channel<'a>, String> {
-    let endpoint = &connection.their_service().endpoint;
-    if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {
-        return Err(format!(
-            "peer endpoint {endpoint} is not http(s): not supported by akrida agent"
-        ));
-    }
-    Ok(Channel::Http {
-        client: http,
-        url: endpoint,
-    })
 }

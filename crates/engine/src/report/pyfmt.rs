@@ -83,19 +83,8 @@ pub fn utc_timestamp(unix_seconds: f64) -> String {
     )
 }
 
-/// Days since 1970-01-01 to (year, month, day), Howard Hinnant's `civil_from_days`.
-pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
+/// Days since 1970-01-01 to (year, month, day): the one conversion, in `didcomm::time`.
+pub(crate) use didcomm::time::civil_from_days;
 
 #[cfg(test)]
 mod tests {

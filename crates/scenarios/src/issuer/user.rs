@@ -215,7 +215,7 @@ impl IssuerUser {
             .map_err(|e| e.to_string())?;
             make_active(
                 &connection,
-                peer_channel(http, &connection)?,
+                connection.http_channel(http).map_err(|e| e.to_string())?,
                 holder.inbox(),
             )
             .await
@@ -266,7 +266,10 @@ impl IssuerUser {
                     &offer,
                     &issuer.connection,
                     &self.subject_key.verkey().to_did_key(),
-                    peer_channel(http, &issuer.connection)?,
+                    issuer
+                        .connection
+                        .http_channel(http)
+                        .map_err(|e| e.to_string())?,
                     holder.inbox(),
                     config.timeout,
                 )
@@ -308,7 +311,10 @@ impl IssuerUser {
                     &issuer.connection,
                     &mut self.wallet,
                     cred_def,
-                    peer_channel(http, &issuer.connection)?,
+                    issuer
+                        .connection
+                        .http_channel(http)
+                        .map_err(|e| e.to_string())?,
                     holder.inbox(),
                     config.timeout,
                 )
@@ -396,7 +402,10 @@ impl IssuerUser {
             .as_ref()
             .ok_or("no connection to the verifier")?;
         let http = &holder.config().http;
-        let channel = peer_channel(http, &verifier.connection)?;
+        let channel = verifier
+            .connection
+            .http_channel(http)
+            .map_err(|e| e.to_string())?;
         let thread_id = if indy {
             anoncreds::present_indy_proof(
                 &request,
@@ -590,19 +599,4 @@ fn problem_text(message: &Message) -> String {
         .or_else(|| value["explain"].as_str())
         .unwrap_or("(no description)")
         .to_string()
-}
-
-/// How to send to a peer: its first http(s) service (the servers under test all have one).
-fn peer_channel<'a>(
-    http: &'a reqwest::Client,
-    connection: &'a Connection,
-) -> Result<Channel<'a>, String> {
-    let endpoint = &connection.their_service().endpoint;
-    if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {
-        return Err(format!("server endpoint {endpoint} is not http(s)"));
-    }
-    Ok(Channel::Http {
-        client: http,
-        url: endpoint,
-    })
 }
