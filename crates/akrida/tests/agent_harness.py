@@ -221,6 +221,27 @@ def cmd_issue(args):
     pres = issuer.poll(f"/present-proof-2.0/records/{request['pres_ex_id']}",
                        lambda v: v["state"] in ("done", "abandoned"), "presentation record")
 
+    # A request no credential satisfies: the agent answers an error and abandons the exchange
+    # with a problem report, so the verifier's record does not wait forever.
+    agent.run_command({"cmd": "presentationExchange"})
+    unmatched = issuer.post("/present-proof-2.0/send-request", {
+        "connection_id": connection_id, "auto_verify": True, "auto_remove": False,
+        "presentation_request": {"dif": {
+            "options": {"challenge": str(uuid.uuid4())},
+            "presentation_definition": {
+                "id": str(uuid.uuid4()),
+                "input_descriptors": [{
+                    "id": "missing", "name": "absent attribute",
+                    "schema": [{"uri": "https://www.w3.org/2018/credentials#VerifiableCredential"}],
+                    "constraints": {"fields": [{"path": ["$.credentialSubject.passport"]}]}}]}}}})
+    try:
+        agent.readjsonline()
+        unmatched_answer = "succeeded"
+    except Exception as e:
+        unmatched_answer = str(e)
+    unmatched_record = issuer.poll(f"/present-proof-2.0/records/{unmatched['pres_ex_id']}",
+                                   lambda v: v["state"] in ("abandoned", "done"), "abandoned record")
+
     # deleteOobRecordById, then one that does not exist.
     deleted = agent.command({"cmd": "deleteOobRecordById", "id": record["id"]})["result"]
     agent.run_command({"cmd": "deleteOobRecordById", "id": record["id"]})
@@ -235,6 +256,7 @@ def cmd_issue(args):
         "issuer_connection_state": conn["state"], "their_endpoint": endpoints.get("their_endpoint"),
         "cred_ex_id": cred_ex_id, "cred_ex_state": cred["state"], "credential_subject": subject,
         "pres_state": pres["state"], "pres_verified": pres.get("verified"),
+        "unmatched_answer": unmatched_answer, "unmatched_state": unmatched_record["state"],
         "deleted": deleted, "second_delete": second_delete, "exit_code": exit_code,
     }))
 

@@ -87,6 +87,14 @@ fn invitation_credential_and_message_through_the_mediator() {
     assert_eq!(result["cred_ex_state"], "done", "issuer record: {result}");
     assert_eq!(result["pres_state"], "done", "verifier record: {result}");
     assert_eq!(result["pres_verified"], "true", "verifier record: {result}");
+    assert!(
+        result["unmatched_answer"]
+            .as_str()
+            .unwrap()
+            .contains("no stored credential satisfies input descriptor missing"),
+        "{result}"
+    );
+    assert_eq!(result["unmatched_state"], "abandoned", "{result}");
     let subject = result["credential_subject"].as_str().unwrap_or_default();
     assert!(
         subject.starts_with("did:key:z6Mk"),

@@ -260,6 +260,16 @@ pub fn presentation_document(
     })
 }
 
+/// A present-proof 2.0 problem report abandoning the exchange on `thread_id`.
+pub fn problem_report(thread_id: &str, reason: &str) -> Value {
+    let mut report = new_message(
+        "https://didcomm.org/present-proof/2.0/problem-report",
+        json!({"description": {"code": "abandoned", "en": reason}}),
+    );
+    set_thread(&mut report, thread_id, None);
+    report
+}
+
 /// The presentation message answering the request on `thread_id`.
 pub fn presentation_message(thread_id: &str, presentation: &Value) -> Value {
     let mut message = new_message(
@@ -301,7 +311,16 @@ pub async fn respond_to_request(
         .to_string();
     let dif = format_attachment(request, "request_presentations~attach", DIF_DEFINITION)?;
     let definition = &dif["presentation_definition"];
-    let chosen = select_credentials(definition, credentials)?;
+    let chosen = match select_credentials(definition, credentials) {
+        Ok(chosen) => chosen,
+        Err(e) => {
+            // Tell the verifier, so its record ends `abandoned` instead of waiting forever
+            // (ACA-Py accepts only the code `abandoned` here).
+            let report = problem_report(&thread_id, &e.to_string());
+            let _ = channel.send(connection.pack(&report)?, inbox).await;
+            return Err(e);
+        }
+    };
     let unsigned = presentation_document(definition, credentials, &chosen);
     let options = ldp::ProofOptions {
         purpose: "authentication".into(),
