@@ -8,7 +8,7 @@ so that the output is stable and the tests can name the expected keys.
 Run with the ACA-Py venv:  .venv/acapy/bin/python scripts/interop/gen_peer_dids.py
 
 With `--check DID`, it instead resolves a did:peer:2 we created (print one with
-`cargo test -p didcomm --test invitations print_created_peer2 -- --ignored --nocapture`) the way
+`cargo run -q -p didcomm --example print_peer2`) the way
 ACA-Py 0.12.8 does when it receives it in a DID Exchange request, and prints the connection target
 ACA-Py would use.
 """

@@ -294,18 +294,6 @@ fn created_peer2_round_trips_with_fragmented_routing_keys() {
         .all(|k| k == &mediator().to_did_key_with_fragment()));
 }
 
-/// Prints a did:peer:2 for `scripts/interop/gen_peer_dids.py --check` (ACA-Py's own resolver).
-#[test]
-#[ignore = "prints a DID for the manual interop check"]
-fn print_created_peer2() {
-    let did = did_peer::create_peer2(
-        &recipient(),
-        "http://127.0.0.1:9000",
-        &[mediator().to_did_key_with_fragment()],
-    );
-    println!("{did}");
-}
-
 #[test]
 fn peer4_hash_mismatch_is_reported() {
     let did = fixture("acapy_peer4.did").trim().to_string();

@@ -102,7 +102,7 @@ impl UserContext {
     /// (`akrida run --trace-listen`), notes the thread so the report can join the agents' trace
     /// events for that thread to this sample. Costs nothing more when no collector runs.
     ///
-    /// ```ignore
+    /// ```text
     /// let thread = didcomm::message::new_id();
     /// ctx.timed_thread(DIDCOMM, "ping_mediator", &thread, session.ping_with_id(&thread)).await;
     /// ```
