@@ -128,6 +128,30 @@ fn no_failures(report: &Value, output: &Output) {
     );
 }
 
+/// A run of `scenario` that must have no failure: its label (to find the servers' records) and
+/// its JSON report.
+fn clean_run(servers: &Servers, scenario: &str, mediated: bool, extra: &[&str]) -> (String, Value) {
+    // Runs of one scenario with other options must not find each other's records.
+    let variant: String = extra
+        .concat()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let label = format!("it-{scenario}-{mediated}-{variant}-{}", std::process::id());
+    let output = run_akrida(
+        scenario,
+        &label,
+        mediated,
+        servers,
+        extra,
+        Duration::from_secs(90),
+    );
+    let report = parse_json(&output);
+    no_failures(&report, &output);
+    assert_eq!(output.status.code(), Some(0), "no failure, exit 0");
+    (label, report)
+}
+
 fn connection(mediated: bool) {
     connection_with(mediated, true);
 }
@@ -135,19 +159,8 @@ fn connection(mediated: bool) {
 /// `OOB_INVITE=false`: connections/1.0 invitations (`/connections/create-invitation`).
 fn connection_with(mediated: bool, out_of_band: bool) {
     let servers = servers();
-    let label = format!("it-conn-{mediated}-{out_of_band}-{}", std::process::id());
     let oob = out_of_band.to_string();
-    let output = run_akrida(
-        "connection",
-        &label,
-        mediated,
-        &servers,
-        &["--oob-invite", &oob],
-        Duration::from_secs(90),
-    );
-    let report = parse_json(&output);
-    no_failures(&report, &output);
-    assert_eq!(output.status.code(), Some(0));
+    let (label, report) = clean_run(&servers, "connection", mediated, &["--oob-invite", &oob]);
     let accepted = successes(&report, "accept_invite");
     assert!(accepted >= 3, "accept_invite {accepted}");
     let invitations = successes(&report, "issuer_getinvite");
@@ -188,17 +201,7 @@ fn connections_protocol_direct() {
 
 fn issue(mediated: bool) {
     let servers = servers();
-    let label = format!("it-issue-{mediated}-{}", std::process::id());
-    let output = run_akrida(
-        "issue",
-        &label,
-        mediated,
-        &servers,
-        &[],
-        Duration::from_secs(90),
-    );
-    let report = parse_json(&output);
-    no_failures(&report, &output);
+    let (label, report) = clean_run(&servers, "issue", mediated, &[]);
     let issued = successes(&report, "receive_credential");
     assert!(issued >= 3, "receive_credential {issued}");
 
@@ -261,17 +264,7 @@ fn issue_mediated() {
 
 fn msg(mediated: bool) {
     let servers = servers();
-    let label = format!("it-msg-{mediated}-{}", std::process::id());
-    let output = run_akrida(
-        "msg",
-        &label,
-        mediated,
-        &servers,
-        &[],
-        Duration::from_secs(90),
-    );
-    let report = parse_json(&output);
-    no_failures(&report, &output);
+    let (label, report) = clean_run(&servers, "msg", mediated, &[]);
     let delivered = successes(&report, "msg_client");
     assert!(delivered >= 3, "msg_client {delivered}");
     let counters = &report["counters"];
@@ -489,17 +482,7 @@ fn indy_credentials_need_the_issuers_ledger() {
 
 fn present_proof(mediated: bool) {
     let servers = servers();
-    let label = format!("it-proof-{mediated}-{}", std::process::id());
-    let output = run_akrida(
-        "present-proof",
-        &label,
-        mediated,
-        &servers,
-        &[],
-        Duration::from_secs(90),
-    );
-    let report = parse_json(&output);
-    no_failures(&report, &output);
+    let (label, report) = clean_run(&servers, "present-proof", mediated, &[]);
     let proven = successes(&report, "presentation_exchange");
     assert!(proven >= 3, "presentation_exchange {proven}");
     assert!(successes(&report, "verifier_getinvite") >= 3);
