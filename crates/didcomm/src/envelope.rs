@@ -207,6 +207,64 @@ struct EnvelopeOut<'a> {
     tag: String,
 }
 
+/// The static half of authcrypt between one of our keys and one peer key: the peer's X25519
+/// form and the crypto_box key of the pair (a Diffie-Hellman). Every authcrypt message of the
+/// pair needs it, in both directions; computing it once per pair instead of once per message
+/// saves a conversion and a Diffie-Hellman on each side of a round trip
+/// (`examples/envelope_cost.rs` prints the figures).
+#[derive(Clone)]
+pub struct PairKey {
+    ours: VerKey,
+    theirs: VerKey,
+    theirs_x: crypto_box::PublicKey,
+    // Shared, not copied: the cipher state is not `Clone`, and caches hand out copies.
+    shared: std::sync::Arc<SalsaBox>,
+}
+
+impl PairKey {
+    pub fn new(ours: &KeyPair, theirs: &VerKey) -> Self {
+        let theirs_x = theirs.to_x25519();
+        let shared = std::sync::Arc::new(SalsaBox::new(&theirs_x, &ours.to_x25519()));
+        Self {
+            ours: ours.verkey(),
+            theirs: *theirs,
+            theirs_x,
+            shared,
+        }
+    }
+
+    pub fn ours(&self) -> VerKey {
+        self.ours
+    }
+
+    pub fn theirs(&self) -> VerKey {
+        self.theirs
+    }
+}
+
+impl std::fmt::Debug for PairKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The shared key is a secret.
+        write!(f, "PairKey({} -> {})", self.ours, self.theirs)
+    }
+}
+
+/// Where [`unpack_cached`] keeps the pair keys of the senders it meets.
+pub trait PairCache {
+    fn get(&self, ours: &VerKey, theirs: &VerKey) -> Option<PairKey>;
+    fn put(&self, pair: PairKey);
+}
+
+/// A cache that keeps nothing: [`unpack`] as it always was.
+pub struct NoPairCache;
+
+impl PairCache for NoPairCache {
+    fn get(&self, _: &VerKey, _: &VerKey) -> Option<PairKey> {
+        None
+    }
+    fn put(&self, _: PairKey) {}
+}
+
 /// Packs `message` for `recipients`: Authcrypt when `sender` is given, Anoncrypt otherwise.
 pub fn pack(
     message: &[u8],
@@ -223,6 +281,37 @@ pub fn pack_with(
     sender: Option<&KeyPair>,
     enc: ContentEnc,
 ) -> Result<Vec<u8>, EnvelopeError> {
+    pack_inner(message, recipients, sender, enc, None)
+}
+
+/// Authcrypt for the one recipient of `pair`, from `sender` (the pair's own key), with the
+/// pair's precomputed crypto_box key. The envelope is the same as [`pack`] makes.
+pub fn pack_for_pair(
+    message: &[u8],
+    sender: &KeyPair,
+    pair: &PairKey,
+) -> Result<Vec<u8>, EnvelopeError> {
+    if pair.ours != sender.verkey() {
+        return Err(EnvelopeError::Encrypt(
+            "the pair key belongs to another sender",
+        ));
+    }
+    pack_inner(
+        message,
+        &[pair.theirs],
+        Some(sender),
+        ContentEnc::default(),
+        Some(pair),
+    )
+}
+
+fn pack_inner(
+    message: &[u8],
+    recipients: &[VerKey],
+    sender: Option<&KeyPair>,
+    enc: ContentEnc,
+    pair: Option<&PairKey>,
+) -> Result<Vec<u8>, EnvelopeError> {
     if recipients.is_empty() {
         return Err(EnvelopeError::NoRecipientsToPack);
     }
@@ -232,7 +321,11 @@ pub fn pack_with(
     let sender_parts = sender.map(|pair| (pair.verkey().to_base58(), pair.to_x25519()));
     let mut entries = Vec::with_capacity(recipients.len());
     for recipient in recipients {
-        let recipient_x = recipient.to_x25519();
+        let cached = pair.filter(|p| p.theirs == *recipient);
+        let recipient_x = match cached {
+            Some(p) => p.theirs_x.clone(),
+            None => recipient.to_x25519(),
+        };
         let entry = match &sender_parts {
             Some((sender_b58, sender_x)) => {
                 let sealed_sender = recipient_x
@@ -240,8 +333,16 @@ pub fn pack_with(
                     .map_err(|_| EnvelopeError::Encrypt("sealing the sender verkey"))?;
                 let mut nonce = [0u8; BOX_NONCE_LEN];
                 OsRng.fill_bytes(&mut nonce);
+                let computed;
+                let shared = match cached {
+                    Some(p) => p.shared.as_ref(),
+                    None => {
+                        computed = SalsaBox::new(&recipient_x, sender_x);
+                        &computed
+                    }
+                };
                 // crypto_box_easy layout: 16-byte tag ‖ ciphertext.
-                let encrypted_key = SalsaBox::new(&recipient_x, sender_x)
+                let encrypted_key = shared
                     .encrypt(&nonce.into(), cek.as_slice())
                     .map_err(|_| EnvelopeError::Encrypt("boxing the content key"))?;
                 RecipientOut {
@@ -319,6 +420,16 @@ pub fn unpack(
     envelope: &[u8],
     find_key: impl Fn(&VerKey) -> Option<KeyPair>,
 ) -> Result<Unpacked, EnvelopeError> {
+    unpack_cached(envelope, find_key, &NoPairCache)
+}
+
+/// [`unpack`], taking the crypto_box key of (our key, sender) from `pairs` when it is there,
+/// and leaving it there for the next message of the pair.
+pub fn unpack_cached(
+    envelope: &[u8],
+    find_key: impl Fn(&VerKey) -> Option<KeyPair>,
+    pairs: &impl PairCache,
+) -> Result<Unpacked, EnvelopeError> {
     let parsed = Parsed::read(envelope)?;
     let (recipient, ours) = parsed
         .recipients
@@ -349,9 +460,15 @@ pub fn unpack(
                     kid: kid(),
                     reason: e.to_string(),
                 })?;
-            let cek = SalsaBox::new(&sender.to_x25519(), &our_x)
+            let pair = pairs
+                .get(&recipient.kid, &sender)
+                .unwrap_or_else(|| PairKey::new(&ours, &sender));
+            let cek = pair
+                .shared
                 .decrypt(box_nonce.into(), recipient.encrypted_key.as_slice())
                 .map_err(|_| EnvelopeError::CekNotDecryptable { kid: kid() })?;
+            // Kept only once it has opened something: a forged sender key gets no cache slot.
+            pairs.put(pair);
             (Zeroizing::new(cek), Some(sender))
         }
         None => {
@@ -603,6 +720,77 @@ fn decode(text: &str, field: &str) -> Result<Vec<u8>, EnvelopeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Remembers every pair put, and counts the hits.
+    #[derive(Default)]
+    struct Remember {
+        pairs: std::sync::Mutex<Vec<PairKey>>,
+        hits: std::sync::atomic::AtomicUsize,
+    }
+
+    impl PairCache for Remember {
+        fn get(&self, ours: &VerKey, theirs: &VerKey) -> Option<PairKey> {
+            let found = self
+                .pairs
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|p| p.ours == *ours && p.theirs == *theirs)
+                .cloned();
+            if found.is_some() {
+                self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            found
+        }
+        fn put(&self, pair: PairKey) {
+            let mut pairs = self.pairs.lock().unwrap();
+            pairs.retain(|p| !(p.ours == pair.ours && p.theirs == pair.theirs));
+            pairs.push(pair);
+        }
+    }
+
+    #[test]
+    fn pair_keys_make_the_same_envelopes_as_fresh_keys() {
+        let alice = KeyPair::generate();
+        let bob = KeyPair::generate();
+        let pair = PairKey::new(&alice, &bob.verkey());
+        let find_bob = |kid: &VerKey| (*kid == bob.verkey()).then(|| bob.clone());
+        let cache = Remember::default();
+        for i in 0..3 {
+            let message = format!("message {i}");
+            let envelope = pack_for_pair(message.as_bytes(), &alice, &pair).unwrap();
+            // Readable without any cache (as a peer reads it) and with one.
+            let plain = unpack(&envelope, find_bob).unwrap();
+            let cached = unpack_cached(&envelope, find_bob, &cache).unwrap();
+            assert_eq!(plain.message, message.as_bytes());
+            assert_eq!(cached.message, message.as_bytes());
+            assert_eq!(cached.sender, Some(alice.verkey()));
+        }
+        assert_eq!(
+            cache.hits.load(std::sync::atomic::Ordering::Relaxed),
+            2,
+            "the first message computes the pair, the next ones reuse it"
+        );
+        let carol = KeyPair::generate();
+        assert!(
+            pack_for_pair(b"x", &carol, &pair).is_err(),
+            "another sender's pair"
+        );
+    }
+
+    #[test]
+    fn a_tampered_envelope_is_refused_with_a_cached_pair() {
+        let alice = KeyPair::generate();
+        let bob = KeyPair::generate();
+        let find_bob = |kid: &VerKey| (*kid == bob.verkey()).then(|| bob.clone());
+        let cache = Remember::default();
+        let envelope = pack(b"first", &[bob.verkey()], Some(&alice)).unwrap();
+        unpack_cached(&envelope, find_bob, &cache).unwrap();
+        let mut value: Value = serde_json::from_slice(&envelope).unwrap();
+        value["ciphertext"] = Value::String(b64::encode_url(b"tampered!"));
+        let tampered = serde_json::to_vec(&value).unwrap();
+        assert!(unpack_cached(&tampered, find_bob, &cache).is_err());
+    }
 
     fn lookup(pairs: &[KeyPair]) -> impl Fn(&VerKey) -> Option<KeyPair> + '_ {
         move |key| pairs.iter().find(|p| p.verkey() == *key).cloned()

@@ -18,6 +18,6 @@ pub mod keys;
 pub mod message;
 pub mod time;
 
-pub use envelope::{pack, unpack, EnvelopeError, Unpacked};
+pub use envelope::{pack, unpack, EnvelopeError, PairKey, Unpacked};
 pub use invitation::{parse_invitation, Invitation, InvitationError, Service};
 pub use keys::{KeyError, KeyPair, VerKey};

@@ -18,12 +18,14 @@ use didcomm::attachment::{signed_attachment, verify_signed_attachment};
 use didcomm::diddoc::{legacy_doc, parse_legacy_doc, unqualified_did, DidCommService};
 use didcomm::invitation::HandshakeProtocol;
 use didcomm::message::{new_message, set_return_route_all, set_thread, types, Message};
-use didcomm::{b64, did_peer, Invitation, KeyPair, VerKey};
+use std::sync::{Arc, OnceLock};
+
+use didcomm::{b64, did_peer, Invitation, KeyPair, PairKey, VerKey};
 use serde_json::{json, Value};
 
 use crate::error::HolderError;
 use crate::inbox::Inbox;
-use crate::outbound::{pack_for_service, Channel};
+use crate::outbound::{pack_for_pair, pack_for_service, Channel};
 
 /// The endpoint we advertise in our DID document. A holder with no endpoint of its own (the
 /// mobile-wallet case) says `didcomm:transport/queue` and relies on return routes.
@@ -53,7 +55,13 @@ pub struct Connection {
     /// Every DIDComm service the peer's document lists, in its order.
     pub their_services: Vec<DidCommService>,
     pub protocol: HandshakeProtocol,
+    /// The crypto_box key of (our key, the peer's key), made on the first message we pack.
+    pub pair: PairSlot,
 }
+
+/// A [`PairKey`] computed once and shared by the clones of a connection.
+#[derive(Debug, Clone, Default)]
+pub struct PairSlot(Arc<OnceLock<PairKey>>);
 
 impl Connection {
     /// The service to send to: the first one the peer lists.
@@ -86,9 +94,23 @@ impl Connection {
         })
     }
 
-    /// Packs `message` from our key for the peer's service.
+    /// Packs `message` from our key for the peer's service. A service with one recipient key
+    /// (the usual case) reuses the pair's crypto_box key.
     pub fn pack(&self, message: &Value) -> Result<Vec<u8>, HolderError> {
-        pack_for_service(message, &self.my_key, self.their_service())
+        let service = self.their_service();
+        match service.recipient_keys.as_slice() {
+            [theirs] => {
+                let pair = self
+                    .pair
+                    .0
+                    .get_or_init(|| PairKey::new(&self.my_key, theirs));
+                if pair.theirs() == *theirs && pair.ours() == self.my_key.verkey() {
+                    return pack_for_pair(message, &self.my_key, pair, service);
+                }
+                pack_for_service(message, &self.my_key, service)
+            }
+            _ => pack_for_service(message, &self.my_key, service),
+        }
     }
 }
 
@@ -223,6 +245,7 @@ pub async fn connect_with_key(
         _ => read_didexchange_response(&response, &invitation_key)?,
     };
     let connection = Connection {
+        pair: PairSlot::default(),
         my_key,
         my_did,
         their_did,

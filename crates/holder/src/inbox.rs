@@ -154,9 +154,10 @@ impl Inbox {
     /// Unpacks an inbound envelope with this holder's keys and routes the message.
     pub fn deliver_envelope(&self, envelope: &[u8]) -> Result<(), HolderError> {
         let keys = &self.keys;
-        let unpacked = didcomm::unpack(envelope, |kid| keys.find(kid)).inspect_err(|_| {
-            self.undecryptable.fetch_add(1, Ordering::Relaxed);
-        })?;
+        let unpacked = didcomm::envelope::unpack_cached(envelope, |kid| keys.find(kid), keys)
+            .inspect_err(|_| {
+                self.undecryptable.fetch_add(1, Ordering::Relaxed);
+            })?;
         let message = Message::from_bytes(&unpacked.message)?;
         self.deliver_for(message, Some(unpacked.recipient));
         Ok(())

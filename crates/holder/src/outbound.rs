@@ -33,6 +33,23 @@ pub fn pack_for_service(
     )?)
 }
 
+/// [`pack_for_service`] for a service with one recipient key, whose crypto_box key with ours
+/// is already computed (`pair`).
+pub fn pack_for_pair(
+    message: &Value,
+    sender: &KeyPair,
+    pair: &didcomm::PairKey,
+    service: &DidCommService,
+) -> Result<Vec<u8>, HolderError> {
+    let plaintext = serde_json::to_vec(message).expect("a serde_json::Value always serialises");
+    let packed = didcomm::envelope::pack_for_pair(&plaintext, sender, pair)?;
+    Ok(wrap_for_routing(
+        packed,
+        &pair.theirs(),
+        &service.routing_keys,
+    )?)
+}
+
 /// POSTs an envelope. When the peer answers with an envelope in the body (return route), it is
 /// unpacked into `inbox`.
 pub async fn post_envelope(

@@ -494,6 +494,7 @@ fn connection_to(holder_key: &KeyPair, peer: VerKey, url: &str) -> Connection {
             endpoint: url.to_string(),
         }],
         protocol: HandshakeProtocol::DidExchange10,
+        pair: Default::default(),
     }
 }
 

@@ -131,6 +131,7 @@ fn connection_from_json(v: &Value) -> Result<Connection, String> {
         their_did: str_field(v, "their_did")?.to_string(),
         their_services: services,
         protocol: HandshakeProtocol::parse(str_field(v, "protocol")?),
+        pair: Default::default(),
     })
 }
 
@@ -183,6 +184,7 @@ mod tests {
                         endpoint: "http://127.0.0.1:1".into(),
                     }],
                     protocol: HandshakeProtocol::DidExchange10,
+                    pair: Default::default(),
                 },
                 grant: Grant {
                     endpoint: "http://127.0.0.1:1".into(),
