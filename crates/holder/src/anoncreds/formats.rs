@@ -143,34 +143,9 @@ pub fn payload_json(
             .find(|a| a["@id"].as_str() == Some(payload.v1_attach_id()))
             .or_else(|| attachments.first())
             .ok_or_else(|| protocol(message, format!("{list} is empty")))?,
+        // 2.0 names the attachment in `formats`, as every 2.0 protocol does.
         ProtocolVersion::V2 => {
-            let format = payload.format(family);
-            let formats = message.value["formats"]
-                .as_array()
-                .ok_or_else(|| message.missing("formats"))?;
-            let attach_id = formats
-                .iter()
-                .find(|f| f["format"].as_str() == Some(format))
-                .and_then(|f| f["attach_id"].as_str())
-                .ok_or_else(|| {
-                    let named: Vec<&str> = formats
-                        .iter()
-                        .filter_map(|f| f["format"].as_str())
-                        .collect();
-                    protocol(
-                        message,
-                        format!("no {format} attachment (formats: {})", named.join(", ")),
-                    )
-                })?;
-            attachments
-                .iter()
-                .find(|a| a["@id"].as_str() == Some(attach_id))
-                .ok_or_else(|| {
-                    protocol(
-                        message,
-                        format!("formats name attachment {attach_id:?}, {list} has none"),
-                    )
-                })?
+            return crate::credential::format_attachment(message, list, payload.format(family))
         }
     };
     if let Some(inline) = attachment["data"].get("json") {
