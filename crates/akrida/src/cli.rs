@@ -64,6 +64,13 @@ pub struct RunArgs {
     /// The mediator's invitation URL (out-of-band `?oob=` or connections `?c_i=`), or its JSON.
     #[arg(long, env = "MEDIATION_URL", value_name = "URL")]
     pub mediation_url: Option<String>,
+    /// A file of mediator invitation URLs, one per line (blank lines and `#` comments
+    /// skipped), used instead of MEDIATION_URL by mediator-ping and the mediated issuer
+    /// scenarios: holder N onboards through line N mod count. Spreads holders over several
+    /// invitations (a server may work per invitation: ACA-Py 0.12.8 reads every connection made
+    /// through a multi-use invitation on each new DID exchange request).
+    #[arg(long, env = "MEDIATION_URLS_FILE", value_name = "PATH")]
+    pub mediation_urls_file: Option<std::path::PathBuf>,
     /// The issuer's admin API URL (liveness: GET {ISSUER_URL}/status/live).
     #[arg(long, env = "ISSUER_URL", value_name = "URL")]
     pub issuer_url: Option<String>,
@@ -315,6 +322,7 @@ impl RunArgs {
             "min_wait": self.min_wait,
             "max_wait": self.max_wait,
             "mediation_url": self.mediation_url,
+            "mediation_urls_file": self.mediation_urls_file,
             "issuer_url": self.issuer_url,
             "issuer_headers": self.issuer_headers,
             "issuer_type": self.issuer_type.to_string(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use holder::HolderConfig;
-use scenarios::{Liveness, LivenessConfig, MediatorPing, MediatorPingConfig};
+use scenarios::{Liveness, LivenessConfig, MediatorInvitations, MediatorPing, MediatorPingConfig};
 
 use crate::cli::RunArgs;
 use crate::run::SharedScenario;
@@ -42,32 +42,80 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
 
 /// The mediator's invitation from `MEDIATION_URL`, checked: set, parses, has a usable service,
 /// and something listens at its endpoint. Returns the URL as given and the parsed invitation.
+/// For scenarios that take exactly one invitation, so `MEDIATION_URLS_FILE` is refused.
 pub(crate) async fn checked_mediator(
     args: &RunArgs,
 ) -> Result<(String, didcomm::Invitation), String> {
-    if !args.with_mediation {
+    needs_mediation(args)?;
+    if args.mediation_urls_file.is_some() {
         return Err(format!(
-            "{} needs mediated holders: WITH_MEDIATION must be true",
+            "{} takes one mediator invitation: give MEDIATION_URL, not MEDIATION_URLS_FILE",
             args.scenario
         ));
     }
     let url = args.mediation_url.as_deref().ok_or(
         "MEDIATION_URL is not set: give --mediation-url or set MEDIATION_URL to the mediator's invitation URL",
     )?;
-    let invitation = didcomm::parse_invitation(url)
-        .map_err(|e| format!("MEDIATION_URL is not a usable invitation: {e}"))?;
-    let service = invitation
-        .inline_or_peer_service()
-        .map_err(|e| format!("MEDIATION_URL: {e}"))?;
-    check_reachable(&service.endpoint).await?;
+    let invitation = usable_invitation(url, "MEDIATION_URL").await?;
     Ok((url.to_string(), invitation))
 }
 
+/// The mediator invitations holders onboard through: `MEDIATION_URLS_FILE`'s when it is given
+/// (one per line), else `MEDIATION_URL`'s; each checked as by [`checked_mediator`].
+pub(crate) async fn checked_mediators(args: &RunArgs) -> Result<MediatorInvitations, String> {
+    needs_mediation(args)?;
+    let Some(path) = &args.mediation_urls_file else {
+        let (_, invitation) = checked_mediator(args).await?;
+        return Ok(MediatorInvitations::one(invitation));
+    };
+    if args.mediation_url.is_some() {
+        return Err(
+            "MEDIATION_URL and MEDIATION_URLS_FILE are both set: give one of them".to_string(),
+        );
+    }
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("MEDIATION_URLS_FILE {shown}: cannot read it: {e}"))?;
+    let mut invitations = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let setting = format!("MEDIATION_URLS_FILE {shown} line {}", number + 1);
+        invitations.push(usable_invitation(line, &setting).await?);
+    }
+    MediatorInvitations::new(invitations)
+        .ok_or_else(|| format!("MEDIATION_URLS_FILE {shown} holds no invitation URL"))
+}
+
+fn needs_mediation(args: &RunArgs) -> Result<(), String> {
+    if args.with_mediation {
+        return Ok(());
+    }
+    Err(format!(
+        "{} needs mediated holders: WITH_MEDIATION must be true",
+        args.scenario
+    ))
+}
+
+/// `url` parsed as an invitation with a usable service whose endpoint accepts connections;
+/// errors start with `setting`, where the URL came from.
+async fn usable_invitation(url: &str, setting: &str) -> Result<didcomm::Invitation, String> {
+    let invitation = didcomm::parse_invitation(url)
+        .map_err(|e| format!("{setting} is not a usable invitation: {e}"))?;
+    let service = invitation
+        .inline_or_peer_service()
+        .map_err(|e| format!("{setting}: {e}"))?;
+    check_reachable(&service.endpoint).await?;
+    Ok(invitation)
+}
+
 async fn mediator_ping(args: &RunArgs) -> Result<SharedScenario, String> {
-    let (_, invitation) = checked_mediator(args).await?;
+    let invitations = checked_mediators(args).await?;
     let timeout = Duration::from_secs_f64(args.timeout);
     let config = MediatorPingConfig {
-        invitation,
+        invitations,
         holder: HolderConfig::new(args.label.clone(), timeout),
         pickup: args.pickup_strategy,
         pickup_interval: Duration::from_secs_f64(args.pickup_interval),

@@ -15,7 +15,7 @@ use scenarios::issuer::credential_spec::{check_ld_attributes, parse_attributes};
 use scenarios::issuer::{CredFormat, CredentialOffer, IssuerConfig, IssuerScenario, Kind, Reach};
 
 use crate::cli::RunArgs;
-use crate::preflight::{checked_admin, checked_mediator};
+use crate::preflight::{checked_admin, checked_mediators};
 use crate::run::SharedScenario;
 
 pub async fn issuer_scenario(args: &RunArgs, kind: Kind) -> Result<SharedScenario, String> {
@@ -165,9 +165,8 @@ async fn credential_offer(
 /// How holders are reached: their mediator, a port range, or one shared listener.
 async fn reach(args: &RunArgs) -> Result<Reach, String> {
     if args.with_mediation {
-        let (_, invitation) = checked_mediator(args).await?;
         return Ok(Reach::Mediated {
-            invitation,
+            invitations: checked_mediators(args).await?,
             pickup: args.pickup_strategy,
             pickup_interval: Duration::from_secs_f64(args.pickup_interval),
         });

@@ -4,6 +4,7 @@
 
 pub mod catalogue;
 pub mod external;
+pub mod invitations;
 pub mod issuer;
 pub mod liveness;
 pub mod mediator_ping;
@@ -12,6 +13,7 @@ pub mod pickup;
 
 pub use catalogue::{ScenarioInfo, CATALOGUE};
 pub use external::{ExternalAgent, ExternalAgentConfig, ExternalScenario, ExternalTask};
+pub use invitations::MediatorInvitations;
 pub use issuer::{IssuerConfig, IssuerScenario};
 pub use liveness::{Liveness, LivenessConfig};
 pub use mediator_ping::{MediatorPing, MediatorPingConfig};

@@ -14,6 +14,7 @@ use didcomm::Invitation;
 use engine::{BoxFuture, Scenario, User, UserContext};
 use holder::{Holder, HolderConfig, HolderError, MediatorSession};
 
+use crate::invitations::MediatorInvitations;
 use crate::pickup::PickupStrategy;
 use crate::DIDCOMM;
 
@@ -24,7 +25,8 @@ const DRAIN_QUIET: Duration = Duration::from_millis(250);
 const MAX_DRAIN_ROUNDS: usize = 1000;
 
 pub struct MediatorPingConfig {
-    pub invitation: Invitation,
+    /// Holder N onboards through invitation N mod count.
+    pub invitations: MediatorInvitations,
     pub holder: HolderConfig,
     pub pickup: PickupStrategy,
     /// Pickup 2.0 polling: at most one status/delivery round per this interval (checked before
@@ -88,7 +90,12 @@ impl User for MediatorPingUser {
                 .timed(
                     DIDCOMM,
                     "startup",
-                    onboard(&holder, &self.config.invitation, self.config.pickup, ctx),
+                    onboard(
+                        &holder,
+                        self.config.invitations.for_user(self.index),
+                        self.config.pickup,
+                        ctx,
+                    ),
                 )
                 .await
                 .map_err(|e| e.to_string())?;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use didcomm::{Invitation, KeyPair};
+use didcomm::KeyPair;
 use engine::UserContext;
 use holder::connection::OurEndpoint;
 use holder::inbound::InboundListener;
@@ -14,13 +14,15 @@ use holder::ports::{PortLease, PortPool};
 use holder::router::InboundRouter;
 use holder::{Holder, HolderError, MediatorSession};
 
+use crate::invitations::MediatorInvitations;
 use crate::pickup::PickupStrategy;
 
 /// How every holder of a run is reached (chosen once, before the run).
 #[derive(Clone)]
 pub enum Reach {
     Mediated {
-        invitation: Invitation,
+        /// Holder N onboards through invitation N mod count.
+        invitations: MediatorInvitations,
         pickup: PickupStrategy,
         pickup_interval: Duration,
     },
@@ -68,12 +70,17 @@ impl Link {
     ) -> Result<Self, HolderError> {
         match reach {
             Reach::Mediated {
-                invitation,
+                invitations,
                 pickup,
                 pickup_interval,
             } => {
-                let session =
-                    crate::mediator_ping::onboard(holder, invitation, *pickup, ctx).await?;
+                let session = crate::mediator_ping::onboard(
+                    holder,
+                    invitations.for_user(ctx.index()),
+                    *pickup,
+                    ctx,
+                )
+                .await?;
                 let grant = session
                     .grant()
                     .cloned()
