@@ -22,17 +22,39 @@ pub fn start_mediator_ping(mediator: &testbed::Agent, dir: &Path, args: &[&str])
         .invitation_url
         .as_deref()
         .expect("mediator invitation");
-    Command::new(env!("CARGO_BIN_EXE_akrida"))
+    mediator_ping(dir, args)
+        .env("MEDIATION_URL", invitation)
+        .spawn()
+        .expect("akrida starts")
+}
+
+/// [`start_mediator_ping`] with the holders spread over `invitations` fresh mediator
+/// invitations (`MEDIATION_URLS_FILE`), as a large run should be: ACA-Py's cost per onboarding
+/// grows with the connections already made through the same invitation.
+pub fn start_mediator_ping_spread(dir: &Path, invitations: usize, args: &[&str]) -> Child {
+    let urls: Vec<String> = (0..invitations)
+        .map(|_| testbed::run(&["invite", "mediator"]))
+        .collect();
+    let file = dir.join("invitations.txt");
+    std::fs::write(&file, urls.join("\n")).expect("invitations file written");
+    mediator_ping(dir, args)
+        .env("MEDIATION_URLS_FILE", &file)
+        .env_remove("MEDIATION_URL")
+        .spawn()
+        .expect("akrida starts")
+}
+
+fn mediator_ping(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    command
         .args(["run", "mediator-ping", "--json", "--csv"])
         .arg(dir.join("run"))
         .args(args)
-        .env("MEDIATION_URL", invitation)
         .env_remove("LOCUST_MIN_WAIT")
         .env_remove("LOCUST_MAX_WAIT")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("akrida starts")
+        .stderr(Stdio::piped());
+    command
 }
 
 pub fn parse_json(output: &Output) -> serde_json::Value {

@@ -1,12 +1,20 @@
-//! Issue 3's load check: 200 holders spawned at 50/s against the real ACA-Py mediator. The
-//! mediator's own admin API must show the 200 granted mediations, no ping may fail, and the CSV
-//! files must say what the JSON says.
+//! Issue 3's load check: 200 holders spawned at 50/s for 30 s against the real ACA-Py
+//! mediator. The mediator's own admin API must show the 200 granted mediations, no ping may
+//! fail, and the CSV files must say what the JSON says.
 //!
-//! Sized for what the ACA-Py 0.12.8 mediator manages on this 2-core machine: it spends about
-//! 0.16 CPU-seconds per onboarding (about 6 holders/s, so 200 need some 30 s of its time after
-//! they all arrive in 4 s) and about 12 ms per ping. Hence a 60 s bound per step (the last
-//! holders wait in the mediator's queue), 75 s of run time, and a ping every 5-10 s per holder
-//! (~27 pings/s) that the mediator can answer while it onboards the rest.
+//! Sized for what the ACA-Py 0.12.8 mediator manages on this 2-core machine: about 0.1
+//! CPU-seconds per onboarding through a fresh invitation, and about 12 ms per ping. The holders
+//! are spread over 10 fresh invitations (20 each) because ACA-Py's cost per onboarding grows
+//! with the connections already made through the same invitation (README: "One invitation or
+//! several"); through one shared invitation the 200 would need some 30-40 s of its time after
+//! they all arrive in 4 s, more than the run lasts. Each holder pings every 5-10 s (~27/s in all),
+//! which the mediator answers while it onboards the rest.
+//!
+//! The mediator runs with a 30 s WebSocket heartbeat for this test, as the README advises for a
+//! loaded mediator: with ACA-Py's 3 s default, its event loop, saturated by 200 onboardings in
+//! a few seconds, reads some pongs later than the 1.5 s aiohttp allows and drops those sockets
+//! (seen here: 1 to 9 drops per run, and a ping or keylist update cut off with them). That is
+//! the mediator failing, which akrida reports; this test is about akrida failing none.
 
 mod common;
 
@@ -15,18 +23,19 @@ use common::*;
 #[test]
 fn two_hundred_holders_onboard_and_ping() {
     let mediator = mediator();
+    let _configured = MediatorForLoad::restart();
     let before = granted_mediations(&mediator);
     let dir = output_dir("load");
-    let child = start_mediator_ping(
-        &mediator,
+    let child = start_mediator_ping_spread(
         &dir,
+        10,
         &[
             "-u",
             "200",
             "-r",
             "50",
             "-t",
-            "75s",
+            "30s",
             "--min-wait",
             "5",
             "--max-wait",
@@ -109,4 +118,30 @@ fn two_hundred_holders_onboard_and_ping() {
         read_csv(&dir.join("run_stats_history.csv")).len() >= 20,
         "a history row per second"
     );
+}
+
+/// The testbed mediator restarted (same ports and wallet) with a 30 s WebSocket heartbeat and a
+/// 90 s receive timeout (it must outlast the heartbeat); back on ACA-Py's defaults when dropped,
+/// also when the test fails, so the tests after this one see the usual testbed.
+struct MediatorForLoad;
+
+impl MediatorForLoad {
+    fn restart() -> Self {
+        let heartbeat = [
+            ("ACAPY_WS_HEARTBEAT_INTERVAL", "30"),
+            ("ACAPY_WS_TIMEOUT_INTERVAL", "90"),
+        ];
+        testbed::run_with_env(&["restart", "mediator"], &heartbeat)
+            .unwrap_or_else(|e| panic!("{e}"));
+        MediatorForLoad
+    }
+}
+
+impl Drop for MediatorForLoad {
+    fn drop(&mut self) {
+        // No panic here: this may run while a failed assertion unwinds.
+        if let Err(e) = testbed::run_with_env(&["restart", "mediator"], &[]) {
+            eprintln!("could not give the mediator its default heartbeat back: {e}");
+        }
+    }
 }

@@ -21,6 +21,15 @@ pub trait User: Send + 'static {
     /// Runs the named task (one of the scenario's `tasks()`) once; records samples itself.
     /// A stop drops the future wherever it is, as Locust kills a user's greenlet.
     fn run_task<'a>(&'a mut self, task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()>;
+    /// Runs while the user waits between tasks, for what cannot wait for the next task: e.g. a
+    /// holder whose socket the server closed reopens it now, not at its next ping minutes later,
+    /// so the drop is counted when it happens and the holder stays reachable. The wait keeps its
+    /// length whether this finishes early or not; when the wait ends (or the user is stopped)
+    /// the future is dropped wherever it is, so it must leave the user usable if cut short.
+    /// By default it does nothing.
+    fn while_waiting<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(std::future::pending())
+    }
     /// Clean-up when the user is stopped; bounded by `RunConfig::stop_timeout`, then dropped.
     fn on_stop<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, ()>;
 }

@@ -132,6 +132,27 @@ impl User for MediatorPingUser {
         })
     }
 
+    /// Between pings (seconds to minutes apart) the holder watches its socket: a drop is
+    /// counted when it happens and the socket reopened at once, so the holder is reachable
+    /// through the mediator again without waiting for its next ping to notice.
+    fn while_waiting<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let Some(session) = self.session.as_ref() else {
+                return;
+            };
+            session.socket().wait_closed().await;
+            self.note_drop(ctx);
+            loop {
+                if let Some(wait) = self.backoff.remaining() {
+                    tokio::time::sleep(wait).await;
+                }
+                if self.reconnect(ctx).await.is_ok() {
+                    return;
+                }
+            }
+        })
+    }
+
     fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             if let Some(session) = self.session.take() {
@@ -173,21 +194,13 @@ impl MediatorPingUser {
     /// True when the socket is open (reopening it if it was closed and the backoff allows).
     /// While it cannot be reopened each ping counts as a failure: the holder is unreachable.
     async fn ensure_connected(&mut self, ctx: &UserContext) -> bool {
-        let Some(session) = self.session.as_mut() else {
+        let Some(session) = self.session.as_ref() else {
             return false;
         };
         if session.is_connected() {
             return true;
         }
-        if self.disconnected_since.is_none() {
-            self.disconnected_since = Some(Instant::now());
-            ctx.record(
-                DIDCOMM,
-                "connection_lost",
-                Duration::ZERO,
-                Err("WebSocket closed by the mediator".into()),
-            );
-        }
+        self.note_drop(ctx);
         if let Some(wait) = self.backoff.remaining() {
             let cause = format!(
                 "not connected: next reconnect in {:.1}s",
@@ -196,22 +209,45 @@ impl MediatorPingUser {
             ctx.record(DIDCOMM, "ping_mediator", Duration::ZERO, Err(cause));
             return false;
         }
+        match self.reconnect(ctx).await {
+            Ok(()) => true,
+            Err(e) => {
+                let cause = format!("not connected: {e}");
+                ctx.record(DIDCOMM, "ping_mediator", Duration::ZERO, Err(cause));
+                false
+            }
+        }
+    }
+
+    /// Counts a closed socket as `connection_lost`, once per drop however often it is seen.
+    fn note_drop(&mut self, ctx: &UserContext) {
+        if self.disconnected_since.is_some() {
+            return;
+        }
+        self.disconnected_since = Some(Instant::now());
+        let cause = match self.session.as_ref().and_then(|s| s.socket().close_cause()) {
+            Some(said) => format!("WebSocket closed by the mediator ({said})"),
+            None => "WebSocket closed by the mediator".to_owned(),
+        };
+        ctx.record(DIDCOMM, "connection_lost", Duration::ZERO, Err(cause));
+    }
+
+    /// One attempt to reopen the socket (a `socket_open` sample); on success, collects what the
+    /// mediator queued meanwhile, and on failure pushes the next attempt back.
+    async fn reconnect(&mut self, ctx: &UserContext) -> Result<(), HolderError> {
+        let Some(session) = self.session.as_mut() else {
+            return Ok(());
+        };
         match ctx.timed(DIDCOMM, "socket_open", session.reconnect()).await {
             Err(e) => {
                 self.backoff.failed();
-                ctx.record(
-                    DIDCOMM,
-                    "ping_mediator",
-                    Duration::ZERO,
-                    Err(format!("not connected: {e}")),
-                );
-                false
+                Err(e)
             }
             Ok(()) => {
                 self.backoff.reset();
                 self.disconnected_since = None;
                 self.after_reconnect(ctx).await;
-                true
+                Ok(())
             }
         }
     }

@@ -209,21 +209,36 @@ pub fn ensure(agents: &[&str]) -> Testbed {
 /// Runs `scripts/testbed <args>` (e.g. `["restart", "mediator"]`, `["invite", "issuer"]`) and
 /// returns its stdout, trimmed. Panics with the exit status and stderr when it fails.
 pub fn run(args: &[&str]) -> String {
+    run_with_env(args, &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`run`] with extra environment for what it starts (ACA-Py reads `ACAPY_*` settings from its
+/// environment, e.g. `ACAPY_WS_HEARTBEAT_INTERVAL`). Other `ACAPY_WS_*` settings of ours are not
+/// passed on, so an empty `env` means ACA-Py's defaults. Err: the exit status and stderr.
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<String, String> {
     let script = script();
-    let out = Command::new(&script)
+    let mut command = Command::new(&script);
+    for (name, _) in std::env::vars_os().filter(|(name, _)| {
+        name.to_str()
+            .is_some_and(|name| name.starts_with("ACAPY_WS_"))
+    }) {
+        command.env_remove(name);
+    }
+    let out = command
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(repo_root())
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
     if !out.status.success() {
-        panic!(
+        return Err(format!(
             "scripts/testbed {} failed ({}):\n{}",
             args.join(" "),
             out.status,
             String::from_utf8_lossy(&out.stderr).trim_end()
-        );
+        ));
     }
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 fn host_port(url: &str) -> &str {

@@ -25,6 +25,9 @@ struct Behaviour {
     task_time: Duration,
     /// This user panics in its first task.
     panicking_user: Option<u64>,
+    /// `while_waiting` takes this long (counted in `watches_started` / `watches_finished`);
+    /// None: the default, which does nothing.
+    watch_time: Option<Duration>,
 }
 
 /// What the fake users did, for the test to check.
@@ -34,6 +37,8 @@ struct Log {
     tasks: Mutex<HashMap<&'static str, u64>>,
     tasks_by_user: Mutex<HashMap<u64, u64>>,
     stopped_users: Mutex<Vec<u64>>,
+    watches_started: AtomicU64,
+    watches_finished: AtomicU64,
 }
 
 struct FakeScenario {
@@ -119,6 +124,17 @@ impl User for FakeUser {
                     }
                 })
                 .await;
+        })
+    }
+
+    fn while_waiting<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        let Some(time) = self.behaviour.watch_time else {
+            return Box::pin(std::future::pending());
+        };
+        Box::pin(async move {
+            self.log.watches_started.fetch_add(1, Ordering::Relaxed);
+            sleep(time).await;
+            self.log.watches_finished.fetch_add(1, Ordering::Relaxed);
         })
     }
 
@@ -626,4 +642,43 @@ async fn finish_runs_once_after_every_user_stopped() {
     let snapshot = run.await.unwrap();
     assert_eq!(snapshot.counters.get("finish_calls"), Some(&1));
     assert_eq!(snapshot.counters.get("stopped_before_finish"), Some(&3));
+}
+
+/// Runs one user for 10.5 s (1 s waits, 10 ms tasks) with `while_waiting` taking `watch_time`;
+/// returns (tasks run, watches started, watches finished).
+async fn watched_run(watch_time: Duration) -> (u64, u64, u64) {
+    let mut cfg = config(1, 1.0);
+    cfg.wait = Wait::constant(Duration::from_secs(1));
+    cfg.run_time = Some(Duration::from_millis(10_500));
+    let watching = Behaviour {
+        watch_time: Some(watch_time),
+        ..behaviour()
+    };
+    let (_, run, log) = start(vec![("ping", 1)], watching, cfg);
+    run.await.expect("run ends");
+    let tasks = log.tasks.lock().expect("test lock")["ping"];
+    (
+        tasks,
+        log.watches_started.load(Ordering::Relaxed),
+        log.watches_finished.load(Ordering::Relaxed),
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn while_waiting_runs_in_every_wait_without_changing_the_pace() {
+    // A watch shorter than the wait finishes in each one; the wait still lasts its full second:
+    // tasks at 0, 1.01, 2.02, ... 10.1 s, and the last watch (10.11-10.41 s) before the stop.
+    let (tasks, started, finished) = watched_run(Duration::from_millis(300)).await;
+    assert_eq!(tasks, 11);
+    assert_eq!((started, finished), (11, 11), "one watch per wait");
+}
+
+#[tokio::test(start_paused = true)]
+async fn while_waiting_is_cut_off_when_the_wait_ends() {
+    // A watch longer than the wait is dropped at its end (and by the stop at 10.5 s), and does
+    // not hold up the next task.
+    let (tasks, started, finished) = watched_run(Duration::from_secs(5)).await;
+    assert_eq!(tasks, 11);
+    assert_eq!(started, 11, "10 full waits and the one the stop cut short");
+    assert_eq!(finished, 0);
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rand::rngs::SmallRng;
 use rand::Rng;
+use tokio::time::Instant;
 
 use super::arrivals::Arrivals;
 use super::lifecycle::{bump, Lifecycle};
@@ -89,10 +90,10 @@ async fn run_tasks(user: &mut dyn User, run: &mut UserRun) {
     while !run.ctx.is_stopping() {
         if run.active_share < 1.0 && !run.rng.gen_bool(run.active_share) {
             // Not active this second.
-            tokio::select! {
-                biased;
-                _ = run.ctx.stopped() => return,
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            if wait_until(user, &run.ctx, Instant::now() + Duration::from_secs(1)).await
+                == Waited::Stopped
+            {
+                return;
             }
             continue;
         }
@@ -108,11 +109,31 @@ async fn run_tasks(user: &mut dyn User, run: &mut UserRun) {
             tokio::task::yield_now().await;
             continue;
         }
-        tokio::select! {
-            biased;
-            _ = run.ctx.stopped() => return,
-            _ = tokio::time::sleep(delay) => {}
+        if wait_until(user, &run.ctx, Instant::now() + delay).await == Waited::Stopped {
+            return;
         }
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Waited {
+    Full,
+    Stopped,
+}
+
+/// Waits until `until` with the user's `while_waiting` running meanwhile; a stop interrupts
+/// both. The wait keeps its length when `while_waiting` finishes early.
+async fn wait_until(user: &mut dyn User, ctx: &UserContext, until: Instant) -> Waited {
+    tokio::select! {
+        biased;
+        _ = ctx.stopped() => return Waited::Stopped,
+        _ = tokio::time::sleep_until(until) => return Waited::Full,
+        _ = user.while_waiting(ctx) => {}
+    }
+    tokio::select! {
+        biased;
+        _ = ctx.stopped() => Waited::Stopped,
+        _ = tokio::time::sleep_until(until) => Waited::Full,
     }
 }
 
@@ -121,10 +142,8 @@ async fn run_tasks(user: &mut dyn User, run: &mut UserRun) {
 async fn run_arrivals(user: &mut dyn User, run: &mut UserRun, arrivals: &Arrivals) {
     while !run.ctx.is_stopping() {
         let due = arrivals.claim();
-        tokio::select! {
-            biased;
-            _ = run.ctx.stopped() => return,
-            _ = tokio::time::sleep_until(due) => {}
+        if wait_until(user, &run.ctx, due).await == Waited::Stopped {
+            return;
         }
         arrivals.started();
         let task = run.plan.pick(&mut run.rng);
