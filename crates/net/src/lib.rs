@@ -1,0 +1,25 @@
+//! net: the connections akrida opens, and what to say when one fails.
+//!
+//! - [`Trust`]: which certificates are trusted (platform roots, `SSL_CERT_FILE`/`SSL_CERT_DIR`,
+//!   `--ca-cert`, or none with `--tls-insecure`), built once per process over rustls;
+//! - [`holder_http_client`]: one holder's own HTTP client (its connections and TLS sessions
+//!   are its alone), and [`shared_http_client`] for akrida's own admin calls;
+//! - [`probe`]: preflight reachability of an endpoint, TLS included;
+//! - [`shortlink`]: short-link invitations followed to the invitation;
+//! - [`explain`]: a failed connection's cause in words, grouped the same for every holder.
+//!
+//! It knows transports and trust, nothing of DIDComm, load or stats.
+
+mod clients;
+mod explain;
+mod probe;
+pub mod shortlink;
+mod trust;
+
+pub use clients::{holder_http_client, shared_http_client, ClientError};
+pub use explain::{chain_text, explain, explain_tls, TRUST_HINT};
+pub use probe::probe;
+pub use trust::{Trust, TrustError, TrustSettings};
+
+/// The rustls client configuration type, for crates that hand it to a transport.
+pub use rustls::ClientConfig;
