@@ -228,6 +228,21 @@ pub struct RunArgs {
     #[arg(long, env = "AKRIDA_LABEL", default_value = "akrida")]
     pub label: String,
 
+    /// Also trust this CA (a PEM file) for https:// and wss:// servers, besides the platform's
+    /// roots (or SSL_CERT_FILE / SSL_CERT_DIR, read as OpenSSL reads them). Repeatable; in
+    /// AKRIDA_CA_CERT, several paths are separated by ':'.
+    #[arg(
+        long = "ca-cert",
+        env = "AKRIDA_CA_CERT",
+        value_name = "PATH",
+        value_delimiter = ':'
+    )]
+    pub ca_certs: Vec<PathBuf>,
+    /// Do not verify servers' TLS certificates (a staging system with self-signed ones). Said
+    /// on stderr and in the reports' parameters.
+    #[arg(long, env = "AKRIDA_TLS_INSECURE", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub tls_insecure: bool,
+
     /// Write PREFIX_stats.csv, PREFIX_stats_history.csv and PREFIX_failures.csv (Locust's format).
     #[arg(long, env = "LOCUST_CSV", value_name = "PREFIX")]
     pub csv: Option<PathBuf>,
@@ -354,6 +369,8 @@ impl RunArgs {
             "pickup_interval": self.pickup_interval,
             "timeout_seconds": self.timeout,
             "label": self.label,
+            "ca_certs": self.ca_certs,
+            "tls_verification": if self.tls_insecure { "off (--tls-insecure)" } else { "on" },
             "csv": self.csv,
             "exit_code_on_error": self.exit_code_on_error,
             "step_users": self.step_users,

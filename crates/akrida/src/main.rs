@@ -7,6 +7,7 @@
 mod agent;
 mod cli;
 mod config;
+mod invitation_link;
 mod limits;
 mod live;
 mod load_shape;

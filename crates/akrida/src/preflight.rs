@@ -11,10 +11,11 @@ use scenarios::{Liveness, LivenessConfig, MediatorInvitations, MediatorPing, Med
 use crate::cli::RunArgs;
 use crate::run::SharedScenario;
 
-/// How long the reachability check waits for a TCP connection.
-const REACH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the reachability check waits for a server's answer (TCP, TLS and HTTP together).
+const REACH_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
+    let trust = trust(args)?;
     if args.min_wait > args.max_wait {
         return Err(format!(
             "LOCUST_MIN_WAIT ({}) is greater than LOCUST_MAX_WAIT ({})",
@@ -25,14 +26,14 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
         return Err("VERIFIED_TIMEOUT_SECONDS must be greater than 0".into());
     }
     if let Some(command) = args.agent_cmd.as_deref() {
-        return external_agents(args, command).await;
+        return external_agents(args, command, &trust).await;
     }
     match args.scenario.as_str() {
-        "mediator-ping" => mediator_ping(args).await,
-        "liveness" => liveness(args).await,
-        "multitenant-mediation" => multitenant(args).await,
+        "mediator-ping" => mediator_ping(args, &trust).await,
+        "liveness" => liveness(args, &trust).await,
+        "multitenant-mediation" => multitenant(args, &trust).await,
         name => match scenarios::issuer::Kind::from_name(name) {
-            Some(kind) => crate::preflight_issuer::issuer_scenario(args, kind).await,
+            Some(kind) => crate::preflight_issuer::issuer_scenario(args, kind, &trust).await,
             None => Err(format!(
                 "unknown scenario {name:?}; `akrida scenarios` lists them"
             )),
@@ -40,11 +41,30 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
     }
 }
 
-/// The mediator's invitation from `MEDIATION_URL`, checked: set, parses, has a usable service,
-/// and something listens at its endpoint. Returns the URL as given and the parsed invitation.
-/// For scenarios that take exactly one invitation, so `MEDIATION_URLS_FILE` is refused.
+/// Which servers' certificates the run trusts (`--ca-cert`, `--tls-insecure`, `SSL_CERT_FILE`,
+/// `SSL_CERT_DIR`). Turning verification off is said on stderr, once, before any load.
+pub(crate) fn trust(args: &RunArgs) -> Result<net::Trust, String> {
+    let trust = net::Trust::new(&net::TrustSettings {
+        ca_files: args.ca_certs.clone(),
+        insecure: args.tls_insecure,
+    })
+    .map_err(|e| e.to_string())?;
+    if trust.is_insecure() {
+        eprintln!(
+            "akrida: warning: TLS certificates are not verified (--tls-insecure): any server \
+can pose as the ones under test; the report says so"
+        );
+    }
+    Ok(trust)
+}
+
+/// The mediator's invitation from `MEDIATION_URL`, checked: set, parses (a short link is
+/// followed first), has a usable service, and its endpoints answer. Returns the invitation's
+/// text (the long form when a short link was given) and the parsed invitation. For scenarios
+/// that take exactly one invitation, so `MEDIATION_URLS_FILE` is refused.
 pub(crate) async fn checked_mediator(
     args: &RunArgs,
+    trust: &net::Trust,
 ) -> Result<(String, didcomm::Invitation), String> {
     needs_mediation(args)?;
     if args.mediation_urls_file.is_some() {
@@ -56,16 +76,18 @@ pub(crate) async fn checked_mediator(
     let url = args.mediation_url.as_deref().ok_or(
         "MEDIATION_URL is not set: give --mediation-url or set MEDIATION_URL to the mediator's invitation URL",
     )?;
-    let invitation = usable_invitation(url, "MEDIATION_URL").await?;
-    Ok((url.to_string(), invitation))
+    usable_invitation(url, "MEDIATION_URL", trust).await
 }
 
 /// The mediator invitations holders onboard through: `MEDIATION_URLS_FILE`'s when it is given
 /// (one per line), else `MEDIATION_URL`'s; each checked as by [`checked_mediator`].
-pub(crate) async fn checked_mediators(args: &RunArgs) -> Result<MediatorInvitations, String> {
+pub(crate) async fn checked_mediators(
+    args: &RunArgs,
+    trust: &net::Trust,
+) -> Result<MediatorInvitations, String> {
     needs_mediation(args)?;
     let Some(path) = &args.mediation_urls_file else {
-        let (_, invitation) = checked_mediator(args).await?;
+        let (_, invitation) = checked_mediator(args, trust).await?;
         return Ok(MediatorInvitations::one(invitation));
     };
     if args.mediation_url.is_some() {
@@ -83,7 +105,8 @@ pub(crate) async fn checked_mediators(args: &RunArgs) -> Result<MediatorInvitati
             continue;
         }
         let setting = format!("MEDIATION_URLS_FILE {shown} line {}", number + 1);
-        invitations.push(usable_invitation(line, &setting).await?);
+        let (_, invitation) = usable_invitation(line, &setting, trust).await?;
+        invitations.push(invitation);
     }
     MediatorInvitations::new(invitations)
         .ok_or_else(|| format!("MEDIATION_URLS_FILE {shown} holds no invitation URL"))
@@ -99,24 +122,34 @@ fn needs_mediation(args: &RunArgs) -> Result<(), String> {
     ))
 }
 
-/// `url` parsed as an invitation with a usable service whose endpoint accepts connections;
-/// errors start with `setting`, where the URL came from.
-async fn usable_invitation(url: &str, setting: &str) -> Result<didcomm::Invitation, String> {
-    let invitation = didcomm::parse_invitation(url)
+/// `url` (a short link is followed first) parsed as an invitation with a usable service whose
+/// endpoints answer; errors start with `setting`, where the URL came from. Returns the
+/// invitation's text as parsed and the invitation.
+async fn usable_invitation(
+    url: &str,
+    setting: &str,
+    trust: &net::Trust,
+) -> Result<(String, didcomm::Invitation), String> {
+    let text = crate::invitation_link::long_form(url, trust, REACH_TIMEOUT)
+        .await
+        .map_err(|e| {
+            format!("{setting} is a short link that does not lead to an invitation: {e}")
+        })?;
+    let invitation = didcomm::parse_invitation(&text)
         .map_err(|e| format!("{setting} is not a usable invitation: {e}"))?;
     let service = invitation
         .inline_or_peer_service()
         .map_err(|e| format!("{setting}: {e}"))?;
-    check_reachable(&service.endpoint).await?;
-    Ok(invitation)
+    check_reachable(&service.endpoint, "the mediator", trust).await?;
+    Ok((text, invitation))
 }
 
-async fn mediator_ping(args: &RunArgs) -> Result<SharedScenario, String> {
-    let invitations = checked_mediators(args).await?;
+async fn mediator_ping(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenario, String> {
+    let invitations = checked_mediators(args, trust).await?;
     let timeout = Duration::from_secs_f64(args.timeout);
     let config = MediatorPingConfig {
         invitations,
-        holder: HolderConfig::new(args.label.clone(), timeout),
+        holder: HolderConfig::with_trust(args.label.clone(), timeout, trust.clone()),
         pickup: args.pickup_strategy,
         pickup_interval: Duration::from_secs_f64(args.pickup_interval),
     };
@@ -124,14 +157,15 @@ async fn mediator_ping(args: &RunArgs) -> Result<SharedScenario, String> {
 }
 
 /// An admin API client for `url` (the setting `url_var`) with the headers in `headers`
-/// (`headers_var`): the URL set and http(s), the headers a JSON object of strings, and something
-/// listening there. Errors never show the headers' values.
+/// (`headers_var`): the URL set and http(s), the headers a JSON object of strings, and the server
+/// answering there (TLS verified). Errors never show the headers' values.
 pub(crate) async fn checked_admin(
     url: Option<&str>,
     url_var: &str,
     headers: Option<&str>,
     headers_var: &str,
     who: &str,
+    trust: &net::Trust,
 ) -> Result<controller::AdminClient, String> {
     let flag = url_var.to_ascii_lowercase().replace('_', "-");
     let url = url
@@ -140,26 +174,27 @@ pub(crate) async fn checked_admin(
         .ok_or_else(|| {
             format!("{url_var} is not set: give --{flag} or set {url_var} to {who}'s admin API URL")
         })?;
-    let address = host_port(url)
-        .filter(|_| url.starts_with("http://") || url.starts_with("https://"))
-        .ok_or_else(|| format!("{url_var} {url:?} is not an http(s) URL"))?;
+    if !is_http_url(url) {
+        return Err(format!("{url_var} {url:?} is not an http(s) URL"));
+    }
     let headers = controller::parse_headers_json(headers.unwrap_or(""))
         // The parser's messages name header keys and JSON positions, never values.
         .map_err(|e| format!("{headers_var}: {e}"))?;
-    let client =
-        controller::AdminClient::new(url, &headers).map_err(|e| format!("{headers_var}: {e}"))?;
-    connect_within(&address, who, url).await?;
+    let client = controller::AdminClient::with_trust(url, &headers, trust)
+        .map_err(|e| format!("{headers_var}: {e}"))?;
+    check_reachable(url, who, trust).await?;
     Ok(client)
 }
 
 /// `liveness`: the issuer's admin API (`ISSUER_URL`, `ISSUER_HEADERS`), checked.
-async fn liveness(args: &RunArgs) -> Result<SharedScenario, String> {
+async fn liveness(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenario, String> {
     let issuer = checked_admin(
         args.issuer_url.as_deref(),
         "ISSUER_URL",
         args.issuer_headers.as_deref(),
         "ISSUER_HEADERS",
         "the issuer",
+        trust,
     )
     .await?;
     Ok(Arc::new(Liveness::new(LivenessConfig {
@@ -171,9 +206,9 @@ async fn liveness(args: &RunArgs) -> Result<SharedScenario, String> {
 /// `multitenant-mediation`: the mediator's invitation (as for mediator-ping), and the
 /// multitenant agent's admin API reachable with its credentials and really multitenant: a
 /// wallet listing must answer (401: wrong key; 404: no --multitenant-admin).
-async fn multitenant(args: &RunArgs) -> Result<SharedScenario, String> {
+async fn multitenant(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenario, String> {
     use scenarios::{MultitenantConfig, MultitenantMediation};
-    let (_, invitation) = checked_mediator(args).await?;
+    let (_, invitation) = checked_mediator(args, trust).await?;
     let url = args
         .multitenant_url
         .as_deref()
@@ -182,9 +217,9 @@ async fn multitenant(args: &RunArgs) -> Result<SharedScenario, String> {
         .ok_or(
             "MULTITENANT_URL is not set: give --multitenant-url or set MULTITENANT_URL to the multitenant agent's admin API URL",
         )?;
-    let address = host_port(url)
-        .filter(|_| url.starts_with("http://") || url.starts_with("https://"))
-        .ok_or_else(|| format!("MULTITENANT_URL {url:?} is not an http(s) URL"))?;
+    if !is_http_url(url) {
+        return Err(format!("MULTITENANT_URL {url:?} is not an http(s) URL"));
+    }
     let mut headers =
         controller::parse_headers_json(args.multitenant_headers.as_deref().unwrap_or(""))
             .map_err(|e| format!("MULTITENANT_HEADERS: {e}"))?;
@@ -195,9 +230,9 @@ async fn multitenant(args: &RunArgs) -> Result<SharedScenario, String> {
     {
         headers.push(("X-API-Key".into(), key.into()));
     }
-    let admin = controller::AdminClient::new(url, &headers)
+    let admin = controller::AdminClient::with_trust(url, &headers, trust)
         .map_err(|e| format!("MULTITENANT_HEADERS / MULTITENANT_API_KEY: {e}"))?;
-    connect_within(&address, "the multitenant agent", url).await?;
+    check_reachable(url, "the multitenant agent", trust).await?;
     admin
         .get("/multitenancy/wallets?wallet_name=akrida-preflight")
         .await
@@ -227,7 +262,11 @@ async fn multitenant(args: &RunArgs) -> Result<SharedScenario, String> {
 /// `--agent-cmd`: each user drives its own external agent (Akrida's agent.js protocol). The
 /// agent gets the run's settings through its environment (`MEDIATION_URL`, `WITH_MEDIATION`,
 /// `VERIFIED_TIMEOUT_SECONDS`), so `--mediation-url` reaches it too.
-async fn external_agents(args: &RunArgs, command: &str) -> Result<SharedScenario, String> {
+async fn external_agents(
+    args: &RunArgs,
+    command: &str,
+    trust: &net::Trust,
+) -> Result<SharedScenario, String> {
     use scenarios::{ExternalAgentConfig, ExternalScenario};
     let mut config =
         ExternalAgentConfig::new(command).map_err(|e| format!("--agent-cmd / AGENT_CMD: {e}"))?;
@@ -253,9 +292,21 @@ async fn external_agents(args: &RunArgs, command: &str) -> Result<SharedScenario
     config
         .env
         .push(("VERIFIED_TIMEOUT_SECONDS".into(), args.timeout.to_string()));
+    // The agents trust what this run trusts (flags reach them as their variables).
+    if !args.ca_certs.is_empty() {
+        let paths: Vec<String> = args
+            .ca_certs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        config.env.push(("AKRIDA_CA_CERT".into(), paths.join(":")));
+    }
+    config
+        .env
+        .push(("AKRIDA_TLS_INSECURE".into(), args.tls_insecure.to_string()));
     match args.scenario.as_str() {
         "mediator-ping" => {
-            let (url, _) = checked_mediator(args).await?;
+            let (url, _) = checked_mediator(args, trust).await?;
             config.env.push(("MEDIATION_URL".into(), url));
             Ok(Arc::new(ExternalScenario::mediator_ping(config)))
         }
@@ -295,68 +346,18 @@ fn check_program(program: &str) -> Result<(), String> {
     }
 }
 
-/// Fails fast when nothing listens at the endpoint (a wrong port, a server not started).
-async fn check_reachable(endpoint: &str) -> Result<(), String> {
-    let address = host_port(endpoint).ok_or_else(|| {
-        format!("the invitation's endpoint {endpoint:?} is not an http(s) or ws(s) URL")
-    })?;
-    connect_within(&address, "the mediator", endpoint).await
+/// Fails fast, with the reason in words, when `endpoint` does not answer: a wrong port, a server
+/// not started, a certificate akrida does not trust. `who` names the server in the error.
+pub(crate) async fn check_reachable(
+    endpoint: &str,
+    who: &str,
+    trust: &net::Trust,
+) -> Result<(), String> {
+    net::probe(endpoint, trust, REACH_TIMEOUT)
+        .await
+        .map_err(|problem| format!("{who} at {endpoint} is unreachable: {problem}"))
 }
 
-/// Fails unless a TCP connection to `address` opens within [`REACH_TIMEOUT`]; `who` and
-/// `endpoint` name the server in the error.
-pub(crate) async fn connect_within(address: &str, who: &str, endpoint: &str) -> Result<(), String> {
-    match tokio::time::timeout(REACH_TIMEOUT, tokio::net::TcpStream::connect(address)).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(format!("{who} at {endpoint} is unreachable: {e}")),
-        Err(_) => Err(format!(
-            "{who} at {endpoint} did not accept a connection within {}s",
-            REACH_TIMEOUT.as_secs()
-        )),
-    }
-}
-
-/// `host:port` of an http/ws URL, with the scheme's default port.
-fn host_port(endpoint: &str) -> Option<String> {
-    let (scheme, rest) = endpoint.split_once("://")?;
-    let default_port = match scheme {
-        "http" | "ws" => 80,
-        "https" | "wss" => 443,
-        _ => return None,
-    };
-    let authority = rest.split(['/', '?', '#']).next()?;
-    if authority.is_empty() {
-        return None;
-    }
-    let has_port = authority.rsplit_once(':').is_some_and(|(_, port)| {
-        port.chars().all(|c| c.is_ascii_digit()) && !authority.ends_with(']')
-    });
-    Some(if has_port {
-        authority.to_string()
-    } else {
-        format!("{authority}:{default_port}")
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_port_of_endpoints() {
-        assert_eq!(
-            host_port("http://127.0.0.1:4000").as_deref(),
-            Some("127.0.0.1:4000")
-        );
-        assert_eq!(
-            host_port("ws://127.0.0.1:4001/path?x").as_deref(),
-            Some("127.0.0.1:4001")
-        );
-        assert_eq!(
-            host_port("https://example.org").as_deref(),
-            Some("example.org:443")
-        );
-        assert_eq!(host_port("didcomm:transport/queue"), None);
-        assert_eq!(host_port("http://"), None);
-    }
+fn is_http_url(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
 }

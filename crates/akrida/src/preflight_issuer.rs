@@ -18,7 +18,11 @@ use crate::cli::RunArgs;
 use crate::preflight::{checked_admin, checked_mediators};
 use crate::run::SharedScenario;
 
-pub async fn issuer_scenario(args: &RunArgs, kind: Kind) -> Result<SharedScenario, String> {
+pub async fn issuer_scenario(
+    args: &RunArgs,
+    kind: Kind,
+    trust: &net::Trust,
+) -> Result<SharedScenario, String> {
     let timeout = Duration::from_secs_f64(args.timeout);
     let issuer_admin = checked_admin(
         args.issuer_url.as_deref(),
@@ -26,11 +30,12 @@ pub async fn issuer_scenario(args: &RunArgs, kind: Kind) -> Result<SharedScenari
         args.issuer_headers.as_deref(),
         "ISSUER_HEADERS",
         "the issuer",
+        trust,
     )
     .await?;
     let issuer = ServerApi::new(issuer_admin, args.issuer_type);
     let verifier = if kind.needs_verifier() {
-        Some(checked_verifier(args).await?)
+        Some(checked_verifier(args, trust).await?)
     } else {
         None
     };
@@ -50,12 +55,12 @@ answers 400 \"No issuer credential revocation record\")"
     if args.connections_per_agent == 0 {
         return Err("CONNECTIONS_PER_AGENT must be at least 1".into());
     }
-    let reach = reach(args).await?;
+    let reach = reach(args, trust).await?;
     let config = IssuerConfig {
         kind,
         issuer,
         verifier,
-        holder: HolderConfig::new(args.label.clone(), timeout),
+        holder: HolderConfig::with_trust(args.label.clone(), timeout, trust.clone()),
         reach,
         out_of_band: args.oob_invite,
         connections_per_agent: args.connections_per_agent,
@@ -72,7 +77,7 @@ answers 400 \"No issuer credential revocation record\")"
 }
 
 /// The verifier: `VERIFIER_URL` (with `VERIFIER_HEADERS`), or the issuer's URL and headers.
-async fn checked_verifier(args: &RunArgs) -> Result<ServerApi, String> {
+async fn checked_verifier(args: &RunArgs, trust: &net::Trust) -> Result<ServerApi, String> {
     let (url, headers) = match args.verifier_url.as_deref() {
         Some(url) => (Some(url), args.verifier_headers.as_deref()),
         None => (
@@ -88,6 +93,7 @@ async fn checked_verifier(args: &RunArgs) -> Result<ServerApi, String> {
         headers,
         "VERIFIER_HEADERS",
         "the verifier",
+        trust,
     )
     .await?;
     Ok(ServerApi::new(admin, args.verifier_type))
@@ -163,10 +169,10 @@ async fn credential_offer(
 }
 
 /// How holders are reached: their mediator, a port range, or one shared listener.
-async fn reach(args: &RunArgs) -> Result<Reach, String> {
+async fn reach(args: &RunArgs, trust: &net::Trust) -> Result<Reach, String> {
     if args.with_mediation {
         return Ok(Reach::Mediated {
-            invitations: checked_mediators(args).await?,
+            invitations: checked_mediators(args, trust).await?,
             pickup: args.pickup_strategy,
             pickup_interval: Duration::from_secs_f64(args.pickup_interval),
         });

@@ -47,8 +47,18 @@ impl std::fmt::Debug for AdminClient {
 }
 
 impl AdminClient {
-    /// `headers` are sent on every call (e.g. `Authorization: Bearer …`, `X-API-Key`).
+    /// `headers` are sent on every call (e.g. `Authorization: Bearer …`, `X-API-Key`). An
+    /// `https://` server must have a certificate from the platform's roots.
     pub fn new(base_url: &str, headers: &[(String, String)]) -> Result<Self, AdminError> {
+        Self::with_trust(base_url, headers, &net::Trust::platform())
+    }
+
+    /// [`AdminClient::new`] trusting what `trust` says (private CAs, or no verification).
+    pub fn with_trust(
+        base_url: &str,
+        headers: &[(String, String)],
+        trust: &net::Trust,
+    ) -> Result<Self, AdminError> {
         let mut map = HeaderMap::new();
         for (name, value) in headers {
             let bad = || AdminError::BadHeader { name: name.clone() };
@@ -57,13 +67,12 @@ impl AdminClient {
             header_value.set_sensitive(true);
             map.insert(header_name, header_value);
         }
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| AdminError::Unreachable {
+        let http = net::shared_http_client(trust, Duration::from_secs(60)).map_err(|e| {
+            AdminError::Unreachable {
                 call: "client setup".into(),
                 reason: e.to_string(),
-            })?;
+            }
+        })?;
         Ok(Self {
             base_url: base_url.trim_end_matches('/').to_string(),
             headers: map,
@@ -122,12 +131,12 @@ impl AdminClient {
         }
         let response = request.send().await.map_err(|e| AdminError::Unreachable {
             call: call.clone(),
-            reason: error_chain(&e),
+            reason: net::explain(&e),
         })?;
         let status = response.status();
         let text = response.text().await.map_err(|e| AdminError::Unreachable {
             call: call.clone(),
-            reason: error_chain(&e),
+            reason: net::explain(&e),
         })?;
         if !status.is_success() {
             return Err(AdminError::Status {
@@ -253,17 +262,6 @@ pub fn mask_ids(text: &str) -> String {
         }
     }
     out
-}
-
-fn error_chain(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -222,6 +222,12 @@ pub fn parse_invitation(text: &str) -> Result<Invitation, InvitationError> {
     from_json(value)
 }
 
+/// Whether `url` carries an invitation in it (`oob=`, `c_i=` or `d_m=`, in the query or in a
+/// fragment's query). A URL without one may be a short link (RFC 0434) that its server expands.
+pub fn has_invitation_parameter(url: &str) -> bool {
+    find_parameter(url.trim()).is_ok()
+}
+
 /// Finds the invitation parameter of an URL and returns it, percent-decoded.
 fn find_parameter(text: &str) -> Result<(&'static str, String), InvitationError> {
     // A whole URL that was percent-encoded once more (`https%3A%2F%2F…`, as when it was itself a

@@ -17,30 +17,50 @@ use crate::outbound::Channel;
 use crate::pickup;
 use crate::ws::WsSession;
 
-/// Settings shared by many holders. Cloning is cheap: the HTTP client is a shared pool.
+/// Settings shared by many holders. Cloning is cheap (the trust is shared; each holder makes
+/// its own connections from it).
 #[derive(Clone)]
 pub struct HolderConfig {
     pub label: String,
     /// Bound on every step that waits for a peer (`VERIFIED_TIMEOUT_SECONDS`).
     pub timeout: Duration,
-    pub http: reqwest::Client,
+    /// Which servers' certificates holders accept.
+    pub trust: net::Trust,
 }
 
 impl HolderConfig {
+    /// Holders trusting the platform's roots.
     pub fn new(label: impl Into<String>, timeout: Duration) -> Self {
-        // One client for all holders. Onboarding a thousand holders at once opens a thousand
-        // connections; keeping them all idle afterwards would cost a socket each for nothing,
-        // so only a few stay pooled, briefly.
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(32)
-            .pool_idle_timeout(Duration::from_secs(15))
-            .timeout(timeout)
-            .build()
-            .unwrap_or_default();
+        Self::with_trust(label, timeout, net::Trust::platform())
+    }
+
+    pub fn with_trust(label: impl Into<String>, timeout: Duration, trust: net::Trust) -> Self {
         Self {
             label: label.into(),
             timeout,
+            trust,
+        }
+    }
+}
+
+/// A holder's own way to its servers, as a wallet has: HTTP connections and TLS sessions that
+/// no other holder's requests ride on, so the server sees what a crowd of phones would cause
+/// (a connection and a handshake each). The HTTP client and the WebSocket connector share one
+/// TLS session cache, so a reconnecting holder resumes its own session.
+struct Connections {
+    http: reqwest::Client,
+    tls: Arc<net::ClientConfig>,
+}
+
+impl Connections {
+    fn new(config: &HolderConfig) -> Self {
+        let tls = config.trust.client_config();
+        let http = net::holder_http_client(tls.clone(), config.timeout)
+            // Building fails only for a TLS backend that is not rustls; ours always is.
+            .expect("a holder's HTTP client builds from a rustls configuration");
+        Self {
             http,
+            tls: Arc::new(tls),
         }
     }
 }
@@ -48,14 +68,22 @@ impl HolderConfig {
 pub struct Holder {
     config: HolderConfig,
     inbox: Arc<Inbox>,
+    connections: Connections,
 }
 
 impl Holder {
     pub fn new(config: HolderConfig) -> Self {
+        let connections = Connections::new(&config);
         Self {
             config,
             inbox: Arc::new(Inbox::new(KeyRing::default())),
+            connections,
         }
+    }
+
+    /// This holder's own HTTP client (for messages it sends over HTTP).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.connections.http
     }
 
     pub fn inbox(&self) -> &Arc<Inbox> {
@@ -87,7 +115,7 @@ impl Holder {
             return connection;
         }
         let channel = Channel::Http {
-            client: &self.config.http,
+            client: &self.connections.http,
             url: &endpoint,
         };
         connect(
@@ -102,15 +130,7 @@ impl Holder {
     }
 
     async fn open_socket_to(&self, url: &str) -> Result<WsSession, HolderError> {
-        tokio::time::timeout(
-            self.config.timeout,
-            WsSession::connect(url, self.inbox.clone()),
-        )
-        .await
-        .map_err(|_| HolderError::Timeout {
-            step: "socket open",
-            after: self.config.timeout,
-        })?
+        open_socket(url, &self.inbox, &self.connections.tls, self.config.timeout).await
     }
 
     /// Opens the WebSocket to the mediator's first `ws://` service and keeps it for the session.
@@ -139,6 +159,7 @@ impl Holder {
             socket,
             grant: None,
             inbox: self.inbox.clone(),
+            tls: self.connections.tls.clone(),
             timeout: self.config.timeout,
         })
     }
@@ -147,9 +168,10 @@ impl Holder {
 async fn open_socket(
     url: &str,
     inbox: &Arc<Inbox>,
+    tls: &Arc<net::ClientConfig>,
     timeout: Duration,
 ) -> Result<WsSession, HolderError> {
-    tokio::time::timeout(timeout, WsSession::connect(url, inbox.clone()))
+    tokio::time::timeout(timeout, WsSession::connect(url, inbox.clone(), tls.clone()))
         .await
         .map_err(|_| HolderError::Timeout {
             step: "socket open",
@@ -164,6 +186,8 @@ pub struct MediatorSession {
     socket: WsSession,
     grant: Option<Grant>,
     inbox: Arc<Inbox>,
+    /// The holder's TLS configuration, so a reopened socket resumes the holder's own session.
+    tls: Arc<net::ClientConfig>,
     timeout: Duration,
 }
 
@@ -234,7 +258,7 @@ impl MediatorSession {
 
     /// Opens a new socket to the same mediator endpoint in place of a closed one.
     pub async fn reconnect(&mut self) -> Result<(), HolderError> {
-        self.socket = open_socket(&self.socket_url, &self.inbox, self.timeout).await?;
+        self.socket = open_socket(&self.socket_url, &self.inbox, &self.tls, self.timeout).await?;
         Ok(())
     }
 

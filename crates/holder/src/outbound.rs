@@ -66,7 +66,7 @@ pub async fn post_envelope(
         .await
         .map_err(|e| HolderError::Http {
             url: url.to_string(),
-            reason: describe_reqwest_error(&e),
+            reason: net::explain(&e),
         })?;
     let status = response.status();
     if !status.is_success() {
@@ -77,25 +77,12 @@ pub async fn post_envelope(
     }
     let body = response.bytes().await.map_err(|e| HolderError::Http {
         url: url.to_string(),
-        reason: describe_reqwest_error(&e),
+        reason: net::explain(&e),
     })?;
     if !body.is_empty() {
         inbox.deliver_envelope(&body)?;
     }
     Ok(())
-}
-
-/// reqwest's Display stops at the outermost error ("error sending request"); the cause that an
-/// operator needs ("connection refused") is further down the chain.
-pub fn describe_reqwest_error(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// How a message reaches a peer: an HTTP POST (replies come back in the response body, when the

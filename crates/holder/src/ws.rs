@@ -43,14 +43,23 @@ fn small_buffers() -> WebSocketConfig {
 
 impl WsSession {
     /// Opens the socket and starts reading from it into `inbox`.
-    pub async fn connect(url: &str, inbox: Arc<Inbox>) -> Result<Self, HolderError> {
-        let (stream, _response) =
-            tokio_tungstenite::connect_async_with_config(url, Some(small_buffers()), false)
-                .await
-                .map_err(|e| HolderError::WebSocket {
-                    url: url.to_string(),
-                    reason: e.to_string(),
-                })?;
+    /// `tls` is the holder's own configuration (used for `wss://`).
+    pub async fn connect(
+        url: &str,
+        inbox: Arc<Inbox>,
+        tls: Arc<net::ClientConfig>,
+    ) -> Result<Self, HolderError> {
+        let (stream, _response) = tokio_tungstenite::connect_async_tls_with_config(
+            url,
+            Some(small_buffers()),
+            false,
+            Some(tokio_tungstenite::Connector::Rustls(tls)),
+        )
+        .await
+        .map_err(|e| HolderError::WebSocket {
+            url: url.to_string(),
+            reason: net::explain(&e),
+        })?;
         let (writer, mut read) = stream.split();
         let (closed_tx, closed) = watch::channel(false);
         let close_cause = Arc::new(std::sync::Mutex::new(None));
@@ -71,7 +80,7 @@ impl WsSession {
                         break;
                     }
                     Err(e) => {
-                        record_cause(&cause, e.to_string());
+                        record_cause(&cause, net::explain(&e));
                         break;
                     }
                     Ok(_) => continue, // ping/pong are answered by tungstenite itself
@@ -115,7 +124,7 @@ impl WsSession {
             .await
             .map_err(|e| HolderError::WebSocket {
                 url: self.url.clone(),
-                reason: e.to_string(),
+                reason: net::explain(&e),
             })
     }
 

@@ -19,6 +19,9 @@ pub struct Settings {
     pub label: String,
     /// `PICKUP_STRATEGY=pickupv2-live`: ask the mediator for live delivery on each socket.
     pub pickup_live: bool,
+    /// `AKRIDA_CA_CERT` (':'-separated PEM files), `AKRIDA_TLS_INSECURE`, `SSL_CERT_FILE` /
+    /// `SSL_CERT_DIR`: the servers' certificates the agent accepts.
+    pub trust: net::Trust,
 }
 
 impl Settings {
@@ -50,6 +53,25 @@ impl Settings {
                 ))
             }
         };
+        let insecure = match set("AKRIDA_TLS_INSECURE") {
+            Some(text) => parse_bool(&text).map_err(|e| format!("AKRIDA_TLS_INSECURE: {e}"))?,
+            None => false,
+        };
+        let ca_files: Vec<std::path::PathBuf> = set("AKRIDA_CA_CERT")
+            .map(|paths| {
+                paths
+                    .split(':')
+                    .filter(|p| !p.is_empty())
+                    .map(Into::into)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let trust = if ca_files.is_empty() && !insecure {
+            net::Trust::platform()
+        } else {
+            net::Trust::new(&net::TrustSettings { ca_files, insecure })
+                .map_err(|e| e.to_string())?
+        };
         Ok(Self {
             mediation_url: set("MEDIATION_URL").map(|u| u.trim().to_string()),
             with_mediation,
@@ -57,6 +79,7 @@ impl Settings {
             agent_ip: set("AGENT_IP").unwrap_or_else(|| "127.0.0.1".into()),
             label: set("AKRIDA_LABEL").unwrap_or_else(|| "akrida".into()),
             pickup_live,
+            trust,
         })
     }
 }

@@ -93,7 +93,11 @@ impl Agent {
             .as_ref()
             .map(|i| i.subject_key.clone())
             .unwrap_or_else(KeyPair::generate);
-        let holder = Holder::new(HolderConfig::new(label.clone(), self.settings.timeout));
+        let holder = Holder::new(HolderConfig::with_trust(
+            label.clone(),
+            self.settings.timeout,
+            self.settings.trust.clone(),
+        ));
         holder.inbox().track_recipients();
 
         let running = if with_mediation {
@@ -165,7 +169,15 @@ impl Agent {
         let url = self.settings.mediation_url.as_deref().ok_or(
             "MEDIATION_URL is not set: the agent needs the mediator's invitation URL to start with mediation",
         )?;
-        let invitation = parse_invitation(url)
+        let text =
+            crate::invitation_link::long_form(url, &self.settings.trust, self.settings.timeout)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "MEDIATION_URL is a short link that does not lead to an invitation: {e}"
+                    )
+                })?;
+        let invitation = parse_invitation(&text)
             .map_err(|e| format!("MEDIATION_URL is not a usable invitation: {e}"))?;
         let step = |what: &str, e: HolderError| match e {
             HolderError::Timeout { .. } => format!("Mediator timeout! ({what}: {e})"),
@@ -289,7 +301,7 @@ impl Agent {
             }
             None => KeyPair::generate(),
         };
-        let http = running.holder.config().http.clone();
+        let http = running.holder.http().clone();
         let channel = Channel::Http {
             client: &http,
             url: &service.endpoint,
@@ -369,7 +381,7 @@ impl Agent {
         let peer = running.peer_for(recipient)?;
         tracing::debug!(connection = %peer.id, "credential offer received");
         let subject = running.identity.subject_key.verkey().to_did_key();
-        let http = running.holder.config().http.clone();
+        let http = running.holder.http().clone();
         let channel = peer
             .connection
             .http_channel(&http)
@@ -420,7 +432,7 @@ impl Agent {
             .await
             .ok_or("Presentation timeout! (no proof request arrived)")?;
         let peer = running.peer_for(recipient)?;
-        let http = running.holder.config().http.clone();
+        let http = running.holder.http().clone();
         let channel = peer
             .connection
             .http_channel(&http)

@@ -198,7 +198,7 @@ impl IssuerUser {
                 .new_connection_key(holder)
                 .await
                 .map_err(|e| format!("new connection key: {e}"))?;
-            let http = &holder.config().http;
+            let http = holder.http();
             let connection = connect_with_key(
                 &parsed,
                 &holder.config().label,
@@ -261,7 +261,7 @@ impl IssuerUser {
                     .await?;
                 let holder = self.holder()?;
                 let issuer = self.issuer.as_ref().ok_or("no connection to the issuer")?;
-                let http = &holder.config().http;
+                let http = holder.http();
                 let issued = credential::accept_offer(
                     &offer,
                     &issuer.connection,
@@ -305,7 +305,7 @@ impl IssuerUser {
                     .await?;
                 let holder = self.holder.as_ref().ok_or("holder not started")?;
                 let issuer = self.issuer.as_ref().ok_or("no connection to the issuer")?;
-                let http = &holder.config().http;
+                let http = holder.http();
                 let issued = anoncreds::accept_indy_offer(
                     &offer,
                     &issuer.connection,
@@ -401,7 +401,7 @@ impl IssuerUser {
             .verifier
             .as_ref()
             .ok_or("no connection to the verifier")?;
-        let http = &holder.config().http;
+        let http = holder.http();
         let channel = verifier
             .connection
             .http_channel(http)
