@@ -13,6 +13,17 @@
 //! let mediator = tb.agent("mediator");
 //! let invitation = mediator.invitation_url.as_deref().unwrap();
 //! let fresh_legacy = testbed::run(&["invite", "mediator", "--legacy"]);
+//!
+//! // Behind the TLS ingress (nginx): https/wss on localhost, signed by the testbed CA.
+//! let tb = testbed::ensure_tls(&["mediator-tls"]);
+//! let tls = tb.tls();
+//! let mediator = tb.agent("mediator-tls");
+//! assert!(mediator.invitation_url.as_deref().unwrap().starts_with("https://localhost:"));
+//! let _trust_only_this = &tls.ca_cert;
+//! let mark = tls.access_log_mark();
+//! // ... connect ...
+//! let wss = tls.front("mediator-tls-wss").port;
+//! let sockets = tls.access_log_since(mark).iter().filter(|e| e.server_port == wss).count();
 //! ```
 
 use std::collections::HashMap;
@@ -22,10 +33,16 @@ use std::process::Command;
 use serde::Deserialize;
 
 mod support;
+mod tls;
 pub use support::{free_port, locust_bin, locustfile, read_csv, scratch_dir};
+pub use tls::{read_access_log, AccessLogEntry, Front, Tls};
 
-/// Agents the script knows (its default set for `up`).
+/// Agents the script starts by default (`up`, [`ensure`] with no names).
 pub const ALL_AGENTS: &[&str] = &["mediator", "pickup", "issuer", "multitenant"];
+
+/// The agents behind the TLS ingress (`up --tls`, [`ensure_tls`] with no names): `mediator-tls`
+/// (the flags of `mediator`) and `issuer-tls` (those of `issuer`).
+pub const TLS_AGENTS: &[&str] = &["mediator-tls", "issuer-tls"];
 
 /// The running testbed, as recorded in `state.json`.
 #[derive(Debug, Clone, Deserialize)]
@@ -39,6 +56,10 @@ pub struct Testbed {
     /// once a mediator has been started.
     #[serde(default)]
     pub postgres: Option<Postgres>,
+    /// The TLS ingress (the testbed CA, nginx and its fronts); present once `up --tls` (or
+    /// [`ensure_tls`]) ran. See [`Testbed::tls`].
+    #[serde(default)]
+    pub tls: Option<Tls>,
 }
 
 /// The testbed's PostgreSQL cluster (its own `initdb` under `<dir>/pg`, TCP on 127.0.0.1 only).
@@ -67,19 +88,36 @@ impl Postgres {
     }
 }
 
-/// One ACA-Py agent of the testbed. All URLs are on 127.0.0.1.
+/// One ACA-Py agent of the testbed. All URLs are on 127.0.0.1, except those of the TLS agents
+/// (`mediator-tls`, `issuer-tls`): theirs are nginx's fronts, `https://localhost:<port>` and
+/// `wss://localhost:<port>` (also on 127.0.0.1), and trusting [`Tls::ca_cert`] reaches them.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Agent {
     /// Process id of the aca-py (also its process group and session id).
     pub pid: Option<u32>,
-    /// Admin API, e.g. `http://127.0.0.1:41234`.
+    /// Admin API, e.g. `http://127.0.0.1:41234` (TLS agents: `https://localhost:<port>`).
     pub admin_url: String,
-    /// DIDComm http inbound endpoint (the one invitations carry).
+    /// DIDComm http inbound endpoint (the one invitations carry; TLS agents: `https://localhost:<port>`).
     pub http_url: String,
-    /// DIDComm websocket inbound endpoint (root path).
+    /// DIDComm websocket inbound endpoint (root path; TLS agents: `wss://localhost:<port>`).
     pub ws_url: String,
-    /// Mediators only (`mediator`, `pickup`): a multi-use out-of-band invitation
-    /// (didexchange/1.0 + connections/1.0, auto-accept) made when the agent started.
+    /// TLS agents only: the plain `http://127.0.0.1:<port>` where the agent itself takes DIDComm
+    /// http, behind its `http_url` front. Other agents: `None` (`http_url` is where they listen).
+    #[serde(default)]
+    pub backend_http_url: Option<String>,
+    /// TLS agents only: its plain `ws://127.0.0.1:<port>`, behind its `ws_url` front.
+    #[serde(default)]
+    pub backend_ws_url: Option<String>,
+    /// TLS agents only: its plain admin API `http://127.0.0.1:<port>`, behind its `admin_url` front.
+    #[serde(default)]
+    pub backend_admin_url: Option<String>,
+    /// TLS agents only: the CA file (`SSL_CERT_FILE`) its own outbound https/wss trusts: the
+    /// testbed CA, so it reaches the other TLS agent's fronts.
+    #[serde(default)]
+    pub ssl_cert_file: Option<PathBuf>,
+    /// Mediators only (`mediator`, `pickup`, `mediator-tls`): a multi-use out-of-band invitation
+    /// (didexchange/1.0 + connections/1.0, auto-accept) made when the agent started; its service
+    /// endpoint is the agent's `http_url`.
     #[serde(default)]
     pub invitation_url: Option<String>,
     /// The agent's label, e.g. `TB-Mediator`.
@@ -108,7 +146,7 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// `host:port` of the admin API, for a `TcpStream::connect`.
+    /// `host:port` of the admin API, for a `TcpStream::connect` (TLS agents: `localhost:<port>`).
     pub fn admin_addr(&self) -> &str {
         host_port(&self.admin_url)
     }
@@ -123,6 +161,16 @@ impl Agent {
 }
 
 impl Testbed {
+    /// The TLS ingress; panics when the testbed has none (use [`ensure_tls`]).
+    pub fn tls(&self) -> &Tls {
+        self.tls.as_ref().unwrap_or_else(|| {
+            panic!(
+                "the testbed in {} has no TLS ingress; use testbed::ensure_tls",
+                self.dir.display()
+            )
+        })
+    }
+
     /// The named agent; panics (naming the ones present) when the state has no such agent.
     pub fn agent(&self, name: &str) -> &Agent {
         self.agents.get(name).unwrap_or_else(|| {
@@ -200,8 +248,24 @@ pub fn ensure(agents: &[&str]) -> Testbed {
     } else {
         agents.join(",")
     };
-    let out = run(&["up", "--json", "--agents", &list]);
-    serde_json::from_str(&out).unwrap_or_else(|e| {
+    parse_state(&run(&["up", "--json", "--agents", &list]))
+}
+
+/// [`ensure`] with the TLS ingress: the testbed CA and its certificates, nginx with all its
+/// fronts (also `wrong-host` and `expired`), and the named agents, started or reused. With no
+/// names, both [`TLS_AGENTS`]; plain agents may be named too. Runs `scripts/testbed up --tls`.
+/// Panics with the cause (e.g. nginx missing: `scripts/install-system-packages` installs it).
+pub fn ensure_tls(agents: &[&str]) -> Testbed {
+    let list = if agents.is_empty() {
+        TLS_AGENTS.join(",")
+    } else {
+        agents.join(",")
+    };
+    parse_state(&run(&["up", "--json", "--tls", "--agents", &list]))
+}
+
+fn parse_state(out: &str) -> Testbed {
+    serde_json::from_str(out).unwrap_or_else(|e| {
         panic!("scripts/testbed up --json printed something that is not the state ({e}):\n{out}")
     })
 }
@@ -289,5 +353,34 @@ mod tests {
             (pg.pid, pg.addr().as_str(), pg.max_connections),
             (Some(7), "127.0.0.1:5", 300)
         );
+        assert!(tb.tls.is_none());
+    }
+
+    #[test]
+    fn parses_the_tls_section_and_agents_behind_it() {
+        let json = r#"{"dir": "/x", "agents": {
+          "mediator-tls": {"pid": 9, "admin_url": "https://localhost:13", "http_url": "https://localhost:11",
+            "ws_url": "wss://localhost:12", "backend_http_url": "http://127.0.0.1:21",
+            "backend_ws_url": "ws://127.0.0.1:22", "backend_admin_url": "http://127.0.0.1:23",
+            "ssl_cert_file": "/x/tls/ca.crt", "label": "TB-Mediator-TLS", "log": "/x/l",
+            "invitation_url": "https://localhost:11?oob=e30=", "wallet_storage": "postgres"}},
+          "tls": {"ca_cert": "/x/tls/ca.crt", "ca_key": "/x/tls/ca.key", "server_name": "localhost",
+            "session_ticket_key": "/x/tls/ticket.key", "nginx_pid": 8, "nginx_bin": "/usr/sbin/nginx",
+            "nginx_version": "1.22.1", "nginx_prefix": "/x/nginx", "nginx_conf": "/x/nginx/nginx.conf",
+            "access_log": "/x/nginx/access.log", "error_log": "/x/nginx/error.log",
+            "worker_processes": 1, "worker_connections": 16384, "fronts": {
+              "mediator-tls-wss": {"url": "wss://localhost:12", "port": 12, "agent": "mediator-tls",
+                "upstream": "http://127.0.0.1:22", "cert": "/x/tls/server.crt", "key": "/x/tls/server.key"},
+              "expired": {"url": "https://localhost:14", "port": 14, "agent": "mediator-tls",
+                "upstream": "http://127.0.0.1:21", "cert": "/x/tls/expired.crt", "key": "/x/tls/expired.key"}}}}"#;
+        let tb: Testbed = serde_json::from_str(json).unwrap();
+        let m = tb.agent("mediator-tls");
+        assert_eq!(m.ws_addr(), "localhost:12");
+        assert_eq!(m.backend_ws_url.as_deref(), Some("ws://127.0.0.1:22"));
+        let tls = tb.tls();
+        assert_eq!((tls.nginx_pid, tls.worker_connections), (Some(8), 16384));
+        assert_eq!(tls.front("expired").addr(), "127.0.0.1:14");
+        assert_eq!(tls.front("mediator-tls-wss").url, m.ws_url);
+        assert_eq!(m.ssl_cert_file.as_ref(), Some(&tls.ca_cert));
     }
 }
