@@ -348,7 +348,9 @@ fn write_reports(
     }
     if args.json {
         eprintln!("{summary}");
+        let settings = redact::redact(&args.settings_json());
         match json_report(
+            &settings,
             snapshot,
             &threshold_results,
             &comparisons,
@@ -404,6 +406,7 @@ fn write_reports(
 /// The snapshot's JSON (what `--baseline` reads back) with the verdicts and the generator's
 /// samples beside it.
 fn json_report(
+    settings: &serde_json::Value,
     snapshot: &StatsSnapshot,
     thresholds: &[ThresholdResult],
     comparisons: &[Comparison],
@@ -413,6 +416,8 @@ fn json_report(
 ) -> Result<String, serde_json::Error> {
     let mut value = serde_json::to_value(snapshot)?;
     if let Some(map) = value.as_object_mut() {
+        // The run's parameters (secrets redacted), as the HTML report shows them.
+        map.insert("parameters".into(), settings.clone());
         map.insert("thresholds".into(), serde_json::to_value(thresholds)?);
         map.insert("baseline".into(), serde_json::to_value(comparisons)?);
         map.insert(

@@ -1,7 +1,10 @@
-//! Issue 4's scenarios against the testbed's real ACA-Py issuer, each with mediated holders
+//! The issuer scenarios against the testbed's real ACA-Py issuer, each with mediated holders
 //! (through the testbed mediator) and direct ones (akrida's shared inbound listener). Every
 //! check reads the issuer's own records — connections `active`, credential exchanges `done` —
-//! not only akrida's counters. Also: admin API failures and an exhausted port range.
+//! not only akrida's counters. `issue`, `msg` and `present-proof` run again over TLS, against
+//! the TLS agents behind the testbed's nginx (admin API, DIDComm and WebSocket all https/wss),
+//! and nginx's access log must show this run's requests arriving over TLS. Also: admin API
+//! failures and an exhausted port range.
 
 mod common;
 
@@ -17,6 +20,8 @@ const USERS: &str = "3";
 struct Servers {
     issuer: testbed::Agent,
     mediator: testbed::Agent,
+    /// The TLS ingress, when these are the TLS agents (reached through nginx only).
+    tls: Option<testbed::Tls>,
 }
 
 fn servers() -> Servers {
@@ -24,6 +29,29 @@ fn servers() -> Servers {
     Servers {
         issuer: tb.agent("issuer").clone(),
         mediator: tb.agent("mediator").clone(),
+        tls: None,
+    }
+}
+
+/// The TLS agents: every URL akrida is given or finds is https:// or wss:// on localhost,
+/// with certificates from the testbed CA.
+fn tls_servers() -> Servers {
+    let tb = testbed::ensure_tls(&["mediator-tls", "issuer-tls"]);
+    Servers {
+        issuer: tb.agent("issuer-tls").clone(),
+        mediator: tb.agent("mediator-tls").clone(),
+        tls: Some(tb.tls().clone()),
+    }
+}
+
+impl Servers {
+    /// Where the test reads the issuer's records: its admin API behind nginx's back (the
+    /// records are the same; the test's own reader speaks plain HTTP).
+    fn issuer_records_url(&self) -> &str {
+        self.issuer
+            .backend_admin_url
+            .as_deref()
+            .unwrap_or(&self.issuer.admin_url)
     }
 }
 
@@ -56,8 +84,12 @@ fn run_akrida(
             servers.mediator.invitation_url.as_deref().unwrap(),
         )
         .env_remove("ISSUER_HEADERS")
+        .env_remove("AKRIDA_CA_CERT")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    if let Some(tls) = &servers.tls {
+        command.arg("--ca-cert").arg(&tls.ca_cert);
+    }
     if let Some(key) = servers.issuer.admin_api_key.as_deref() {
         command.env("ISSUER_HEADERS", format!(r#"{{"X-API-Key":"{key}"}}"#));
     }
@@ -83,7 +115,7 @@ fn wait_bounded(mut child: std::process::Child, limit: Duration) -> Output {
 
 /// GET on the issuer's admin API, as JSON.
 fn issuer_get(servers: &Servers, path: &str) -> Value {
-    let url = format!("{}{path}", servers.issuer.admin_url);
+    let url = format!("{}{path}", servers.issuer_records_url());
     assert!(
         servers.issuer.admin_api_key.is_none(),
         "these checks read the issuer in insecure mode"
@@ -137,7 +169,12 @@ fn clean_run(servers: &Servers, scenario: &str, mediated: bool, extra: &[&str]) 
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .collect();
-    let label = format!("it-{scenario}-{mediated}-{variant}-{}", std::process::id());
+    let tls = if servers.tls.is_some() { "tls" } else { "" };
+    let label = format!(
+        "it-{scenario}-{mediated}-{variant}{tls}-{}",
+        std::process::id()
+    );
+    let log_mark = servers.tls.as_ref().map(testbed::Tls::access_log_mark);
     let output = run_akrida(
         scenario,
         &label,
@@ -149,7 +186,37 @@ fn clean_run(servers: &Servers, scenario: &str, mediated: bool, extra: &[&str]) 
     let report = parse_json(&output);
     no_failures(&report, &output);
     assert_eq!(output.status.code(), Some(0), "no failure, exit 0");
+    if let (Some(tls), Some(mark)) = (&servers.tls, log_mark) {
+        arrived_over_tls(tls, mark, mediated);
+    }
     (label, report)
+}
+
+/// nginx saw this run's admin calls and the holders' DIDComm messages to the issuer (and, when
+/// mediated, their WebSockets to the mediator), every one over TLS.
+fn arrived_over_tls(tls: &testbed::Tls, mark: u64, mediated: bool) {
+    let entries = tls.access_log_since(mark);
+    let on = |front: &str| {
+        let port = tls.front(front).port;
+        entries.iter().filter(move |e| e.server_port == port)
+    };
+    assert!(
+        entries.iter().all(|e| e.ssl_protocol.starts_with("TLSv")),
+        "every request came over TLS"
+    );
+    assert!(
+        on("issuer-tls-admin").count() > 0,
+        "admin calls went through nginx"
+    );
+    assert!(
+        on("issuer-tls-https").any(|e| e.request_method == "POST"),
+        "holders posted DIDComm messages to the issuer's https endpoint"
+    );
+    if mediated {
+        // A WebSocket's line is written when it closes: the holders closed theirs at the end.
+        let sockets = on("mediator-tls-wss").filter(|e| e.is_websocket()).count();
+        assert!(sockets >= 3, "{sockets} wss sockets to the mediator");
+    }
 }
 
 fn connection(mediated: bool) {
@@ -199,9 +266,8 @@ fn connections_protocol_direct() {
     connection_with(false, false);
 }
 
-fn issue(mediated: bool) {
-    let servers = servers();
-    let (label, report) = clean_run(&servers, "issue", mediated, &[]);
+fn issue(servers: &Servers, mediated: bool) {
+    let (label, report) = clean_run(servers, "issue", mediated, &[]);
     let issued = successes(&report, "receive_credential");
     assert!(issued >= 3, "receive_credential {issued}");
 
@@ -209,7 +275,7 @@ fn issue(mediated: bool) {
     // moment to reach `done`.
     let deadline = Instant::now() + Duration::from_secs(10);
     let (done, unfinished) = loop {
-        let (done, unfinished) = credential_exchanges(&servers, &label);
+        let (done, unfinished) = credential_exchanges(servers, &label);
         if done >= issued || Instant::now() > deadline {
             break (done, unfinished);
         }
@@ -254,17 +320,26 @@ fn credential_exchanges(servers: &Servers, label: &str) -> (u64, u64) {
 
 #[test]
 fn issue_direct() {
-    issue(false);
+    issue(&servers(), false);
 }
 
 #[test]
 fn issue_mediated() {
-    issue(true);
+    issue(&servers(), true);
 }
 
-fn msg(mediated: bool) {
-    let servers = servers();
-    let (label, report) = clean_run(&servers, "msg", mediated, &[]);
+#[test]
+fn issue_direct_over_tls() {
+    issue(&tls_servers(), false);
+}
+
+#[test]
+fn issue_mediated_over_tls() {
+    issue(&tls_servers(), true);
+}
+
+fn msg(servers: &Servers, mediated: bool) {
+    let (label, report) = clean_run(servers, "msg", mediated, &[]);
     let delivered = successes(&report, "msg_client");
     assert!(delivered >= 3, "msg_client {delivered}");
     let counters = &report["counters"];
@@ -283,7 +358,7 @@ fn msg(mediated: bool) {
         counters.get("messages_duplicated").is_none(),
         "{counters:#}"
     );
-    let active = issuer_connections(&servers, &label)
+    let active = issuer_connections(servers, &label)
         .iter()
         .filter(|c| c["state"] == "active")
         .count();
@@ -292,12 +367,22 @@ fn msg(mediated: bool) {
 
 #[test]
 fn msg_direct() {
-    msg(false);
+    msg(&servers(), false);
 }
 
 #[test]
 fn msg_mediated() {
-    msg(true);
+    msg(&servers(), true);
+}
+
+#[test]
+fn msg_direct_over_tls() {
+    msg(&tls_servers(), false);
+}
+
+#[test]
+fn msg_mediated_over_tls() {
+    msg(&tls_servers(), true);
 }
 
 /// Two ports for three users: the third fails its start with a clear error, the run ends on
@@ -345,6 +430,7 @@ fn admin_api_failures_name_the_call_and_status() {
             ..servers.issuer.clone()
         },
         mediator: servers.mediator.clone(),
+        tls: None,
     };
     let output = run_akrida(
         "connection",
@@ -368,6 +454,7 @@ fn admin_api_failures_name_the_call_and_status() {
     let bad_token = Servers {
         issuer: multitenant,
         mediator: servers.mediator.clone(),
+        tls: None,
     };
     let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
     command
@@ -480,19 +567,18 @@ fn indy_credentials_need_the_issuers_ledger() {
     );
 }
 
-fn present_proof(mediated: bool) {
-    let servers = servers();
-    let (label, report) = clean_run(&servers, "present-proof", mediated, &[]);
+fn present_proof(servers: &Servers, mediated: bool) {
+    let (label, report) = clean_run(servers, "present-proof", mediated, &[]);
     let proven = successes(&report, "presentation_exchange");
     assert!(proven >= 3, "presentation_exchange {proven}");
     assert!(successes(&report, "verifier_getinvite") >= 3);
 
     // The verifier's own records (the testbed issuer is also the verifier).
     let (mut verified, mut other) = (0, 0);
-    for connection in issuer_connections(&servers, &label) {
+    for connection in issuer_connections(servers, &label) {
         let id = connection["connection_id"].as_str().unwrap();
         let page = issuer_get(
-            &servers,
+            servers,
             &format!("/present-proof-2.0/records?connection_id={id}"),
         );
         for record in page["results"].as_array().unwrap() {
@@ -519,10 +605,20 @@ fn present_proof(mediated: bool) {
 
 #[test]
 fn present_proof_direct() {
-    present_proof(false);
+    present_proof(&servers(), false);
 }
 
 #[test]
 fn present_proof_mediated() {
-    present_proof(true);
+    present_proof(&servers(), true);
+}
+
+#[test]
+fn present_proof_direct_over_tls() {
+    present_proof(&tls_servers(), false);
+}
+
+#[test]
+fn present_proof_mediated_over_tls() {
+    present_proof(&tls_servers(), true);
 }

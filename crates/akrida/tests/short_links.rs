@@ -79,7 +79,17 @@ impl Shortener {
 
 fn run_with_invitation(url: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_akrida"))
-        .args(["run", "mediator-ping", "-u", "2", "-r", "2", "-t", "6s", "--json"])
+        .args([
+            "run",
+            "mediator-ping",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "6s",
+            "--json",
+        ])
         .env("MEDIATION_URL", url)
         .env_remove("MEDIATION_URLS_FILE")
         .env("LOCUST_MIN_WAIT", "0.5")
@@ -107,7 +117,10 @@ fn short_links_by_redirect_or_json_onboard_and_a_web_page_is_refused() {
         assert_eq!(startup["num_requests"], 2, "{how}: {report:#}");
         assert_eq!(startup["num_failures"], 0, "{how}: {report:#}");
         assert!(
-            entry(&report, "ping_mediator")["num_requests"].as_u64().unwrap() > 0,
+            entry(&report, "ping_mediator")["num_requests"]
+                .as_u64()
+                .unwrap()
+                > 0,
             "{how}"
         );
     }
