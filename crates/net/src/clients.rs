@@ -45,3 +45,17 @@ pub fn shared_http_client(
         .build()
         .map_err(|e| ClientError(crate::chain_text(&e)))
 }
+
+/// A client for looking at what a server answers (preflight probes, short links): akrida's
+/// trust, and redirects left to the caller, since a redirect is itself the answer it looks for.
+pub(crate) fn inspecting_client(
+    trust: &Trust,
+    timeout: Duration,
+) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .use_preconfigured_tls((*trust.shared_config()).clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .build()
+        .map_err(|e| crate::chain_text(&e))
+}

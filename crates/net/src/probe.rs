@@ -28,12 +28,7 @@ pub async fn probe(url: &str, trust: &Trust, timeout: Duration) -> Result<(), St
 }
 
 async fn probe_http(url: &str, trust: &Trust, timeout: Duration) -> Result<(), String> {
-    let client = reqwest::Client::builder()
-        .use_preconfigured_tls((*trust.shared_config()).clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .build()
-        .map_err(|e| crate::chain_text(&e))?;
+    let client = crate::clients::inspecting_client(trust, timeout)?;
     client
         .get(url)
         .send()

@@ -28,12 +28,7 @@ pub async fn resolve(
     timeout: Duration,
     is_long_form: impl Fn(&str) -> bool,
 ) -> Result<Resolved, String> {
-    let client = reqwest::Client::builder()
-        .use_preconfigured_tls((*trust.shared_config()).clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .build()
-        .map_err(|e| crate::chain_text(&e))?;
+    let client = crate::clients::inspecting_client(trust, timeout)?;
     let mut current = url::Url::parse(url).map_err(|e| format!("{url:?} is not a URL ({e})"))?;
     for _ in 0..=MAX_REDIRECTS {
         if !matches!(current.scheme(), "http" | "https") {
