@@ -22,7 +22,10 @@ use std::process::Command;
 use serde::Deserialize;
 
 mod support;
-pub use support::{free_port, locust_bin, locustfile, read_csv, scratch_dir};
+pub use support::{
+    free_port, locust_bin, locustfile, oldest_locust_bin, read_csv, scratch_dir, Locust,
+    OLDEST_LOCUST,
+};
 
 /// Agents the script knows (its default set for `up`).
 pub const ALL_AGENTS: &[&str] = &["mediator", "pickup", "issuer", "multitenant"];
