@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use engine::{RunConfig, Wait};
-use locust::{Worker, WorkerConfig, WorkerEnd, WorkerEvent};
+use locust::{MasterLoss, Worker, WorkerConfig, WorkerEnd, WorkerEvent};
 
 use crate::cli::RunArgs;
 use crate::config::values::parse_seconds;
@@ -34,8 +34,9 @@ pub struct WorkerArgs {
     #[arg(long, default_value = "60", value_parser = parse_seconds, value_name = "SECONDS")]
     pub connect_timeout: f64,
     /// Seconds without a heartbeat from the master before it counts as gone: the users are
-    /// stopped and the worker waits for the master to come back, then rejoins.
-    #[arg(long, default_value = "10", value_parser = parse_seconds, value_name = "SECONDS")]
+    /// stopped and the worker waits for the master to come back, then rejoins. Counted from the
+    /// master's first heartbeat (Locust masters before 2.19 send none). Default: Locust's.
+    #[arg(long, default_value = "60", value_parser = parse_seconds, value_name = "SECONDS")]
     pub heartbeat_timeout: f64,
 }
 
@@ -146,7 +147,11 @@ fn print_event(event: &WorkerEvent) {
             retry_in,
             rejoin,
         } => {
-            let what = if *rejoin { "master still gone" } else { "master not reachable" };
+            let what = if *rejoin {
+                "master still gone"
+            } else {
+                "master not reachable"
+            };
             match retry_in {
                 Some(delay) => eprintln!(
                     "akrida worker: {what} at {endpoint} (attempt {attempt}: {cause}); retrying in {:.0}s",
@@ -171,19 +176,42 @@ fn print_event(event: &WorkerEvent) {
             user_classes_count,
         } => eprintln!("akrida worker: running {users} users {user_classes_count:?}"),
         WorkerEvent::UnknownClasses { classes } => eprintln!(
-            "akrida worker: warning: the master asks for users of classes this worker does not \
-             run, which are not started: {classes:?} (run an akrida worker per scenario, or \
-             --user-class)"
+            "akrida worker: warning: the master's test does not include this worker's class: it \
+             asks for users of other classes only, which are not started: {classes:?} (run a \
+             worker of their scenario, or --user-class)"
+        ),
+        WorkerEvent::OtherClasses { classes, run_as } => eprintln!(
+            "akrida worker: the master dealt this worker users of other classes of its test too, \
+             {classes:?}: they run as {run_as} (a Locust master deals every class over all \
+             workers; this worker runs its own scenario only)"
         ),
         WorkerEvent::Stopped => eprintln!("akrida worker: the master said stop; users stopped"),
-        WorkerEvent::MasterLost { silent_for } => eprintln!(
-            "akrida worker: no heartbeat from the master for {:.0}s; users stopped, waiting to rejoin",
-            silent_for.as_secs_f64()
+        WorkerEvent::MasterLost { why } => {
+            let why = match why {
+                MasterLoss::Silent(silent_for) => format!(
+                    "no heartbeat from the master for {:.0}s",
+                    silent_for.as_secs_f64()
+                ),
+                MasterLoss::Disconnected => "the master closed the connection".to_owned(),
+            };
+            eprintln!("akrida worker: {why}; users stopped, waiting to rejoin")
+        }
+        WorkerEvent::Stalled {
+            stalled_for,
+            requests_reported,
+        } => eprintln!(
+            "akrida worker: this process was stalled for {:.0}s (paused?); the master may have \
+             marked it missing and takes it back at its next heartbeat ({requests_reported} \
+             requests reported so far)",
+            stalled_for.as_secs_f64()
         ),
         WorkerEvent::Malformed { error } => {
             eprintln!("akrida worker: ignored a malformed message from the master: {error}")
         }
         WorkerEvent::SendFailed { error } => tracing::debug!(%error, "send failed"),
         WorkerEvent::Quit => {}
+        WorkerEvent::Done { requests_reported } => {
+            eprintln!("akrida worker: {requests_reported} requests reported to the master in all")
+        }
     }
 }

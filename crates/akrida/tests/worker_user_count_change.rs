@@ -17,10 +17,12 @@ fn workers_follow_the_masters_user_count() {
     let web = format!("http://127.0.0.1:{web_port}");
     let started = Instant::now();
     let master = start_master(
+        Locust::Newest,
         "master",
         port,
         &dir,
         &[
+            "MediatorPing",
             "--web-host",
             "127.0.0.1",
             "--web-port",

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use zeromq::util::PeerIdentity;
-use zeromq::{DealerSendHalf, DealerSocket, Socket, SocketOptions, SocketRecv, SocketSend};
+use zeromq::{
+    DealerSendHalf, DealerSocket, Socket, SocketOptions, SocketRecv, SocketSend, ZmqError,
+};
 
 use crate::error::{ConnectError, ProtocolError, SendError};
 use crate::message::Message;
@@ -15,13 +17,27 @@ use crate::message::Message;
 const SEND_TIMEOUT: Duration = Duration::from_secs(2);
 /// Messages read ahead of the worker loop.
 const INBOX: usize = 256;
+/// After the socket is dropped, its TCP stream is closed by the socket's writer task: time for
+/// that to happen before a new connection with the same identity is opened.
+const CLOSE_GRACE: Duration = Duration::from_millis(200);
 
 /// A connected DEALER socket and a task reading it.
 pub struct Connection {
     endpoint: String,
     send: DealerSendHalf,
     inbox: mpsc::Receiver<Result<Message, ProtocolError>>,
-    reader: tokio::task::JoinHandle<()>,
+    reader: Reader,
+}
+
+/// The task reading the socket; it owns the socket's receiving half. Aborted when dropped.
+struct Reader(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
+    }
 }
 
 impl Connection {
@@ -82,7 +98,7 @@ impl Connection {
             endpoint,
             send,
             inbox,
-            reader,
+            reader: Reader(Some(reader)),
         })
     }
 
@@ -92,17 +108,38 @@ impl Connection {
 
     /// Queues one message for the master. Fails when the master is not connected.
     pub async fn send(&mut self, message: &Message) -> Result<(), SendError> {
-        let error = |cause: String| SendError {
+        let error = |cause: String, disconnected: bool| SendError {
             kind: message.kind.clone(),
             cause,
+            disconnected,
         };
         match tokio::time::timeout(SEND_TIMEOUT, self.send.send(message.encode().into())).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(error(e.to_string())),
-            Err(_) => Err(error(format!(
-                "no room in the socket queue within {SEND_TIMEOUT:?}"
-            ))),
+            // The socket has no peer left: the master's end of the TCP connection closed (a
+            // DEALER of this crate does not reconnect by itself).
+            Ok(Err(e @ ZmqError::ReturnToSender { .. })) => Err(error(e.to_string(), true)),
+            Ok(Err(e)) => Err(error(e.to_string(), false)),
+            Err(_) => Err(error(
+                format!("no room in the socket queue within {SEND_TIMEOUT:?}"),
+                false,
+            )),
         }
+    }
+
+    /// Closes the socket and waits a moment for its TCP stream to go, so that the master's
+    /// ROUTER has dropped this identity's old connection before a new one with the same identity
+    /// arrives (a ROUTER refuses a second connection of an identity it still has).
+    pub async fn close(self) {
+        let Connection {
+            send, mut reader, ..
+        } = self;
+        // The reader task owns the receiving half: the socket closes once both halves are gone.
+        if let Some(task) = reader.0.take() {
+            task.abort();
+            let _ = task.await;
+        }
+        drop(send);
+        tokio::time::sleep(CLOSE_GRACE).await;
     }
 
     /// The next message from the master, or why one could not be read. Cancel-safe.
@@ -111,12 +148,6 @@ impl Connection {
             Some(item) => item,
             None => Err(ProtocolError::Transport("the reader task ended".to_owned())),
         }
-    }
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        self.reader.abort();
     }
 }
 

@@ -40,6 +40,8 @@ pub enum ConnectError {
 pub struct SendError {
     pub kind: String,
     pub cause: String,
+    /// The connection to the master is gone (its end closed); nothing more will pass on it.
+    pub disconnected: bool,
 }
 
 /// Why a worker ended other than by the master's `quit` or a local shutdown.
@@ -56,4 +58,7 @@ pub enum WorkerError {
     Connect(ConnectError),
     #[error("the engine refused the run: {0}")]
     Engine(#[from] engine::EngineError),
+    /// The thread that talks to the master could not start, or ended without an answer.
+    #[error("the worker's session thread: {0}")]
+    SessionThread(String),
 }

@@ -6,7 +6,8 @@
 //! - [`protocol`]: the typed messages of `locust/runners.py` in both directions.
 //! - [`connection`]: a ZeroMQ DEALER socket (pure Rust) whose identity is the client id.
 //! - [`report`]: the `stats` payload, renamed from the engine's `IntervalStats`.
-//! - [`worker`]: the worker's life — join, spawn, report, stop, quit, rejoin a lost master.
+//! - [`worker`]: the worker's life — join, spawn, report, stop, quit, heal after a stall, rejoin
+//!   a lost master; its session on a thread of its own, apart from the users.
 //!
 //! This crate must not own any stats logic: every figure it sends comes from the engine's one
 //! stats model. Nor does it know what a scenario speaks.
@@ -22,7 +23,7 @@ pub mod worker;
 pub use error::{ConnectError, ProtocolError, SendError, WorkerError};
 pub use message::Message;
 pub use protocol::{FromMaster, SpawnJob, ToMaster, WorkerState};
-pub use worker::{new_client_id, Worker, WorkerConfig, WorkerEnd, WorkerEvent};
+pub use worker::{new_client_id, MasterLoss, Worker, WorkerConfig, WorkerEnd, WorkerEvent};
 
 /// The Locust user class name for a scenario: `mediator-ping` → `MediatorPing`, the class the
 /// master's locustfile declares (`crates/locust/locustfiles/akrida.py`).

@@ -9,11 +9,21 @@
 //!    growing counts; each step's users start at the master's rate), `spawning_complete`;
 //!    `stop` → users stopped, their last figures reported, `client_stopped`, then `client_ready`
 //!    again; `quit` → a report at once (the master
-//!    waits only half a second for it), users stopped, a last report, `quit`; `reconnect` → a new
-//!    socket with the same identity.
-//! 3. **master lost**: no heartbeat from the master for `heartbeat_timeout` → users stopped, back
-//!    to 1 with a new socket. (A Python worker quits after 60 s instead; rejoining lets a restarted
-//!    master find its workers again.)
+//!    waits only half a second for it), users stopped, a last report, `quit`; `reconnect` → the
+//!    socket closed and opened again with the same identity.
+//! 3. **master lost**: the master's connection closed, or no heartbeat from it for
+//!    `heartbeat_timeout` *after a first one came* → users stopped, the socket closed, back to 1.
+//!    Masters before 2.19 send no heartbeats at all, so the clock only starts at the first one,
+//!    as Locust's own worker does (which quits after 60 s instead; rejoining lets a restarted
+//!    master find its workers again).
+//!
+//! A worker the master marked missing (it was paused, or its machine stalled) needs nothing
+//! special: its next heartbeat makes the master take it back ("self-healed") and hand it users
+//! again, on the same session. A stall long enough for that is reported as an event.
+//!
+//! The session runs on a thread of its own with a small runtime, apart from the users' runtime
+//! (the caller's): users that keep every runtime thread busy cannot delay heartbeats, reports or
+//! the master's commands.
 //!
 //! A malformed message is reported as an event and ignored. Nothing here computes a statistic:
 //! the engine's interval figures are renamed by [`crate::report`].
@@ -25,6 +35,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use engine::{RunConfig, RunHandle, Runner, Scenario, StatsSnapshot};
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -41,6 +53,12 @@ pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 pub const REPORT_INTERVAL: Duration = Duration::from_secs(3);
 /// Locust's `CONNECT_TIMEOUT`: how long to wait for `ack` after `client_ready`.
 pub const ACK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Locust's `MASTER_HEARTBEAT_TIMEOUT`: the master counts as gone after this long without a
+/// heartbeat from it, once it has sent one.
+pub const MASTER_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Heartbeat intervals without one from this worker after which the master marks it missing
+/// (`HEARTBEAT_LIVENESS` = 3, counted down once a second, missing below 0).
+const MISSING_AFTER_BEATS: u32 = 4;
 /// Users per second the engine starts a spawn job's users at when the master sent no spawn rate:
 /// all at once, as Python workers do (the master paces the ramp by sending growing counts).
 const AT_ONCE: f64 = 1.0e6;
@@ -68,7 +86,8 @@ pub struct WorkerConfig {
     pub run: RunConfig,
     /// At start: give up when no master answered for this long.
     pub connect_timeout: Duration,
-    /// The master counts as gone after this long without a heartbeat from it.
+    /// The master counts as gone after this long without a heartbeat from it; the clock starts at
+    /// its first heartbeat (masters before 2.19 send none).
     pub heartbeat_timeout: Duration,
     pub heartbeat_interval: Duration,
     pub report_interval: Duration,
@@ -89,7 +108,7 @@ impl WorkerConfig {
             scenario,
             run: RunConfig::default(),
             connect_timeout: Duration::from_secs(60),
-            heartbeat_timeout: Duration::from_secs(10),
+            heartbeat_timeout: MASTER_HEARTBEAT_TIMEOUT,
             heartbeat_interval: HEARTBEAT_INTERVAL,
             report_interval: REPORT_INTERVAL,
         }
@@ -149,18 +168,42 @@ pub enum WorkerEvent {
         users: u64,
         user_classes_count: BTreeMap<String, u64>,
     },
-    /// The master asked for users of classes this worker does not run; they are not started.
+    /// The master asked for users of classes only, none of which this worker runs (its test does
+    /// not include this worker's class); they are not started.
     UnknownClasses { classes: BTreeMap<String, u64> },
+    /// The master dealt this worker users of other classes of its test besides its own (a master
+    /// deals every class over all workers); they run as `run_as`, the worker's class.
+    OtherClasses {
+        classes: BTreeMap<String, u64>,
+        run_as: String,
+    },
     /// The master said `stop`; the users have stopped.
     Stopped,
-    /// No heartbeat from the master for `silent_for`: users stopped, rejoining.
-    MasterLost { silent_for: Duration },
+    /// The master is gone: users stopped, the socket closed, rejoining.
+    MasterLost { why: MasterLoss },
+    /// This process did nothing for `stalled_for` (paused, or its machine stalled): the master
+    /// has likely marked it missing meanwhile. Its heartbeats go on; the master takes it back.
+    Stalled {
+        stalled_for: Duration,
+        requests_reported: u64,
+    },
     /// A message from the master could not be used; it was ignored.
     Malformed { error: String },
     /// A message could not be sent (the master may be gone).
     SendFailed { error: String },
     /// The master said `quit`.
     Quit,
+    /// The worker is leaving (after `quit` or a shutdown): requests reported to masters in all.
+    Done { requests_reported: u64 },
+}
+
+/// Why a worker gave its master up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MasterLoss {
+    /// The master's heartbeats stopped for this long.
+    Silent(Duration),
+    /// The master's end of the connection closed (the master ended, or reset its socket).
+    Disconnected,
 }
 
 /// How a worker ended (both are normal ends).
@@ -182,6 +225,8 @@ pub struct Worker {
     /// The newest spawn job's timestamp; older or equal ones are discarded (as Locust does).
     last_spawn_timestamp: f64,
     warned_classes: BTreeSet<String>,
+    /// Requests in the `stats` messages handed to the socket so far.
+    requests_reported: u64,
 }
 
 enum SessionEnd {
@@ -203,6 +248,7 @@ impl Worker {
             events: Arc::new(|event| tracing::info!(?event, "locust worker")),
             last_spawn_timestamp: f64::NEG_INFINITY,
             warned_classes: BTreeSet::new(),
+            requests_reported: 0,
         }
     }
 
@@ -222,27 +268,92 @@ impl Worker {
 
     /// Joins the master and works until it says `quit` or `shutdown` resolves. Errors only when
     /// no master answered at start, or the engine refused a run.
+    ///
+    /// The users run on the caller's tokio runtime; the session with the master on a thread of
+    /// its own. Dropping the returned future shuts the worker down as `shutdown` would.
     pub async fn run(
-        mut self,
+        self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<WorkerEnd, WorkerError> {
-        let mut shutdown: Shutdown = Box::pin(shutdown);
+        let users = Handle::try_current()
+            .map_err(|_| WorkerError::Engine(engine::EngineError::NoRuntime))?;
+        let (leave, left) = oneshot::channel::<()>();
+        let (answer, answered) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("locust-session".to_owned())
+            .spawn(move || {
+                let result = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime.block_on(self.serve(users, left)),
+                    Err(e) => Err(WorkerError::SessionThread(format!(
+                        "cannot start its runtime: {e}"
+                    ))),
+                };
+                let _ = answer.send(result);
+            })
+            .map_err(|e| WorkerError::SessionThread(format!("cannot start: {e}")))?;
+        // Dropped with this future, `leave` tells the session to leave as a shutdown would.
+        let mut leave = Some(leave);
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut answered = answered;
+        loop {
+            tokio::select! {
+                result = &mut answered => {
+                    return result.unwrap_or_else(|_| {
+                        Err(WorkerError::SessionThread("it ended without an answer".to_owned()))
+                    });
+                }
+                _ = &mut shutdown, if leave.is_some() => {
+                    if let Some(leave) = leave.take() {
+                        let _ = leave.send(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The worker's life on the session thread; `left` resolves on shutdown.
+    async fn serve(
+        mut self,
+        users: Handle,
+        left: oneshot::Receiver<()>,
+    ) -> Result<WorkerEnd, WorkerError> {
+        let mut shutdown: Shutdown = Box::pin(async move {
+            let _ = left.await;
+        });
         let mut rejoin = false;
         loop {
             let Some(connection) = self.join(rejoin, &mut shutdown).await? else {
                 return Ok(WorkerEnd::Shutdown);
             };
             rejoin = true;
-            let mut session = Session::new(&mut self, connection);
-            let end = match session.run(&mut shutdown).await? {
-                SessionEnd::Quit => WorkerEnd::Quit,
-                SessionEnd::Shutdown => WorkerEnd::Shutdown,
-                SessionEnd::MasterLost => continue,
+            let mut session = Session::new(&mut self, connection, users.clone());
+            let end = session.run(&mut shutdown).await;
+            let connection = session.connection.take();
+            let end = match end {
+                Ok(SessionEnd::MasterLost) => {
+                    // Closed before the next join: the master's ROUTER refuses a second
+                    // connection of an identity whose first one it still has.
+                    if let Some(connection) = connection {
+                        connection.close().await;
+                    }
+                    continue;
+                }
+                Ok(SessionEnd::Quit) => WorkerEnd::Quit,
+                Ok(SessionEnd::Shutdown) => WorkerEnd::Shutdown,
+                Err(e) => return Err(e),
             };
             // The socket writes in the background: give the last report and `quit` time to
             // leave before the connection (and maybe the process) goes.
             tokio::time::sleep(LINGER).await;
-            drop(session);
+            if let Some(connection) = connection {
+                connection.close().await;
+            }
+            self.emit(WorkerEvent::Done {
+                requests_reported: self.requests_reported,
+            });
             return Ok(end);
         }
     }
@@ -346,10 +457,15 @@ impl Worker {
     }
 }
 
-/// One joined stretch: from `ack` to `quit`, shutdown or the master's silence.
+/// One joined stretch: from `ack` to `quit`, shutdown or the master's loss.
 struct Session<'w> {
     worker: &'w mut Worker,
-    connection: Connection,
+    /// None only while a `reconnect` is between its old and new socket, or after it failed.
+    connection: Option<Connection>,
+    /// The users' runtime, where runs are started.
+    users: Handle,
+    /// A send found the master's end of the connection closed.
+    disconnected: bool,
     state: WorkerState,
     load: Option<Load>,
     /// The newest run, also after it ended: its last figures are still to be reported.
@@ -360,23 +476,26 @@ struct Session<'w> {
     deferred_spawn: Option<SpawnJob>,
     /// Users per class as last set by a spawn job (this worker's class set to what it runs).
     user_classes_count: BTreeMap<String, u64>,
-    last_master_heartbeat: Instant,
+    /// When the master's last heartbeat came; None until its first.
+    last_master_heartbeat: Option<Instant>,
     cpu: CpuMeter,
 }
 
 impl<'w> Session<'w> {
-    fn new(worker: &'w mut Worker, connection: Connection) -> Self {
+    fn new(worker: &'w mut Worker, connection: Connection, users: Handle) -> Self {
         let user_classes_count = [(worker.config.user_class.clone(), 0)].into();
         Session {
             worker,
-            connection,
+            connection: Some(connection),
+            users,
+            disconnected: false,
             state: WorkerState::Ready,
             load: None,
             last_run: None,
             stopping: None,
             deferred_spawn: None,
             user_classes_count,
-            last_master_heartbeat: Instant::now(),
+            last_master_heartbeat: None,
             cpu: CpuMeter::new(),
         }
     }
@@ -395,6 +514,8 @@ impl<'w> Session<'w> {
         );
         report.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let heartbeat_timeout = config.heartbeat_timeout;
+        let heartbeat_interval = config.heartbeat_interval;
+        let mut last_tick = Instant::now();
         loop {
             tokio::select! {
                 biased;
@@ -404,7 +525,7 @@ impl<'w> Session<'w> {
                     self.send(ToMaster::quit(self.client_id())).await;
                     return Ok(SessionEnd::Shutdown);
                 }
-                received = self.connection.recv() => {
+                received = recv_if_any(&mut self.connection) => {
                     let parsed = received.and_then(|m| FromMaster::parse(&m));
                     if let Some(end) = self.handle(parsed).await? {
                         return Ok(end);
@@ -418,10 +539,31 @@ impl<'w> Session<'w> {
                     self.after_stop().await?;
                 }
                 _ = heartbeat.tick() => {
-                    let silent_for = self.last_master_heartbeat.elapsed();
-                    if silent_for > heartbeat_timeout {
+                    let now = Instant::now();
+                    let gap = now.duration_since(last_tick);
+                    last_tick = now;
+                    if gap >= heartbeat_interval * MISSING_AFTER_BEATS {
+                        // Nothing left this process meanwhile, so the master could not answer:
+                        // its silence over the stall says nothing about it.
+                        if let Some(heard) = &mut self.last_master_heartbeat {
+                            *heard = now;
+                        }
+                        self.worker.emit(WorkerEvent::Stalled {
+                            stalled_for: gap.saturating_sub(heartbeat_interval),
+                            requests_reported: self.worker.requests_reported,
+                        });
+                    }
+                    let silent_for = self.last_master_heartbeat.map(|heard| heard.elapsed());
+                    let why = match silent_for {
+                        _ if self.disconnected => Some(MasterLoss::Disconnected),
+                        Some(silent_for) if silent_for > heartbeat_timeout => {
+                            Some(MasterLoss::Silent(silent_for))
+                        }
+                        _ => None,
+                    };
+                    if let Some(why) = why {
                         self.stop_users().await;
-                        self.worker.emit(WorkerEvent::MasterLost { silent_for });
+                        self.worker.emit(WorkerEvent::MasterLost { why });
                         return Ok(SessionEnd::MasterLost);
                     }
                     let cpu = self.cpu.percent();
@@ -454,8 +596,9 @@ impl<'w> Session<'w> {
             }
         };
         match message {
-            FromMaster::Heartbeat => self.last_master_heartbeat = Instant::now(),
-            FromMaster::Ack { .. } => self.last_master_heartbeat = Instant::now(),
+            FromMaster::Heartbeat => self.last_master_heartbeat = Some(Instant::now()),
+            // The answer to the `client_ready` after a `stop`.
+            FromMaster::Ack { .. } => {}
             FromMaster::Spawn(job) => {
                 self.send(ToMaster::spawning(self.client_id())).await;
                 self.spawn(job).await?;
@@ -472,6 +615,10 @@ impl<'w> Session<'w> {
             }
             FromMaster::Reconnect => {
                 tracing::warn!("the master asked for a reconnect; resetting the connection");
+                // The old socket goes first, so that the master routes to the new one.
+                if let Some(old) = self.connection.take() {
+                    old.close().await;
+                }
                 let config = &self.worker.config;
                 match Connection::open(
                     &config.master_host,
@@ -481,10 +628,13 @@ impl<'w> Session<'w> {
                 )
                 .await
                 {
-                    Ok(connection) => self.connection = connection,
+                    Ok(connection) => self.connection = Some(connection),
                     Err(e) => {
                         tracing::warn!(%e, "reconnect failed");
                         self.stop_users().await;
+                        self.worker.emit(WorkerEvent::MasterLost {
+                            why: MasterLoss::Disconnected,
+                        });
                         return Ok(Some(SessionEnd::MasterLost));
                     }
                 }
@@ -508,20 +658,34 @@ impl<'w> Session<'w> {
             return Ok(());
         }
         let ours = &self.worker.config.user_class;
-        let users = job.user_classes_count.get(ours).copied().unwrap_or(0);
-        let unknown: BTreeMap<String, u64> = job
+        let others: BTreeMap<String, u64> = job
             .user_classes_count
             .iter()
             .filter(|(name, n)| *name != ours && **n > 0)
             .map(|(name, n)| (name.clone(), *n))
             .collect();
-        if unknown
+        // The master deals every class's users over all workers, blind to what each runs; its
+        // job names every class of its test, with 0 for those it dealt this worker none of.
+        let ours_in_test = job.user_classes_count.get(ours).copied();
+        let users = match ours_in_test {
+            // Its test runs this worker's class: users of its other classes are run as ours, so
+            // that workers of different scenarios under one master run all its users.
+            Some(dealt) => dealt.saturating_add(others.values().sum()),
+            // Not a test of this worker's class (a worker of the wrong scenario?): nothing runs.
+            None => 0,
+        };
+        if others
             .keys()
             .any(|name| !self.worker.warned_classes.contains(name))
         {
-            self.worker.warned_classes.extend(unknown.keys().cloned());
-            self.worker
-                .emit(WorkerEvent::UnknownClasses { classes: unknown });
+            self.worker.warned_classes.extend(others.keys().cloned());
+            self.worker.emit(match ours_in_test {
+                Some(_) => WorkerEvent::OtherClasses {
+                    classes: others,
+                    run_as: ours.clone(),
+                },
+                None => WorkerEvent::UnknownClasses { classes: others },
+            });
         }
         let target = usize::try_from(users).unwrap_or(usize::MAX);
         // The master sends each worker its next count about once a second; starting that step's
@@ -541,7 +705,12 @@ impl<'w> Session<'w> {
                     stop_timeout: base.stop_timeout.max(master_stop_timeout),
                     ..base.clone()
                 };
-                let (handle, run) = Runner::start(self.worker.config.scenario.clone(), config)?;
+                // On the users' runtime: the engine spawns the run where it is started.
+                let started = {
+                    let _users = self.users.enter();
+                    Runner::start(self.worker.config.scenario.clone(), config)
+                };
+                let (handle, run) = started?;
                 self.last_run = Some(handle.clone());
                 self.load = Some(Load { handle, run });
             }
@@ -587,7 +756,9 @@ impl<'w> Session<'w> {
         self.worker.emit(WorkerEvent::Stopped);
         self.send(ToMaster::client_ready(self.client_id())).await;
         // The master forgets a worker that stopped until its client_ready: no heartbeats meanwhile.
-        self.last_master_heartbeat = Instant::now();
+        if let Some(heard) = &mut self.last_master_heartbeat {
+            *heard = Instant::now();
+        }
         self.state = WorkerState::Ready;
         if let Some(job) = self.deferred_spawn.take() {
             self.spawn(job).await?;
@@ -636,16 +807,36 @@ impl<'w> Session<'w> {
             self.send(message).await;
         }
         let payload = stats_payload(&interval, user_count, &classes);
-        self.send(ToMaster::stats(self.client_id(), payload)).await;
+        if self.send(ToMaster::stats(self.client_id(), payload)).await {
+            self.worker.requests_reported += interval.total.num_requests;
+        }
     }
 
-    async fn send(&mut self, message: Message) {
-        if let Err(e) = self.connection.send(&message).await {
-            tracing::debug!(%e, "send failed");
-            self.worker.emit(WorkerEvent::SendFailed {
-                error: e.to_string(),
-            });
+    /// Hands one message to the socket; false when it could not be.
+    async fn send(&mut self, message: Message) -> bool {
+        let Some(connection) = &mut self.connection else {
+            self.disconnected = true;
+            return false;
+        };
+        match connection.send(&message).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::debug!(%e, "send failed");
+                self.disconnected |= e.disconnected;
+                self.worker.emit(WorkerEvent::SendFailed {
+                    error: e.to_string(),
+                });
+                false
+            }
         }
+    }
+}
+
+/// The next message on the connection, if there is one; otherwise never resolves.
+async fn recv_if_any(connection: &mut Option<Connection>) -> Result<Message, ProtocolError> {
+    match connection {
+        Some(connection) => connection.recv().await,
+        None => std::future::pending().await,
     }
 }
 

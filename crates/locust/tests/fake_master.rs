@@ -165,3 +165,109 @@ async fn malformed_messages_are_ignored_and_stop_is_answered() {
     assert_eq!(events.last_spawned(), Some(3));
     assert_eq!(events.count(|e| matches!(e, WorkerEvent::Stopped)), 1);
 }
+
+fn spawn_classes(timestamp: f64, classes: Vec<(&str, u64)>) -> Value {
+    map(vec![
+        ("timestamp", Value::from(timestamp)),
+        (
+            "user_classes_count",
+            map(classes
+                .into_iter()
+                .map(|(name, n)| (name, Value::from(n)))
+                .collect()),
+        ),
+        ("parsed_options", map(vec![])),
+    ])
+}
+
+/// The master deals every class of its test over all workers: users of its other classes run as
+/// the worker's own (so workers of different scenarios under one master run all its users); a
+/// test without the worker's class runs nothing on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_of_other_classes_run_as_the_workers_own() {
+    let (mut master, port) = FakeMaster::bind().await;
+    let events = Events::default();
+    let worker = Worker::new(worker_config(port)).on_event(events.sink());
+    let worker = tokio::spawn(worker.run(std::future::pending()));
+    master.expect("client_ready").await;
+    master.send("ack", Value::Nil).await;
+
+    let user_count = |complete: &Message| field(&complete.data, "user_count").as_u64();
+    let ours = |complete: &Message| {
+        field(field(&complete.data, "user_classes_count"), "MediatorPing").as_u64()
+    };
+    master
+        .send(
+            "spawn",
+            spawn_classes(1.0, vec![("Issue", 2), ("MediatorPing", 0)]),
+        )
+        .await;
+    let complete = master.expect("spawning_complete").await;
+    assert_eq!((user_count(&complete), ours(&complete)), (Some(2), Some(2)));
+    master
+        .send(
+            "spawn",
+            spawn_classes(2.0, vec![("Issue", 2), ("MediatorPing", 1)]),
+        )
+        .await;
+    let complete = master.expect("spawning_complete").await;
+    assert_eq!((user_count(&complete), ours(&complete)), (Some(3), Some(3)));
+    // A test of other classes only.
+    master
+        .send("spawn", spawn_classes(3.0, vec![("Liveness", 4)]))
+        .await;
+    let complete = master.expect("spawning_complete").await;
+    assert_eq!(user_count(&complete), Some(0));
+
+    master.send("quit", Value::Nil).await;
+    master.expect("quit").await;
+    let end = tokio::time::timeout(Duration::from_secs(10), worker)
+        .await
+        .expect("the worker ends on quit")
+        .expect("no panic");
+    assert_eq!(end.unwrap(), WorkerEnd::Quit);
+    let other = events.count(
+        |e| matches!(e, WorkerEvent::OtherClasses { run_as, .. } if run_as == "MediatorPing"),
+    );
+    let unknown = events.count(|e| matches!(e, WorkerEvent::UnknownClasses { .. }));
+    assert_eq!((other, unknown), (1, 1), "{:?}", events.all());
+}
+
+/// A master that never sends heartbeats (Locust before 2.19) is not given up; once one has come,
+/// the master's silence for `heartbeat_timeout` is: users stopped, the socket closed, a new join.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_heartbeat_timeout_starts_at_the_masters_first_heartbeat() {
+    let (mut master, port) = FakeMaster::bind().await;
+    let events = Events::default();
+    let mut config = worker_config(port);
+    config.heartbeat_timeout = Duration::from_secs(2);
+    let worker = Worker::new(config).on_event(events.sink());
+    let worker = tokio::spawn(worker.run(std::future::pending()));
+    master.expect("client_ready").await;
+    master.send("ack", Value::Nil).await;
+
+    // Twice the timeout without a heartbeat from the master: the worker keeps beating.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    master.expect("heartbeat").await;
+    let lost = |events: &Events| events.count(|e| matches!(e, WorkerEvent::MasterLost { .. }));
+    assert_eq!(lost(&events), 0, "{:?}", events.all());
+
+    // One heartbeat, then silence: given up after the timeout, and joined anew.
+    master.send("heartbeat", Value::Nil).await;
+    let started = std::time::Instant::now();
+    master.expect("client_ready").await;
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(6),
+        "{waited:?}"
+    );
+    assert_eq!(lost(&events), 1, "{:?}", events.all());
+    master.send("ack", Value::Nil).await;
+    master.send("quit", Value::Nil).await;
+    master.expect("quit").await;
+    let end = tokio::time::timeout(Duration::from_secs(10), worker)
+        .await
+        .expect("the worker ends on quit")
+        .expect("no panic");
+    assert_eq!(end.unwrap(), WorkerEnd::Quit);
+}

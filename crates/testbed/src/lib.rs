@@ -34,7 +34,10 @@ use serde::Deserialize;
 
 mod support;
 mod tls;
-pub use support::{free_port, locust_bin, locustfile, read_csv, scratch_dir};
+pub use support::{
+    free_port, locust_bin, locustfile, oldest_locust_bin, read_csv, scratch_dir, Locust,
+    OLDEST_LOCUST,
+};
 pub use tls::{read_access_log, AccessLogEntry, Front, Tls};
 
 /// Agents the script starts by default (`up`, [`ensure`] with no names).

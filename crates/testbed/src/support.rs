@@ -34,6 +34,48 @@ pub fn locust_bin() -> PathBuf {
     bin
 }
 
+/// The oldest Locust whose master akrida's worker supports (the first to `ack` a worker's
+/// `client_ready`), for the worker's compatibility tests.
+pub const OLDEST_LOCUST: &str = "2.10.0";
+
+/// `.venv/locust-2.10/bin/locust` ([`OLDEST_LOCUST`], on Python 3.10), installed by
+/// `scripts/testbed install`.
+pub fn oldest_locust_bin() -> PathBuf {
+    let bin = repo_root().join(".venv/locust-2.10/bin/locust");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run scripts/testbed install (Locust {OLDEST_LOCUST} needs Python 3.10)",
+        bin.display()
+    );
+    bin
+}
+
+/// A Locust release that worker tests run masters of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locust {
+    /// `.venv/locust` (`scripts/testbed`'s `LOCUST_SPEC`).
+    Newest,
+    /// [`OLDEST_LOCUST`].
+    Oldest,
+}
+
+impl Locust {
+    pub fn bin(self) -> PathBuf {
+        match self {
+            Locust::Newest => locust_bin(),
+            Locust::Oldest => oldest_locust_bin(),
+        }
+    }
+
+    /// For directory and log names.
+    pub fn label(self) -> &'static str {
+        match self {
+            Locust::Newest => "newest",
+            Locust::Oldest => "oldest",
+        }
+    }
+}
+
 /// The committed locustfile that declares akrida's scenarios as Locust user classes.
 pub fn locustfile() -> PathBuf {
     repo_root().join("crates/locust/locustfiles/akrida.py")

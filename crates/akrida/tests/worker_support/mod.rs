@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub use testbed::{free_port, locust_bin, locustfile};
+pub use testbed::{free_port, locustfile, Locust};
 
 pub fn output_dir(name: &str) -> PathBuf {
     testbed::scratch_dir(&format!("worker-{name}"))
@@ -44,9 +44,14 @@ impl Proc {
 
     /// SIGTERM, as Kubernetes stops a pod.
     pub fn terminate(&mut self) {
+        self.signal(libc::SIGTERM);
+    }
+
+    /// Sends `signal` (SIGSTOP and SIGCONT pause and resume the process).
+    pub fn signal(&mut self, signal: i32) {
         // SAFETY: kill(2) with a pid we started and have not yet waited for.
         unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGTERM);
+            libc::kill(self.child.id() as i32, signal);
         }
     }
 }
@@ -57,12 +62,13 @@ impl Drop for Proc {
     }
 }
 
-/// `locust --master` on 127.0.0.1:`port` with the committed locustfile and `args`; its output
+/// `locust --master` of `locust` on 127.0.0.1:`port` with the committed locustfile and `args`
+/// (which name the user classes to run: the locustfile declares every scenario's); its output
 /// goes to `dir/<name>.log`.
-pub fn start_master(name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
+pub fn start_master(locust: Locust, name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
     let log = dir.join(format!("{name}.log"));
     let file = std::fs::File::create(&log).unwrap();
-    let child = Command::new(locust_bin())
+    let child = Command::new(locust.bin())
         .arg("-f")
         .arg(locustfile())
         .args(["--master", "--master-bind-host", "127.0.0.1"])
@@ -79,6 +85,37 @@ pub fn start_master(name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
 
 /// `akrida worker mediator-ping` against the testbed mediator and the master on `port`.
 pub fn start_worker(name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
+    start_scenario_worker("mediator-ping", &[], name, port, dir, args)
+}
+
+/// `akrida worker issue` against the testbed issuer (holders without a mediator) and the master
+/// on `port`; `label` tells its records on the issuer from other runs'.
+pub fn start_issue_worker(label: &str, name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
+    let issuer = testbed::ensure(&["mediator", "issuer"])
+        .agent("issuer")
+        .clone();
+    assert!(
+        issuer.admin_api_key.is_none(),
+        "the testbed issuer runs in insecure mode"
+    );
+    let env = [
+        ("ISSUER_URL", issuer.admin_url.as_str()),
+        ("WITH_MEDIATION", "false"),
+        ("AKRIDA_LABEL", label),
+    ];
+    start_scenario_worker("issue", &env, name, port, dir, args)
+}
+
+/// `akrida worker <scenario>` with `env` besides the testbed mediator's invitation; its stderr
+/// goes to `dir/<name>.log`.
+fn start_scenario_worker(
+    scenario: &str,
+    env: &[(&str, &str)],
+    name: &str,
+    port: u16,
+    dir: &Path,
+    args: &[&str],
+) -> Proc {
     let mediator = testbed::ensure(&["mediator"]).agent("mediator").clone();
     let invitation = mediator
         .invitation_url
@@ -87,11 +124,13 @@ pub fn start_worker(name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
     let log = dir.join(format!("{name}.log"));
     let file = std::fs::File::create(&log).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
-        .args(["worker", "mediator-ping", "--master-host", "127.0.0.1"])
+        .args(["worker", scenario, "--master-host", "127.0.0.1"])
         .args(["--master-port", &port.to_string()])
         .args(["--min-wait", "1", "--max-wait", "2"])
         .args(args)
         .env("MEDIATION_URL", invitation)
+        .env_remove("ISSUER_HEADERS")
+        .envs(env.iter().copied())
         .env_remove("LOCUST_MIN_WAIT")
         .env_remove("LOCUST_MAX_WAIT")
         .env_remove("LOCUST_MASTER_NODE_HOST")
@@ -110,6 +149,36 @@ pub fn running_counts(worker_log: &str) -> Vec<u64> {
         .lines()
         .filter_map(|line| line.strip_prefix("akrida worker: running "))
         .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+/// Requests the worker reported to its master in all (its last log line before it leaves).
+pub fn requests_reported(worker_log: &str) -> Option<u64> {
+    worker_log.lines().rev().find_map(|line| {
+        line.strip_prefix("akrida worker: ")?
+            .strip_suffix(" requests reported to the master in all")?
+            .parse()
+            .ok()
+    })
+}
+
+/// Requests the worker had reported when it found it had been stalled (paused), per stall.
+pub fn reported_at_stalls(worker_log: &str) -> Vec<u64> {
+    worker_log
+        .lines()
+        .filter(|line| line.contains("was stalled for"))
+        .filter_map(|line| {
+            let (_, rest) = line.rsplit_once('(')?;
+            rest.split_whitespace().next()?.parse().ok()
+        })
+        .collect()
+}
+
+/// Lines that mean a worker gave its master up and rejoined.
+pub fn rejoin_lines(worker_log: &str) -> Vec<&str> {
+    worker_log
+        .lines()
+        .filter(|line| line.contains("waiting to rejoin") || line.contains("rejoined master"))
         .collect()
 }
 

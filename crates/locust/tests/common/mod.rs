@@ -10,22 +10,24 @@ use std::time::Duration;
 use engine::{BoxFuture, Scenario, User, UserContext};
 use locust::WorkerEvent;
 #[allow(unused_imports)] // each test binary uses a different part
-pub use testbed::{free_port, locust_bin, locustfile, read_csv};
+pub use testbed::{free_port, locust_bin, locustfile, read_csv, Locust};
 
 pub fn output_dir(name: &str) -> PathBuf {
     testbed::scratch_dir(&format!("locust-{name}"))
 }
 
-/// `locust --master` on 127.0.0.1:`port` with the committed locustfile and `args`; its output
-/// goes to `dir/master.log`.
-pub fn start_master(port: u16, dir: &Path, args: &[&str]) -> Child {
+/// `locust --master` of `locust` on 127.0.0.1:`port` with the committed locustfile and `args`,
+/// running the `MediatorPing` class only (the test scenarios here stand for it); its output goes to
+/// `dir/master.log`.
+pub fn start_master(locust: Locust, port: u16, dir: &Path, args: &[&str]) -> Child {
     let log = std::fs::File::create(dir.join("master.log")).unwrap();
-    Command::new(locust_bin())
+    Command::new(locust.bin())
         .arg("-f")
         .arg(locustfile())
         .args(["--master", "--master-bind-host", "127.0.0.1"])
         .args(["--master-bind-port", &port.to_string()])
         .args(args)
+        .arg("MediatorPing")
         .env_remove("LOCUST_HOST")
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
@@ -62,6 +64,57 @@ impl User for TickUser {
     }
     fn run_task<'a>(&'a mut self, _task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
         Box::pin(async move {
+            ctx.record("test", "tick", Duration::from_millis(2), Ok(()));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        })
+    }
+    fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// How long each [`Burn`] user keeps its runtime thread busy.
+pub const BURN: Duration = Duration::from_secs(5);
+
+/// Users whose first task keeps its runtime thread busy for [`BURN`] without yielding (as CPU-bound
+/// user code does), recording a "burn" sample, and then tick like [`Ticks`]. As many users as
+/// the runtime has threads hold every one of them.
+pub struct Burn;
+
+struct BurnUser {
+    burned: bool,
+}
+
+impl Scenario for Burn {
+    fn name(&self) -> &str {
+        "mediator-ping"
+    }
+    fn tasks(&self) -> Vec<(&'static str, u32)> {
+        vec![("tick", 1)]
+    }
+    fn new_user(&self, _index: u64) -> Box<dyn User> {
+        Box::new(BurnUser { burned: false })
+    }
+}
+
+impl User for BurnUser {
+    fn on_start<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn run_task<'a>(&'a mut self, _task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if !self.burned {
+                self.burned = true;
+                let started = std::time::Instant::now();
+                let mut x = 0u64;
+                while started.elapsed() < BURN {
+                    for i in 0..10_000u64 {
+                        x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+                    }
+                }
+                ctx.record("test", "burn", started.elapsed(), Ok(()));
+                return;
+            }
             ctx.record("test", "tick", Duration::from_millis(2), Ok(()));
             tokio::time::sleep(Duration::from_millis(50)).await;
         })

@@ -1,0 +1,93 @@
+//! Users that keep every thread of the users' runtime busy must not delay the worker's session
+//! with its master: it runs on a thread of its own, so the heartbeats go on every second and the
+//! master never marks the worker missing. Against the newest and the oldest supported master.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use locust::{Worker, WorkerEnd, WorkerEvent};
+
+/// Users per worker: twice the runtime's threads, so every thread burns, twice over.
+const USERS: u64 = 4;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newest_master_never_misses_a_worker_whose_users_hog_its_runtime() {
+    hogged_worker_keeps_its_master(Locust::Newest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oldest_master_never_misses_a_worker_whose_users_hog_its_runtime() {
+    hogged_worker_keeps_its_master(Locust::Oldest).await;
+}
+
+async fn hogged_worker_keeps_its_master(locust: Locust) {
+    let port = free_port();
+    let dir = output_dir(&format!("hog-{}", locust.label()));
+    let csv = dir.join("run");
+    let users = USERS.to_string();
+    let master = KillOnDrop(start_master(
+        locust,
+        port,
+        &dir,
+        &[
+            "--headless",
+            "--expect-workers",
+            "1",
+            "-u",
+            &users,
+            "-r",
+            &users,
+            "-t",
+            "15s",
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+    ));
+    let started = Instant::now();
+    let events = Events::default();
+    let mut config = worker_config(port);
+    config.scenario = Arc::new(Burn);
+    let end = tokio::time::timeout(
+        Duration::from_secs(60),
+        Worker::new(config)
+            .on_event(events.sink())
+            .run(std::future::pending()),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("the worker did not end; master log:\n{}", master_log(&dir)));
+    assert_eq!(end.unwrap(), WorkerEnd::Quit);
+    let mut master = master;
+    let status = master.0.wait().unwrap();
+    let log = master_log(&dir);
+    eprintln!("master log:\n{log}\nrun took {:?}", started.elapsed());
+    assert!(status.success(), "master exit {status}");
+
+    // The master heard the worker every second all along.
+    assert!(!log.contains("failed to send heartbeat"), "{log}");
+    assert!(!log.contains("missing"), "{log}");
+    assert!(!log.contains("Traceback"), "{log}");
+    let stalls = events.count(|e| {
+        matches!(
+            e,
+            WorkerEvent::Stalled { .. } | WorkerEvent::MasterLost { .. }
+        )
+    });
+    assert_eq!(stalls, 0, "{:?}", events.all());
+    // The users did hog the runtime: each burned once, for the whole burn.
+    let rows = read_csv(&dir.join("run_stats.csv"));
+    let burn = rows
+        .iter()
+        .find(|r| r["Name"] == "burn")
+        .unwrap_or_else(|| panic!("no burn row: {rows:?}"));
+    assert_eq!(burn["Request Count"], users, "{burn:?}");
+    let least: f64 = burn["Min Response Time"].parse().unwrap();
+    assert!(least >= BURN.as_millis() as f64, "{burn:?}");
+    let tick = rows.iter().find(|r| r["Name"] == "tick").expect("tick row");
+    assert!(
+        tick["Request Count"].parse::<u64>().unwrap() > 0,
+        "{tick:?}"
+    );
+}
