@@ -114,7 +114,10 @@ Ctrl-C stops and still writes the reports",
         };
         match driver.plateau(plateaus.len() + 1, load, phase).await {
             Some(plateau) => {
-                eprintln!("akrida capacity: {}", super::report::progress_line(&plateau, setup));
+                eprintln!(
+                    "akrida capacity: {}",
+                    super::report::progress_line(&plateau, setup)
+                );
                 search.record(load, phase, plateau.verdict);
                 plateaus.push(plateau);
             }
@@ -154,7 +157,10 @@ struct Starve {
 
 impl Starve {
     fn from_env() -> Option<Self> {
-        let from = std::env::var("AKRIDA_TEST_STARVE_FROM").ok()?.parse().ok()?;
+        let from = std::env::var("AKRIDA_TEST_STARVE_FROM")
+            .ok()?
+            .parse()
+            .ok()?;
         Some(Starve {
             from,
             started: false,
@@ -303,7 +309,10 @@ fn missed(window: &engine::StatsSnapshot, seconds: f64, load: f64, kind: SearchK
 fn health(samples: &[GeneratorSample]) -> GeneratorHealth {
     GeneratorHealth {
         seconds: samples.len(),
-        saturated_seconds: samples.iter().filter(|s| selfwatch::is_saturated(s)).count(),
+        saturated_seconds: samples
+            .iter()
+            .filter(|s| selfwatch::is_saturated(s))
+            .count(),
         cpu_max_percent: samples.iter().map(|s| s.cpu_percent).fold(0.0, f64::max),
         cores: selfwatch::cores(),
         lag_max_ms: samples.iter().map(|s| s.lag_ms).fold(0.0, f64::max),
@@ -329,4 +338,3 @@ fn unix_now() -> f64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
 }
-

@@ -71,9 +71,7 @@ pub fn capacity(args: CapacityArgs) -> ExitCode {
     }
     match (outcome.capacity, args.expect) {
         (None, _) => ExitCode::from(EXIT_THRESHOLD_FAILED),
-        (Some(found), Some(expected)) if found < expected => {
-            ExitCode::from(EXIT_THRESHOLD_FAILED)
-        }
+        (Some(found), Some(expected)) if found < expected => ExitCode::from(EXIT_THRESHOLD_FAILED),
         _ => ExitCode::SUCCESS,
     }
 }

@@ -114,7 +114,9 @@ fn measured_text(result: &ThresholdResult) -> String {
     let metric: String = rest.chars().take_while(|c| !"<>=".contains(*c)).collect();
     let value = match result.measured {
         Some(m) if result.unit == "ratio" => format!("{:.1} %", m * 100.0),
-        Some(m) => format!("{} {}", trim_float(m), result.unit).trim_end().to_owned(),
+        Some(m) => format!("{} {}", trim_float(m), result.unit)
+            .trim_end()
+            .to_owned(),
         None => "no samples".to_owned(),
     };
     format!("{sample} {} {value}", metric.trim())
@@ -223,7 +225,11 @@ fn table(setup: &Setup, plateaus: &[Plateau]) -> String {
         "req/s".to_owned(),
     ];
     header.extend(setup.slos.iter().map(|t| t.text.clone()));
-    header.extend(["cpu %".to_owned(), "lag ms".to_owned(), "verdict".to_owned()]);
+    header.extend([
+        "cpu %".to_owned(),
+        "lag ms".to_owned(),
+        "verdict".to_owned(),
+    ]);
     let mut rows = vec![header];
     for p in plateaus {
         let mut row = vec![
@@ -253,7 +259,9 @@ fn table(setup: &Setup, plateaus: &[Plateau]) -> String {
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
-    let mut out = String::from("Capacity search: plateaus (each judged on its own samples after its warm-up)\n");
+    let mut out = String::from(
+        "Capacity search: plateaus (each judged on its own samples after its warm-up)\n",
+    );
     for row in rows {
         let cells: Vec<String> = row
             .iter()
@@ -335,6 +343,9 @@ mod tests {
             passed: false,
         };
         assert_eq!(measured_text(&result), "ping_mediator p95 812 ms");
-        assert_eq!(breach_text(&result), "ping_mediator p95 812 ms (SLO <500ms)");
+        assert_eq!(
+            breach_text(&result),
+            "ping_mediator p95 812 ms (SLO <500ms)"
+        );
     }
 }

@@ -5,9 +5,10 @@
 //!
 //! The schedule starts when the first user has onboarded, so a slow onboarding is not counted as
 //! queueing of the task iterations. A new rate (`RunHandle::set_arrival_rate`) starts a new
-//! schedule at that moment: iterations of the old one that were due but not yet claimed are
-//! counted as missed, not carried into the new rate (a capacity search judges each plateau on
-//! its own arrivals, not on the backlog of the previous one).
+//! schedule at that moment: the old one's iterations that were due and not started are counted
+//! as missed, and its claims not yet started are void (a user holding one claims again), so the
+//! new rate is not topped up by the old one's backlog or its claims made ahead (a capacity search
+//! judges each plateau on its own arrivals).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -25,10 +26,17 @@ struct Schedule {
     start: Option<Instant>,
     /// Iterations claimed in this schedule.
     next: u64,
-    /// Iterations claimed in earlier schedules.
-    claimed_before: u64,
-    /// Iterations of earlier schedules that were due and never claimed.
-    dropped: u64,
+    /// Which schedule this is (claims of earlier ones are void).
+    epoch: u64,
+    /// Iterations of earlier schedules that were due by the time they ended.
+    due_before: u64,
+}
+
+/// One claimed iteration: when it is due, and of which schedule.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim {
+    pub due: Instant,
+    epoch: u64,
 }
 
 impl Schedule {
@@ -50,8 +58,8 @@ impl Arrivals {
                 rate,
                 start: None,
                 next: 0,
-                claimed_before: 0,
-                dropped: 0,
+                epoch: 0,
+                due_before: 0,
             }),
             started: AtomicU64::new(0),
         }
@@ -62,13 +70,21 @@ impl Arrivals {
         self.schedule.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Claims the next iteration; returns when it is due.
-    pub fn claim(&self) -> Instant {
+    /// Claims the next iteration.
+    pub fn claim(&self) -> Claim {
         let mut schedule = self.lock();
         let start = *schedule.start.get_or_insert_with(Instant::now);
         let k = schedule.next;
         schedule.next += 1;
-        start + Duration::from_secs_f64(k as f64 / schedule.rate)
+        Claim {
+            due: start + Duration::from_secs_f64(k as f64 / schedule.rate),
+            epoch: schedule.epoch,
+        }
+    }
+
+    /// Whether a claim still stands (no new rate since it was made).
+    pub fn stands(&self, claim: &Claim) -> bool {
+        self.lock().epoch == claim.epoch
     }
 
     /// Starts a new schedule of `rate` per second now (validated finite and above 0).
@@ -76,11 +92,10 @@ impl Arrivals {
         let now = Instant::now();
         let mut schedule = self.lock();
         if schedule.start.is_some() {
-            let unclaimed = schedule.due_by(now).saturating_sub(schedule.next);
-            schedule.dropped += unclaimed;
-            schedule.claimed_before += schedule.next;
+            schedule.due_before += schedule.due_by(now);
             schedule.next = 0;
             schedule.start = Some(now);
+            schedule.epoch += 1;
         }
         schedule.rate = rate;
     }
@@ -93,8 +108,8 @@ impl Arrivals {
     /// Iterations that were due by `now` but never started (all users busy until the end).
     pub fn missed(&self, now: Instant) -> u64 {
         let schedule = self.lock();
-        let due = schedule.claimed_before + schedule.due_by(now);
-        schedule.dropped + due.saturating_sub(self.started.load(Ordering::Relaxed))
+        let due = schedule.due_before + schedule.due_by(now);
+        due.saturating_sub(self.started.load(Ordering::Relaxed))
     }
 }
 
@@ -105,15 +120,17 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_new_rate_starts_a_new_schedule() {
         let arrivals = Arrivals::new(10.0);
-        let start = arrivals.claim();
-        assert_eq!(arrivals.claim() - start, Duration::from_millis(100));
-        // One second later nobody claimed more: 8 due iterations were not even claimed.
+        let first = arrivals.claim();
+        arrivals.started();
+        let ahead = arrivals.claim();
+        assert_eq!(ahead.due - first.due, Duration::from_millis(100));
+        // One second later nobody started more: 9 of the 10 due iterations were missed.
         tokio::time::advance(Duration::from_secs(1)).await;
         arrivals.set_rate(100.0);
+        assert!(arrivals.stands(&arrivals.claim()));
+        assert!(!arrivals.stands(&ahead), "a claim of the old rate is void");
         let fresh = arrivals.claim();
-        assert_eq!(fresh, Instant::now());
-        assert_eq!(arrivals.claim() - fresh, Duration::from_millis(10));
-        // Dropped 8, plus the 2 claimed before that never started.
-        assert_eq!(arrivals.missed(Instant::now()), 8 + 2);
+        assert_eq!(fresh.due - Instant::now(), Duration::from_millis(10));
+        assert_eq!(arrivals.missed(Instant::now()), 9);
     }
 }
