@@ -378,6 +378,11 @@ pub struct CapacityArgs {
     /// Exit code 3 when the capacity found is below this load.
     #[arg(long, value_name = "LOAD")]
     pub expect: Option<f64>,
+    /// A second in which akrida's own timers fired this late (milliseconds), or its CPU was at
+    /// 90 % of its cores, is a saturated second; a plateau saturated in most of its seconds is
+    /// generator-limited. Raise it on a shared machine whose other processes stall akrida at times.
+    #[arg(long, default_value = "100", value_name = "MS")]
+    pub max_lag: f64,
 }
 
 impl RunArgs {

@@ -46,8 +46,12 @@ pub struct Plateau {
 /// akrida's own health over a plateau's judged window.
 #[derive(Debug, Clone, Serialize)]
 pub struct GeneratorHealth {
+    /// Self-watch samples in the judged window (one a second when akrida is well).
     pub seconds: usize,
     pub saturated_seconds: usize,
+    /// Seconds of the window without a sample: the watcher itself could not run, which is
+    /// saturation too.
+    pub unsampled_seconds: usize,
     pub cpu_max_percent: f64,
     pub cores: f64,
     pub lag_max_ms: f64,
@@ -268,9 +272,12 @@ impl Driver<'_> {
             .into_iter()
             .filter(|s| s.t > mark.at() && s.t <= window.taken_at + 0.5)
             .collect();
-        let generator = health(&samples);
-        let limited = search::generator_limited(generator.saturated_seconds, generator.seconds);
         let seconds = (window.taken_at - mark.at()).max(1e-3);
+        let generator = health(&samples, self.setup.max_lag_ms, seconds);
+        let limited = search::generator_limited(
+            generator.saturated_seconds + generator.unsampled_seconds,
+            generator.seconds + generator.unsampled_seconds,
+        );
         Some(Plateau {
             number,
             phase,
@@ -306,12 +313,13 @@ fn missed(window: &engine::StatsSnapshot, seconds: f64, load: f64, kind: SearchK
     ((seconds * load).floor() as u64).saturating_sub(started)
 }
 
-fn health(samples: &[GeneratorSample]) -> GeneratorHealth {
+fn health(samples: &[GeneratorSample], max_lag_ms: f64, window_seconds: f64) -> GeneratorHealth {
     GeneratorHealth {
         seconds: samples.len(),
+        unsampled_seconds: (window_seconds.floor() as usize).saturating_sub(samples.len()),
         saturated_seconds: samples
             .iter()
-            .filter(|s| selfwatch::is_saturated(s))
+            .filter(|s| selfwatch::is_saturated_with(s, max_lag_ms))
             .count(),
         cpu_max_percent: samples.iter().map(|s| s.cpu_percent).fold(0.0, f64::max),
         cores: selfwatch::cores(),

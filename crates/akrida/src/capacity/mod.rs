@@ -28,6 +28,8 @@ pub struct Setup {
     pub slos: Vec<Threshold>,
     pub plateau: Duration,
     pub warmup: Duration,
+    /// Timer lag (ms) from which a second counts as saturated.
+    pub max_lag_ms: f64,
 }
 
 impl Setup {
@@ -115,7 +117,14 @@ fn setup(args: &CapacityArgs) -> Result<Setup, String> {
             return Err(format!("--expect must be above 0, got {expect}"));
         }
     }
+    if !(args.max_lag.is_finite() && args.max_lag > 0.0) {
+        return Err(format!(
+            "--max-lag must be a number of milliseconds above 0, got {}",
+            args.max_lag
+        ));
+    }
     Ok(Setup {
+        max_lag_ms: args.max_lag,
         kind: args.search,
         plan,
         slos,

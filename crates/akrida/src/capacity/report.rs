@@ -54,6 +54,7 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
             "slos": setup.slos.iter().map(|t| t.text.clone()).collect::<Vec<_>>(),
             "plateau_seconds": setup.plateau.as_secs_f64(),
             "warmup_seconds": setup.warmup.as_secs_f64(),
+            "max_lag_ms": setup.max_lag_ms,
             "plateaus": driven.plateaus,
             "answer": Answer {
                 capacity: outcome.capacity,
@@ -178,10 +179,22 @@ fn answer(setup: &Setup, driven: &Driven, outcome: &Outcome) -> String {
         let _ = write!(
             text,
             "\nwarning: akrida itself was saturated at {} (CPU ≥ 90 % of its cores or timer lag \
-≥ 100 ms): that plateau measured the generator, not the servers, and the search stopped there. \
+≥ {} ms in most of its seconds): that plateau measured the generator, not the servers, and the search stopped there. \
 Spread the load over more akrida processes (workers on a Locust master, see the README) to go higher.",
-            load_text(load, unit)
+            load_text(load, unit),
+            setup.max_lag_ms
         );
+        let busy_cpu = 0.9 * crate::selfwatch::cores() * 100.0;
+        if let Some(p) = plateau_of(&driven.plateaus, Some(load), Verdict::GeneratorLimited) {
+            if p.generator.cpu_max_percent < busy_cpu {
+                let _ = write!(
+                    text,
+                    " Its own CPU stayed below {busy_cpu:.0} % (at most {:.0} %): other processes \
+on the machine delayed it (run it where it has cores of its own, or raise --max-lag).",
+                    p.generator.cpu_max_percent
+                );
+            }
+        }
     }
     if driven.interrupted {
         text.push_str("\nnote: interrupted (Ctrl-C): the answer covers the plateaus that finished");
@@ -283,7 +296,7 @@ fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
         out.push(',');
         out.push_str(&csv_cell(&slo.text));
     }
-    out.push_str(",cpu_max_percent,lag_max_ms,saturated_seconds,verdict\n");
+    out.push_str(",cpu_max_percent,lag_max_ms,saturated_seconds,unsampled_seconds,verdict\n");
     for p in plateaus {
         let _ = write!(
             out,
@@ -310,10 +323,11 @@ fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
         }
         let _ = writeln!(
             out,
-            ",{},{},{},{}",
+            ",{},{},{},{},{}",
             p.generator.cpu_max_percent,
             p.generator.lag_max_ms,
             p.generator.saturated_seconds,
+            p.generator.unsampled_seconds,
             verdict_text(p.verdict).to_lowercase()
         );
     }
