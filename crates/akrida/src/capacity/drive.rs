@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use engine::report::GeneratorSample;
-use engine::thresholds::{self, ThresholdResult};
+use engine::thresholds::{self, Metric, Threshold, ThresholdResult};
 use engine::{RunConfig, RunHandle, Runner, Wait};
 use serde::Serialize;
 use tokio::sync::watch;
@@ -265,7 +265,7 @@ impl Driver<'_> {
             return None;
         }
         let window = recorder.snapshot_since(&mark);
-        let slos = thresholds::evaluate(&self.setup.slos, &window);
+        let slos = thresholds::evaluate(&judged_slos(self.setup, &window), &window);
         let samples: Vec<GeneratorSample> = self
             .watch
             .samples()
@@ -297,6 +297,35 @@ impl Driver<'_> {
             generator,
         })
     }
+}
+
+/// The SLOs as a plateau is judged on. In a rate search a latency SLO on a task is judged on
+/// the task's `iteration` row, timed from when each iteration was due: what a client arriving on
+/// schedule sees, queueing behind busy users included. The task's own row only times the calls
+/// actually made, and would pass a plateau whose pool could not even start the iterations asked.
+fn judged_slos(setup: &Setup, window: &engine::StatsSnapshot) -> Vec<Threshold> {
+    if setup.kind != SearchKind::Rate {
+        return setup.slos.clone();
+    }
+    setup
+        .slos
+        .iter()
+        .map(|slo| {
+            let latency = matches!(
+                slo.metric,
+                Metric::Percentile(_) | Metric::Avg | Metric::Min | Metric::Max
+            );
+            let scheduled = window
+                .entries
+                .iter()
+                .any(|e| e.kind == engine::ITERATION_KIND && e.name == slo.sample);
+            let mut judged = slo.clone();
+            if latency && scheduled {
+                judged.sample = format!("{} {}", engine::ITERATION_KIND, slo.sample);
+            }
+            judged
+        })
+        .collect()
 }
 
 /// Iterations the open model scheduled in the window beyond those it started.

@@ -333,7 +333,7 @@ mod tests {
         assert_eq!(&loads[..4], &[10.0, 15.0, 22.5, 33.75]);
         let capacity = outcome.capacity.unwrap();
         assert!(
-            capacity <= 50.0 && capacity >= 50.0 / 1.05 - 0.01,
+            (50.0 / 1.05 - 0.01..=50.0).contains(&capacity),
             "{outcome:?}"
         );
     }
