@@ -196,6 +196,12 @@ on the machine delayed it (run it where it has cores of its own, or raise --max-
             }
         }
     }
+    if setup.kind == crate::cli::SearchKind::Rate {
+        text.push_str(
+            "\nnote: latency SLOs were judged from when each iteration was due (the iteration rows: \
+queueing behind busy users included)",
+        );
+    }
     if driven.interrupted {
         text.push_str("\nnote: interrupted (Ctrl-C): the answer covers the plateaus that finished");
     }
