@@ -415,3 +415,41 @@ fn bad_input_is_refused_with_one_sentence() {
         "--precision",
     );
 }
+
+#[test]
+fn ctrl_c_still_writes_the_reports() {
+    let _alone = one_at_a_time();
+    let url = start_server();
+    let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
+        .args(["capacity", "liveness", "--search", "users", "-r", "100"])
+        .args(["--min-wait", "0.5", "--max-wait", "0.5"])
+        .args(["--slo", "issuer_getliveness:p95<500ms"])
+        .args(["--start", "2", "--step", "2", "--max", "50"])
+        .args(["--plateau", "3s", "--warmup", "1s", "--json"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("ISSUER_URL", &url)
+        .current_dir(std::env::temp_dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("akrida starts");
+    // Two plateaus (3 s each) and part of the third.
+    thread::sleep(Duration::from_secs(8));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().expect("akrida ends");
+    let report = parse_report(&output, 0);
+    let answer = &report["answer"];
+    assert_eq!(answer["interrupted"], true, "{answer:#}");
+    let plateaus = report["plateaus"].as_array().unwrap();
+    assert!(!plateaus.is_empty() && plateaus.len() <= 3, "{plateaus:#?}");
+    assert_eq!(
+        answer["capacity"],
+        plateaus.last().unwrap()["load"],
+        "{answer:#}"
+    );
+}
