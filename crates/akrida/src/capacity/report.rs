@@ -50,7 +50,10 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
         eprintln!("{summary}");
         let value = serde_json::json!({
             "scenario": driven.scenario,
-            "search": setup.unit(),
+            "search": match setup.kind {
+                crate::cli::SearchKind::Users => "users",
+                crate::cli::SearchKind::Rate => "rate",
+            },
             "slos": setup.slos.iter().map(|t| t.text.clone()).collect::<Vec<_>>(),
             "plateau_seconds": setup.plateau.as_secs_f64(),
             "warmup_seconds": setup.warmup.as_secs_f64(),
