@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 mod agent;
+mod capacity;
 mod cli;
 mod config;
 mod invitation_link;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Run(args) => run::run(args),
+        Command::Capacity(args) => capacity::capacity(args),
         Command::Worker(args) => worker::worker(args),
         Command::Agent => agent::run(),
     }

@@ -12,7 +12,7 @@ const PROBE: Duration = Duration::from_millis(50);
 /// CPU above this share of the cores the process may use counts as saturated.
 const SATURATED_CPU_SHARE: f64 = 0.9;
 /// Scheduling lag above this counts as saturated.
-const SATURATED_LAG_MS: f64 = 100.0;
+pub const SATURATED_LAG_MS: f64 = 100.0;
 
 #[derive(Clone, Default)]
 pub struct SelfWatch {
@@ -37,6 +37,9 @@ impl SelfWatch {
         let samples = watch.samples.clone();
         tokio::spawn(async move {
             let mut ticker = tokio::time::interval(period);
+            // After a stall, one sample covering it: a burst of catch-up samples a moment apart
+            // would each look idle and outnumber the one that saw the stall.
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             let mut previous = (std::time::Instant::now(), cpu_seconds());
             loop {
                 ticker.tick().await;
@@ -89,7 +92,12 @@ pub fn cores() -> f64 {
 
 /// Whether one sample shows akrida itself at its limit.
 pub fn is_saturated(sample: &GeneratorSample) -> bool {
-    sample.cpu_percent >= SATURATED_CPU_SHARE * cores() * 100.0 || sample.lag_ms >= SATURATED_LAG_MS
+    is_saturated_with(sample, SATURATED_LAG_MS)
+}
+
+/// [`is_saturated`] with another bound on the scheduling lag.
+pub fn is_saturated_with(sample: &GeneratorSample, max_lag_ms: f64) -> bool {
+    sample.cpu_percent >= SATURATED_CPU_SHARE * cores() * 100.0 || sample.lag_ms >= max_lag_ms
 }
 
 /// A warning for the report when akrida was saturated in any second of the run.

@@ -17,6 +17,8 @@ pub enum EngineError {
     InvalidActiveShare(f64),
     #[error("arrival rate must be a finite number of iterations per second above 0, got {0}")]
     InvalidArrivalRate(f64),
+    #[error("the arrival rate can only be changed in an open-model run (one started with an arrival rate)")]
+    NotOpenModel,
     #[error("load shape: {0}")]
     InvalidShape(String),
     #[error("history interval must be above zero")]

@@ -75,9 +75,7 @@ impl Controller {
             plan,
             target,
             shape,
-            arrivals: config
-                .arrival_rate
-                .map(|rate| Arc::new(Arrivals::new(rate))),
+            arrivals: shared.arrivals.clone(),
             ramp: Ramp::new(Instant::now(), config.spawn_rate),
             config,
             shared,

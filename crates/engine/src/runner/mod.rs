@@ -38,6 +38,8 @@ struct Shared {
     target: AtomicUsize,
     lifecycle: Arc<Lifecycle>,
     commands: mpsc::UnboundedSender<Command>,
+    /// The open model's schedule, when the run has an arrival rate.
+    arrivals: Option<Arc<arrivals::Arrivals>>,
 }
 
 impl Shared {
@@ -82,6 +84,9 @@ impl Runner {
             target: AtomicUsize::new(config.users),
             lifecycle: Arc::new(Lifecycle::default()),
             commands,
+            arrivals: config
+                .arrival_rate
+                .map(|rate| Arc::new(arrivals::Arrivals::new(rate))),
         });
         let controller = controller::Controller::new(scenario, plan, config, shared.clone());
         let run = runtime.spawn(controller.run(receiver));
@@ -107,6 +112,22 @@ impl RunHandle {
             .commands
             .send(Command::SetTarget { users, spawn_rate });
         Ok(())
+    }
+
+    /// Changes the open model's rate mid-run: a new schedule of `rate` iterations per second
+    /// starts now (iterations of the old rate still unclaimed are counted as missed). Fails for
+    /// a closed-model run or a rate that is not finite and above 0.
+    pub fn set_arrival_rate(&self, rate: f64) -> Result<(), EngineError> {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(EngineError::InvalidArrivalRate(rate));
+        }
+        match &self.shared.arrivals {
+            Some(arrivals) => {
+                arrivals.set_rate(rate);
+                Ok(())
+            }
+            None => Err(EngineError::NotOpenModel),
+        }
     }
 
     /// Ends the run gracefully: every user is stopped and runs `on_stop`, then the run's future

@@ -141,9 +141,14 @@ async fn wait_until(user: &mut dyn User, ctx: &UserContext, until: Instant) -> W
 /// it from its due time, repeat. No wait between tasks: the schedule sets the pace.
 async fn run_arrivals(user: &mut dyn User, run: &mut UserRun, arrivals: &Arrivals) {
     while !run.ctx.is_stopping() {
-        let due = arrivals.claim();
+        let claim = arrivals.claim();
+        let due = claim.due;
         if wait_until(user, &run.ctx, due).await == Waited::Stopped {
             return;
+        }
+        if !arrivals.stands(&claim) {
+            // The rate changed meanwhile: this iteration belongs to the old schedule.
+            continue;
         }
         arrivals.started();
         let task = run.plan.pick(&mut run.rng);

@@ -11,6 +11,7 @@ mod entry;
 mod history;
 mod interval;
 mod snapshot;
+mod window;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -26,6 +27,7 @@ pub use snapshot::{
     UserLifecycle, AGGREGATED_NAME, CURRENT_WINDOW_SECONDS, ITERATION_KIND, MISSED_ITERATIONS,
     PERCENTILES, QUEUE_KIND,
 };
+pub use window::StatsMark;
 
 use crate::trace::ThreadLog;
 use entry::EntryState;

@@ -173,20 +173,20 @@ pub enum Series {
 
 /// A copy of one entry taken under the stats lock, to compute figures without holding it.
 pub(crate) struct EntryCopy {
-    kind: String,
-    name: String,
-    histogram: Histogram<u64>,
-    requests: u64,
-    untimed: u64,
-    failures: u64,
-    sum_us: u64,
-    min_us: Option<u64>,
-    max_us: u64,
-    first_sample: Option<f64>,
-    last_sample: Option<f64>,
-    per_second: PerSecond,
-    recent_window: LocustBuckets,
-    errors: ErrorTable,
+    pub(super) kind: String,
+    pub(super) name: String,
+    pub(super) histogram: Histogram<u64>,
+    pub(super) requests: u64,
+    pub(super) untimed: u64,
+    pub(super) failures: u64,
+    pub(super) sum_us: u64,
+    pub(super) min_us: Option<u64>,
+    pub(super) max_us: u64,
+    pub(super) first_sample: Option<f64>,
+    pub(super) last_sample: Option<f64>,
+    pub(super) per_second: PerSecond,
+    pub(super) recent_window: LocustBuckets,
+    pub(super) errors: ErrorTable,
 }
 
 impl EntryCopy {

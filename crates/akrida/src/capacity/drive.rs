@@ -1,0 +1,377 @@
+//! Runs the plateaus the search asks for on one engine run: the users stay connected from one
+//! plateau to the next (onboarding is not repeated), the load is changed in place
+//! (`RunHandle::set_target` for users, `RunHandle::set_arrival_rate` for a rate), and each
+//! plateau is judged on the samples recorded after its warm-up (`Stats::mark` at the end of the
+//! warm-up, `Stats::snapshot_since` at the end of the plateau), never on cumulative figures.
+
+use std::time::Duration;
+
+use engine::report::GeneratorSample;
+use engine::thresholds::{self, Metric, Threshold, ThresholdResult};
+use engine::{RunConfig, RunHandle, Runner, Wait};
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::search::{self, Phase, Search, Verdict};
+use super::Setup;
+use crate::cli::{CapacityArgs, SearchKind};
+use crate::selfwatch::{self, SelfWatch};
+use crate::{preflight, run::SharedScenario};
+
+/// One plateau as measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plateau {
+    pub number: usize,
+    pub phase: Phase,
+    pub load: f64,
+    /// Unix times: the plateau began (warm-up included), was judged from, ended.
+    pub started_at: f64,
+    pub judged_from: f64,
+    pub ended_at: f64,
+    pub warmup_seconds: f64,
+    /// Users running when the plateau ended.
+    pub users: usize,
+    /// Judged samples of all tasks (the open model's iteration and queue rows are not in it).
+    pub requests: u64,
+    pub failures: u64,
+    pub fail_ratio: f64,
+    pub throughput_per_s: f64,
+    /// Iterations due in the judged window that no user started in time (open model).
+    pub missed_iterations: u64,
+    pub slos: Vec<ThresholdResult>,
+    pub generator: GeneratorHealth,
+    pub verdict: Verdict,
+}
+
+/// akrida's own health over a plateau's judged window.
+#[derive(Debug, Clone, Serialize)]
+pub struct GeneratorHealth {
+    /// Self-watch samples in the judged window (one a second when akrida is well).
+    pub seconds: usize,
+    pub saturated_seconds: usize,
+    /// Seconds of the window without a sample: the watcher itself could not run, which is
+    /// saturation too.
+    pub unsampled_seconds: usize,
+    pub cpu_max_percent: f64,
+    pub cores: f64,
+    pub lag_max_ms: f64,
+}
+
+/// What the plateaus found.
+pub struct Driven {
+    pub search: Search,
+    pub plateaus: Vec<Plateau>,
+    /// Ctrl-C cut the search short.
+    pub interrupted: bool,
+    pub scenario: String,
+}
+
+/// Runs the search against the servers; Err only for a setup problem (before any load).
+pub async fn drive(args: &CapacityArgs, setup: &Setup) -> Result<Driven, String> {
+    let scenario: SharedScenario = preflight::build_scenario(&args.run).await?;
+    let name = scenario.name().to_owned();
+    let first = setup.plan.start;
+    let config = RunConfig {
+        users: match setup.kind {
+            SearchKind::Users => first as usize,
+            SearchKind::Rate => args.run.users,
+        },
+        spawn_rate: args.run.spawn_rate,
+        wait: Wait::between(args.run.min_wait, args.run.max_wait),
+        arrival_rate: (setup.kind == SearchKind::Rate).then_some(first),
+        ..RunConfig::default()
+    };
+    let (handle, run) = Runner::start(scenario, config).map_err(|e| e.to_string())?;
+    let watch = SelfWatch::start(Duration::from_secs(1));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    stop_on_ctrl_c(handle.clone(), stop_tx);
+    eprintln!(
+        "akrida capacity: {name} — {} search from {} to {} {}, plateaus of {}s ({}s warm-up); \
+Ctrl-C stops and still writes the reports",
+        match setup.kind {
+            SearchKind::Users => "users",
+            SearchKind::Rate => "rate",
+        },
+        setup.plan.start,
+        setup.plan.max,
+        setup.unit(),
+        setup.plateau.as_secs(),
+        setup.warmup.as_secs()
+    );
+    let mut driver = Driver {
+        handle: handle.clone(),
+        setup,
+        args,
+        watch,
+        stop: stop_rx,
+        starve: Starve::from_env(),
+    };
+    let mut search = Search::new(setup.plan);
+    let mut plateaus = Vec::new();
+    let mut interrupted = false;
+    if setup.kind == SearchKind::Rate && !driver.pool_ready(args.run.users).await {
+        interrupted = true;
+    }
+    while !interrupted {
+        let Some((load, phase)) = search.next() else {
+            break;
+        };
+        match driver.plateau(plateaus.len() + 1, load, phase).await {
+            Some(plateau) => {
+                eprintln!(
+                    "akrida capacity: {}",
+                    super::report::progress_line(&plateau, setup)
+                );
+                search.record(load, phase, plateau.verdict);
+                plateaus.push(plateau);
+            }
+            None => interrupted = true,
+        }
+    }
+    // The search is over: no more load on a server that broke.
+    handle.stop();
+    if run.await.is_err() {
+        eprintln!("akrida capacity: the run ended abnormally; reporting the plateaus so far");
+    }
+    Ok(Driven {
+        search,
+        plateaus,
+        interrupted,
+        scenario: name,
+    })
+}
+
+struct Driver<'a> {
+    handle: RunHandle,
+    setup: &'a Setup,
+    args: &'a CapacityArgs,
+    watch: SelfWatch,
+    stop: watch::Receiver<bool>,
+    starve: Option<Starve>,
+}
+
+/// Test-only: `AKRIDA_TEST_STARVE_FROM=LOAD` starves akrida's own runtime from the first plateau
+/// of at least LOAD on (its worker threads are kept blocked, so timers fire late), which is how
+/// the tests check that a generator-limited plateau is detected by the real self-watch and never
+/// taken for the server's capacity. Not in `--help`: nobody needs a slower load generator.
+struct Starve {
+    from: f64,
+    started: bool,
+}
+
+impl Starve {
+    fn from_env() -> Option<Self> {
+        let from = std::env::var("AKRIDA_TEST_STARVE_FROM")
+            .ok()?
+            .parse()
+            .ok()?;
+        Some(Starve {
+            from,
+            started: false,
+        })
+    }
+
+    /// Starts blocking the runtime's workers once `load` reaches the configured one.
+    fn apply(&mut self, load: f64) {
+        if self.started || load < self.from {
+            return;
+        }
+        self.started = true;
+        eprintln!("akrida capacity: AKRIDA_TEST_STARVE_FROM: blocking akrida's own runtime from {load} on");
+        // More blockers than workers, so that a free worker is rare: the timers then fire late.
+        let blockers = 4 * std::thread::available_parallelism().map_or(1, |n| n.get());
+        for _ in 0..blockers {
+            tokio::spawn(async {
+                loop {
+                    std::thread::sleep(Duration::from_millis(300));
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            });
+        }
+    }
+}
+
+impl Driver<'_> {
+    /// Sleeps `time`; false when Ctrl-C came first.
+    async fn sleep(&mut self, time: Duration) -> bool {
+        if *self.stop.borrow() {
+            return false;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(time) => true,
+            _ = self.stop.changed() => false,
+        }
+    }
+
+    /// Waits (at most a plateau) until the rate search's pool has onboarded; false on Ctrl-C.
+    async fn pool_ready(&mut self, pool: usize) -> bool {
+        let deadline = tokio::time::Instant::now() + self.setup.plateau;
+        while (self.handle.summary().users.started as usize) < pool {
+            if tokio::time::Instant::now() >= deadline {
+                eprintln!(
+                    "akrida capacity: warning: {} of {pool} users onboarded after {}s; starting the plateaus",
+                    self.handle.summary().users.started,
+                    self.setup.plateau.as_secs()
+                );
+                return true;
+            }
+            if !self.sleep(Duration::from_millis(100)).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Waits (at most a plateau) until the users plateau's users are running; false on Ctrl-C.
+    async fn users_ready(&mut self, users: usize) -> bool {
+        let deadline = tokio::time::Instant::now() + self.setup.plateau;
+        while self.handle.user_count() != users && tokio::time::Instant::now() < deadline {
+            if !self.sleep(Duration::from_millis(50)).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Runs one plateau; None when Ctrl-C cut it short (a partial plateau is not judged).
+    async fn plateau(&mut self, number: usize, load: f64, phase: Phase) -> Option<Plateau> {
+        let started_at = unix_now();
+        if let Some(starve) = &mut self.starve {
+            starve.apply(load);
+        }
+        match self.setup.kind {
+            SearchKind::Users => {
+                let users = load as usize;
+                // Validated: the spawn rate is finite and above 0.
+                let _ = self.handle.set_target(users, self.args.run.spawn_rate);
+                if !self.users_ready(users).await {
+                    return None;
+                }
+            }
+            SearchKind::Rate => {
+                // Validated: the load is finite and above 0, and the run is an open-model one.
+                let _ = self.handle.set_arrival_rate(load);
+            }
+        }
+        if !self.sleep(self.setup.warmup).await {
+            return None;
+        }
+        let recorder = self.handle.recorder();
+        let mark = recorder.mark();
+        if !self
+            .sleep(self.setup.plateau.saturating_sub(self.setup.warmup))
+            .await
+        {
+            return None;
+        }
+        let window = recorder.snapshot_since(&mark);
+        let slos = thresholds::evaluate(&judged_slos(self.setup, &window), &window);
+        let samples: Vec<GeneratorSample> = self
+            .watch
+            .samples()
+            .into_iter()
+            .filter(|s| s.t > mark.at() && s.t <= window.taken_at + 0.5)
+            .collect();
+        let seconds = (window.taken_at - mark.at()).max(1e-3);
+        let generator = health(&samples, self.setup.max_lag_ms, seconds);
+        let limited = search::generator_limited(
+            generator.saturated_seconds + generator.unsampled_seconds,
+            generator.seconds + generator.unsampled_seconds,
+        );
+        Some(Plateau {
+            number,
+            phase,
+            load,
+            started_at,
+            judged_from: mark.at(),
+            ended_at: window.taken_at,
+            warmup_seconds: self.setup.warmup.as_secs_f64(),
+            users: self.handle.user_count(),
+            requests: window.total.num_requests,
+            failures: window.total.num_failures,
+            fail_ratio: window.total.fail_ratio,
+            throughput_per_s: window.total.num_requests as f64 / seconds,
+            missed_iterations: missed(&window, seconds, load, self.setup.kind),
+            verdict: search::verdict(thresholds::all_passed(&slos), limited),
+            slos,
+            generator,
+        })
+    }
+}
+
+/// The SLOs as a plateau is judged on. In a rate search a latency SLO on a task is judged on
+/// the task's `iteration` row, timed from when each iteration was due: what a client arriving on
+/// schedule sees, queueing behind busy users included. The task's own row only times the calls
+/// actually made, and would pass a plateau whose pool could not even start the iterations asked.
+fn judged_slos(setup: &Setup, window: &engine::StatsSnapshot) -> Vec<Threshold> {
+    if setup.kind != SearchKind::Rate {
+        return setup.slos.clone();
+    }
+    setup
+        .slos
+        .iter()
+        .map(|slo| {
+            let latency = matches!(
+                slo.metric,
+                Metric::Percentile(_) | Metric::Avg | Metric::Min | Metric::Max
+            );
+            let scheduled = window
+                .entries
+                .iter()
+                .any(|e| e.kind == engine::ITERATION_KIND && e.name == slo.sample);
+            let mut judged = slo.clone();
+            if latency && scheduled {
+                judged.sample = format!("{} {}", engine::ITERATION_KIND, slo.sample);
+            }
+            judged
+        })
+        .collect()
+}
+
+/// Iterations the open model scheduled in the window beyond those it started.
+fn missed(window: &engine::StatsSnapshot, seconds: f64, load: f64, kind: SearchKind) -> u64 {
+    if kind != SearchKind::Rate {
+        return 0;
+    }
+    let started: u64 = window
+        .entries
+        .iter()
+        .filter(|e| e.kind == engine::QUEUE_KIND)
+        .map(|e| e.num_requests)
+        .sum();
+    ((seconds * load).floor() as u64).saturating_sub(started)
+}
+
+fn health(samples: &[GeneratorSample], max_lag_ms: f64, window_seconds: f64) -> GeneratorHealth {
+    GeneratorHealth {
+        seconds: samples.len(),
+        unsampled_seconds: (window_seconds.floor() as usize).saturating_sub(samples.len()),
+        saturated_seconds: samples
+            .iter()
+            .filter(|s| selfwatch::is_saturated_with(s, max_lag_ms))
+            .count(),
+        cpu_max_percent: samples.iter().map(|s| s.cpu_percent).fold(0.0, f64::max),
+        cores: selfwatch::cores(),
+        lag_max_ms: samples.iter().map(|s| s.lag_ms).fold(0.0, f64::max),
+    }
+}
+
+/// Ctrl-C once: end the search (the plateaus so far are reported). Twice: leave at once.
+fn stop_on_ctrl_c(handle: RunHandle, stop: watch::Sender<bool>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("akrida capacity: stopping (Ctrl-C again to quit at once)");
+            let _ = stop.send(true);
+            handle.stop();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
