@@ -1,4 +1,4 @@
-//! Issue 3's load check: 200 holders spawned at 50/s for 30 s against the real ACA-Py
+//! The load check: 200 holders spawned at 50/s for 30 s against the real ACA-Py
 //! mediator. The mediator's own admin API must show the 200 granted mediations, no ping may
 //! fail, and the CSV files must say what the JSON says.
 //!

@@ -1,4 +1,4 @@
-//! Issue 3's fault check: the mediator is stopped in the middle of a run and started again.
+//! The fault check: the mediator is stopped in the middle of a run and started again.
 //! The run goes on; holders notice the dropped sockets (counted), fail their pings while the
 //! mediator is away (counted), reconnect with backoff once it is back, and ping successfully
 //! again; nothing panics and the reports are written.

@@ -1,4 +1,4 @@
-//! Issue 7 against the real testbed mediator: thresholds and their exit codes, the baseline
+//! Reports against the real testbed mediator: thresholds and their exit codes, the baseline
 //! comparison, the Prometheus endpoint scraped during a run, and the HTML report rendered in
 //! headless Chromium (screenshot and DOM checked).
 

@@ -1,4 +1,4 @@
-//! Issue 8, server-side tracing: the testbed mediator posts its ACA-Py trace events to akrida's
+//! Server-side tracing: the testbed mediator posts its ACA-Py trace events to akrida's
 //! `--trace-listen`, and the report joins them to the `ping_mediator` samples by thread id.
 //!
 //! ACA-Py refuses to start while its http trace target does not answer (it posts a start-up
