@@ -1,4 +1,4 @@
-//! Issue 8, multitenant load against real ACA-Py (the testbed's multitenant agent and mediator):
+//! Multitenant load against real ACA-Py (the testbed's multitenant agent and mediator):
 //! 20 tenants onboarded with the seed's step shape (5 more every 3 s, half of them active each
 //! second), each with a granted default mediator *per the multitenant agent's own API* (asked
 //! with the tenant's token), basic messages and pings delivered between tenants through the
