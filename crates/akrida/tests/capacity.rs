@@ -158,9 +158,14 @@ fn rate_search_finds_the_servers_capacity() {
     let _alone = one_at_a_time();
     let url = start_server();
     let started = Instant::now();
+    let dir = std::env::temp_dir().join(format!("akrida-capacity-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let html_path = dir.join("capacity.html");
     let report = search_unstarved(
         &url,
         &[
+            "--html",
+            html_path.to_str().unwrap(),
             "--search",
             "rate",
             "-u",
@@ -201,6 +206,56 @@ fn rate_search_finds_the_servers_capacity() {
         .as_str()
         .unwrap()
         .contains("first breach at"));
+    check_html(
+        &std::fs::read_to_string(&html_path).expect("HTML written"),
+        &report,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The `--html` page: the answer, a row per plateau, the knee chart with its p95 series and SLO
+/// line, and the SLO's `<` escaped everywhere (the only markup-like text the run has).
+fn check_html(html: &str, report: &Value) {
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(!html.contains("<script"), "no script");
+    let answer = report["answer"]["text"].as_str().unwrap();
+    for line in answer.lines() {
+        assert!(
+            html.contains(&html_escape(line)),
+            "answer line {line:?} in:\n{html}"
+        );
+    }
+    let plateaus = report["plateaus"].as_array().unwrap();
+    assert_eq!(
+        html.matches("<tr class=\"plateau ").count(),
+        plateaus.len(),
+        "{html}"
+    );
+    let chart = html
+        .split("<svg")
+        .find(|c| c.contains("id=\"chart-knee-latency\""))
+        .unwrap_or_else(|| panic!("knee chart in:\n{html}"));
+    assert!(chart.contains("data-series=\"p95\""), "{chart}");
+    assert!(
+        chart.contains("class=\"slo\" data-slo=\"issuer_getliveness:p95&lt;100ms\""),
+        "{chart}"
+    );
+    assert!(chart.contains("capacity "), "{chart}");
+    assert_eq!(
+        chart.matches("<circle class=\"point").count(),
+        3 * plateaus.len(),
+        "a dot per plateau and series (p50, p95, p99): {chart}"
+    );
+    assert!(!html.contains("p95<100ms"), "the SLO text is escaped");
+    assert!(html.contains("issuer_getliveness:p95&lt;100ms"));
 }
 
 #[test]
@@ -420,8 +475,11 @@ fn bad_input_is_refused_with_one_sentence() {
 fn ctrl_c_still_writes_the_reports() {
     let _alone = one_at_a_time();
     let url = start_server();
+    let html_path = std::env::temp_dir().join(format!("akrida-ctrl-c-{}.html", std::process::id()));
     let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
         .args(["capacity", "liveness", "--search", "users", "-r", "100"])
+        .arg("--html")
+        .arg(&html_path)
         .args(["--min-wait", "0.5", "--max-wait", "0.5"])
         .args(["--slo", "issuer_getliveness:p95<500ms"])
         .args(["--start", "2", "--step", "2", "--max", "50"])
@@ -452,4 +510,50 @@ fn ctrl_c_still_writes_the_reports() {
         plateaus.last().unwrap()["load"],
         "{answer:#}"
     );
+    let html = std::fs::read_to_string(&html_path).expect("HTML written on Ctrl-C");
+    let _ = std::fs::remove_file(&html_path);
+    assert!(html.contains("interrupted (Ctrl-C)"), "{html}");
+    assert_eq!(
+        html.matches("<tr class=\"plateau ").count(),
+        plateaus.len(),
+        "{html}"
+    );
+}
+
+#[test]
+fn an_html_report_that_cannot_be_written_is_exit_code_2() {
+    let _alone = one_at_a_time();
+    let url = start_server();
+    let missing = std::env::temp_dir().join(format!("akrida-no-such-dir-{}", std::process::id()));
+    let path = missing.join("capacity.html");
+    let output = capacity(
+        &url,
+        &[
+            "--search",
+            "rate",
+            "-u",
+            "5",
+            "--slo",
+            "issuer_getliveness:p95<500ms",
+            "--start",
+            "5",
+            "--max",
+            "5",
+            "--plateau",
+            "2s",
+            "--warmup",
+            "1s",
+            "--html",
+            path.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let complaints: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("could not write"))
+        .collect();
+    assert_eq!(complaints.len(), 1, "{stderr}");
+    assert!(complaints[0].contains("capacity.html"), "{stderr}");
 }

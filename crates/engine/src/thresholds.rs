@@ -236,7 +236,7 @@ pub fn parse_file(text: &str) -> Result<Vec<Threshold>, ThresholdError> {
 }
 
 /// The entry a sample name designates: `total`/`Aggregated`, a name, or `kind name`.
-fn find<'a>(snapshot: &'a StatsSnapshot, sample: &str) -> Option<&'a EntryStats> {
+pub fn find<'a>(snapshot: &'a StatsSnapshot, sample: &str) -> Option<&'a EntryStats> {
     if sample == "total" || sample == crate::stats::AGGREGATED_NAME {
         return Some(&snapshot.total);
     }

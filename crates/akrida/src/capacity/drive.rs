@@ -39,8 +39,27 @@ pub struct Plateau {
     /// Iterations due in the judged window that no user started in time (open model).
     pub missed_iterations: u64,
     pub slos: Vec<ThresholdResult>,
+    /// p50/p95/p99 of the charted sample (the first latency SLO's, as judged; else `total`).
+    pub latency: Latency,
     pub generator: GeneratorHealth,
     pub verdict: Verdict,
+}
+
+/// A plateau's latency percentiles (ms) of one sample; None when it had no timed samples.
+#[derive(Debug, Clone, Serialize)]
+pub struct Latency {
+    pub sample: String,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+/// Whether a threshold's metric is a latency in ms.
+pub fn is_latency(metric: Metric) -> bool {
+    matches!(
+        metric,
+        Metric::Percentile(_) | Metric::Avg | Metric::Min | Metric::Max
+    )
 }
 
 /// akrida's own health over a plateau's judged window.
@@ -265,7 +284,20 @@ impl Driver<'_> {
             return None;
         }
         let window = recorder.snapshot_since(&mark);
-        let slos = thresholds::evaluate(&judged_slos(self.setup, &window), &window);
+        let judged = judged_slos(self.setup, &window);
+        let slos = thresholds::evaluate(&judged, &window);
+        let charted = judged
+            .iter()
+            .find(|t| is_latency(t.metric))
+            .map_or("total", |t| t.sample.as_str());
+        let entry = thresholds::find(&window, charted).filter(|e| e.num_requests > 0);
+        let at = |q: f64| entry.and_then(|e| e.percentile_ms(q)).map(|v| v as f64);
+        let latency = Latency {
+            sample: charted.to_owned(),
+            p50_ms: at(0.5),
+            p95_ms: at(0.95),
+            p99_ms: at(0.99),
+        };
         let samples: Vec<GeneratorSample> = self
             .watch
             .samples()
@@ -294,6 +326,7 @@ impl Driver<'_> {
             missed_iterations: missed(&window, seconds, load, self.setup.kind),
             verdict: search::verdict(thresholds::all_passed(&slos), limited),
             slos,
+            latency,
             generator,
         })
     }
@@ -311,10 +344,7 @@ fn judged_slos(setup: &Setup, window: &engine::StatsSnapshot) -> Vec<Threshold> 
         .slos
         .iter()
         .map(|slo| {
-            let latency = matches!(
-                slo.metric,
-                Metric::Percentile(_) | Metric::Avg | Metric::Min | Metric::Max
-            );
+            let latency = is_latency(slo.metric);
             let scheduled = window
                 .entries
                 .iter()

@@ -2,13 +2,15 @@
 //!
 //! - `search.rs`: the search, pure (plateau loads, bisection, verdicts, the answer);
 //! - `drive.rs`: runs the plateaus on one engine run and measures each on its own samples;
-//! - `report.rs`: the plateau table, the answer, JSON and CSV.
+//! - `report.rs`: the plateau table, the answer, JSON and CSV;
+//! - `html.rs`: the self-contained HTML report (`--html`) with the knee chart.
 //!
 //! Exit codes: 0 a capacity was found (at least `--expect`); 2 a setup problem (bad flag or SLO,
 //! unreachable server, report not written); 3 no capacity: even the first plateau broke the
 //! SLOs (or akrida itself was saturated there), or the capacity is below `--expect`.
 
 mod drive;
+mod html;
 mod report;
 pub mod search;
 

@@ -67,7 +67,7 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
                 reached_max: outcome.reached_max,
                 interrupted: driven.interrupted,
                 expect: args.expect,
-                text,
+                text: text.clone(),
             },
             "parameters": redact::redact(&args.run.settings_json()),
         });
@@ -81,7 +81,50 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
     } else {
         println!("{summary}");
     }
+    if let Some(path) = &args.run.html {
+        let page = super::html::render(&super::html::Page {
+            title: &format!("akrida capacity — {}", driven.scenario),
+            settings: &settings(args),
+            setup,
+            driven,
+            outcome: &outcome,
+            answer: &text,
+        });
+        match std::fs::write(path, page) {
+            Ok(()) => eprintln!("akrida: wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("akrida: could not write {}: {e}", path.display());
+                ok = false;
+            }
+        }
+    }
     ok
+}
+
+/// The run's parameters and the search's, redacted as `akrida run` redacts them.
+fn settings(args: &CapacityArgs) -> serde_json::Value {
+    let mut value = redact::redact(&args.run.settings_json());
+    if let Some(map) = value.as_object_mut() {
+        let search = serde_json::json!({
+            "search": format!("{:?}", args.search).to_lowercase(),
+            "slo": args.slos,
+            "start": args.start,
+            "step": args.step,
+            "factor": args.factor,
+            "max": args.max,
+            "plateau_seconds": args.plateau.as_secs_f64(),
+            "warmup_seconds": args.warmup.as_secs_f64(),
+            "precision": args.precision,
+            "expect": args.expect,
+            "max_lag_ms": args.max_lag,
+        });
+        if let Some(search) = search.as_object() {
+            for (key, v) in search {
+                map.insert(key.clone(), v.clone());
+            }
+        }
+    }
+    value
 }
 
 fn csv_path(prefix: &std::path::Path) -> PathBuf {
@@ -91,7 +134,7 @@ fn csv_path(prefix: &std::path::Path) -> PathBuf {
 }
 
 /// A load as people read it: 1,150 users, 47.5 iterations/s.
-fn load_text(load: f64, unit: &str) -> String {
+pub fn load_text(load: f64, unit: &str) -> String {
     let whole = load.trunc() as u64;
     let digits = whole.to_string();
     let mut grouped = String::new();
@@ -140,7 +183,7 @@ fn plateau_of(plateaus: &[Plateau], load: Option<f64>, verdict: Verdict) -> Opti
 }
 
 /// The answer with its reason.
-fn answer(setup: &Setup, driven: &Driven, outcome: &Outcome) -> String {
+pub fn answer(setup: &Setup, driven: &Driven, outcome: &Outcome) -> String {
     let unit = setup.unit();
     let mut text = String::new();
     match plateau_of(&driven.plateaus, outcome.capacity, Verdict::Pass) {
@@ -211,7 +254,7 @@ queueing behind busy users included)",
     text
 }
 
-fn verdict_text(verdict: Verdict) -> &'static str {
+pub fn verdict_text(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Pass => "pass",
         Verdict::Fail => "FAIL",
@@ -236,8 +279,8 @@ pub fn progress_line(p: &Plateau, setup: &Setup) -> String {
     )
 }
 
-/// The plateau table.
-fn table(setup: &Setup, plateaus: &[Plateau]) -> String {
+/// The plateau table: its header, then one row per plateau (the terminal's and the HTML's).
+pub fn table_rows(setup: &Setup, plateaus: &[Plateau]) -> Vec<Vec<String>> {
     let mut header = vec![
         "#".to_owned(),
         "phase".to_owned(),
@@ -277,6 +320,12 @@ fn table(setup: &Setup, plateaus: &[Plateau]) -> String {
         row.push(verdict_text(p.verdict).to_owned());
         rows.push(row);
     }
+    rows
+}
+
+/// The plateau table.
+fn table(setup: &Setup, plateaus: &[Plateau]) -> String {
+    let rows = table_rows(setup, plateaus);
     let columns = rows[0].len();
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))

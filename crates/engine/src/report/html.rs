@@ -50,7 +50,8 @@ pub struct HtmlReport<'a> {
     pub warnings: &'a [String],
 }
 
-const CSS: &str = r#"
+/// The report's style sheet (reused by other self-contained pages, e.g. `akrida capacity --html`).
+pub const CSS: &str = r#"
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
 header{background:#1d2330;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}
 header .sub{color:#b8c0cc;font-size:13px;margin-top:4px}
@@ -74,7 +75,8 @@ tr.total td{font-weight:600;border-top:2px solid #1d2330}
 .muted{color:#7a828e}
 "#;
 
-const COLORS: [&str; 6] = [
+/// Series colours, in order.
+pub const COLORS: [&str; 6] = [
     "#3b6fd8", "#e0862b", "#c62828", "#2e9e5b", "#8a4fd1", "#6b7785",
 ];
 
@@ -167,7 +169,8 @@ fn verdicts(out: &mut String, report: &HtmlReport<'_>) {
     out.push_str("</section>\n");
 }
 
-fn settings_section(out: &mut String, settings: &serde_json::Value) {
+/// The "Run parameters" key/value table of already redacted settings.
+pub fn settings_section(out: &mut String, settings: &serde_json::Value) {
     out.push_str("<section id=\"parameters\"><h2>Run parameters</h2><table>");
     if let Some(map) = settings.as_object() {
         for (key, value) in map {
@@ -633,7 +636,7 @@ fn line_chart(
 }
 
 /// A round number at or above `v` (1, 2, 2.5, 5 × 10^n), at least 1.
-fn nice_ceiling(v: f64) -> f64 {
+pub fn nice_ceiling(v: f64) -> f64 {
     if v.is_nan() || v <= 1.0 {
         return 1.0;
     }
@@ -646,7 +649,8 @@ fn nice_ceiling(v: f64) -> f64 {
     10.0 * magnitude
 }
 
-fn short(v: f64) -> String {
+/// An axis label: 12.5, 250, 40k, 1.2M.
+pub fn short(v: f64) -> String {
     if v >= 1_000_000.0 {
         format!("{}M", trim_float(v / 1_000_000.0))
     } else if v >= 10_000.0 {
@@ -669,7 +673,7 @@ fn human_duration(seconds: f64) -> String {
 }
 
 /// Unix seconds as `2024-05-01 12:00:00 UTC`.
-fn utc(unix: f64) -> String {
+pub fn utc(unix: f64) -> String {
     let secs = unix.max(0.0) as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = super::pyfmt::civil_from_days(days);
@@ -695,7 +699,7 @@ fn slug(text: &str) -> String {
 }
 
 /// Escapes text for HTML content and attribute values.
-fn esc(text: &str) -> String {
+pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -3,7 +3,7 @@
 //! with each other and can be written at any time, including after Ctrl-C.
 
 mod csv;
-mod html;
+pub mod html;
 mod json;
 mod prometheus;
 mod pyfmt;
