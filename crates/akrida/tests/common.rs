@@ -13,7 +13,13 @@ pub fn output_dir(name: &str) -> PathBuf {
 }
 
 pub fn mediator() -> testbed::Agent {
-    testbed::ensure(&["mediator"]).agent("mediator").clone()
+    mediator_of(testbed::Acapy::V0_12_8)
+}
+
+/// The testbed mediator of one ACA-Py release (started or reused).
+pub fn mediator_of(acapy: testbed::Acapy) -> testbed::Agent {
+    let name = acapy.name("mediator");
+    testbed::ensure(&[&name]).agent(&name).clone()
 }
 
 /// `akrida run mediator-ping` against the testbed mediator, writing CSV under `dir`.
@@ -31,9 +37,14 @@ pub fn start_mediator_ping(mediator: &testbed::Agent, dir: &Path, args: &[&str])
 /// [`start_mediator_ping`] with the holders spread over `invitations` fresh mediator
 /// invitations (`MEDIATION_URLS_FILE`), as a large run should be: ACA-Py's cost per onboarding
 /// grows with the connections already made through the same invitation.
-pub fn start_mediator_ping_spread(dir: &Path, invitations: usize, args: &[&str]) -> Child {
+pub fn start_mediator_ping_spread(
+    mediator: &str,
+    dir: &Path,
+    invitations: usize,
+    args: &[&str],
+) -> Child {
     let urls: Vec<String> = (0..invitations)
-        .map(|_| testbed::run(&["invite", "mediator"]))
+        .map(|_| testbed::run(&["invite", mediator]))
         .collect();
     let file = dir.join("invitations.txt");
     std::fs::write(&file, urls.join("\n")).expect("invitations file written");
@@ -77,7 +88,11 @@ pub fn entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::V
 
 /// Granted mediation records on the mediator, counted by its admin API.
 pub fn granted_mediations(mediator: &testbed::Agent) -> usize {
-    let url = format!("{}/mediation/requests?state=granted", mediator.admin_url);
+    // ACA-Py 1.x pages list calls (100 records unless `limit` says otherwise); 0.12.8 ignores it.
+    let url = format!(
+        "{}/mediation/requests?state=granted&limit=100000",
+        mediator.admin_url
+    );
     let body = http_get(&url);
     let value: serde_json::Value = serde_json::from_str(&body).expect("admin API answers JSON");
     value["results"].as_array().map(Vec::len).unwrap_or(0)

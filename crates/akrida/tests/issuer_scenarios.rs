@@ -4,7 +4,9 @@
 //! not only akrida's counters. `issue`, `msg` and `present-proof` run again over TLS, against
 //! the TLS agents behind the testbed's nginx (admin API, DIDComm and WebSocket all https/wss),
 //! and nginx's access log must show this run's requests arriving over TLS. Also: admin API
-//! failures and an exhausted port range.
+//! failures and an exhausted port range. `connection`, `issue`, `msg` and `present-proof`,
+//! mediated and direct, run against both ACA-Py releases of the testbed (0.12.8 and 1.7.0: the
+//! issuer and mediator of the same release); the rest against the default, 0.12.8.
 
 mod common;
 
@@ -25,10 +27,17 @@ struct Servers {
 }
 
 fn servers() -> Servers {
-    let tb = testbed::ensure(&["mediator", "issuer"]);
+    servers_of(testbed::Acapy::V0_12_8)
+}
+
+/// The issuer and mediator of one ACA-Py release.
+fn servers_of(acapy: testbed::Acapy) -> Servers {
+    let tb = acapy.ensure(&["mediator", "issuer"]);
+    let issuer = tb.agent(&acapy.name("issuer")).clone();
+    assert_eq!(issuer.acapy_version, acapy.version());
     Servers {
-        issuer: tb.agent("issuer").clone(),
-        mediator: tb.agent("mediator").clone(),
+        issuer,
+        mediator: tb.agent(&acapy.name("mediator")).clone(),
         tls: None,
     }
 }
@@ -219,19 +228,14 @@ fn arrived_over_tls(tls: &testbed::Tls, mark: u64, mediated: bool) {
     }
 }
 
-fn connection(mediated: bool) {
-    connection_with(mediated, true);
-}
-
 /// `OOB_INVITE=false`: connections/1.0 invitations (`/connections/create-invitation`).
-fn connection_with(mediated: bool, out_of_band: bool) {
-    let servers = servers();
+fn connection_with(servers: &Servers, mediated: bool, out_of_band: bool) {
     let oob = out_of_band.to_string();
-    let (label, report) = clean_run(&servers, "connection", mediated, &["--oob-invite", &oob]);
+    let (label, report) = clean_run(servers, "connection", mediated, &["--oob-invite", &oob]);
     let accepted = successes(&report, "accept_invite");
     assert!(accepted >= 3, "accept_invite {accepted}");
     let invitations = successes(&report, "issuer_getinvite");
-    let records = issuer_connections(&servers, &label);
+    let records = issuer_connections(servers, &label);
     let active = records.iter().filter(|c| c["state"] == "active").count() as u64;
     // The run's end may cut a user between its invitation and the end of accept_invite
     // (Locust does not record a task it kills): such a connection may or may not be active.
@@ -243,7 +247,7 @@ fn connection_with(mediated: bool, out_of_band: bool) {
     if mediated {
         // The issuer reaches mediated holders at the mediator's endpoint.
         let id = records[0]["connection_id"].as_str().unwrap();
-        let endpoints = issuer_get(&servers, &format!("/connections/{id}/endpoints"));
+        let endpoints = issuer_get(servers, &format!("/connections/{id}/endpoints"));
         assert_eq!(
             endpoints["their_endpoint"],
             servers.mediator.http_url.as_str()
@@ -251,19 +255,24 @@ fn connection_with(mediated: bool, out_of_band: bool) {
     }
 }
 
-#[test]
-fn connection_direct() {
-    connection(false);
+testbed::each_acapy! {
+    #[test]
+    fn connection_direct(acapy) {
+        connection_with(&servers_of(acapy), false, true);
+    }
 }
 
-#[test]
-fn connection_mediated() {
-    connection(true);
+testbed::each_acapy! {
+    #[test]
+    fn connection_mediated(acapy) {
+        connection_with(&servers_of(acapy), true, true);
+    }
 }
 
+/// connections/1.0 on 0.12.8 only: ACA-Py 1.x removed it.
 #[test]
 fn connections_protocol_direct() {
-    connection_with(false, false);
+    connection_with(&servers(), false, false);
 }
 
 fn issue(servers: &Servers, mediated: bool) {
@@ -318,14 +327,18 @@ fn credential_exchanges(servers: &Servers, label: &str) -> (u64, u64) {
     (done, unfinished)
 }
 
-#[test]
-fn issue_direct() {
-    issue(&servers(), false);
+testbed::each_acapy! {
+    #[test]
+    fn issue_direct(acapy) {
+        issue(&servers_of(acapy), false);
+    }
 }
 
-#[test]
-fn issue_mediated() {
-    issue(&servers(), true);
+testbed::each_acapy! {
+    #[test]
+    fn issue_mediated(acapy) {
+        issue(&servers_of(acapy), true);
+    }
 }
 
 #[test]
@@ -365,14 +378,18 @@ fn msg(servers: &Servers, mediated: bool) {
     assert_eq!(active, 3, "one active issuer connection per user");
 }
 
-#[test]
-fn msg_direct() {
-    msg(&servers(), false);
+testbed::each_acapy! {
+    #[test]
+    fn msg_direct(acapy) {
+        msg(&servers_of(acapy), false);
+    }
 }
 
-#[test]
-fn msg_mediated() {
-    msg(&servers(), true);
+testbed::each_acapy! {
+    #[test]
+    fn msg_mediated(acapy) {
+        msg(&servers_of(acapy), true);
+    }
 }
 
 #[test]
@@ -603,14 +620,18 @@ fn present_proof(servers: &Servers, mediated: bool) {
     assert!(other <= 3, "{other} exchanges unfinished");
 }
 
-#[test]
-fn present_proof_direct() {
-    present_proof(&servers(), false);
+testbed::each_acapy! {
+    #[test]
+    fn present_proof_direct(acapy) {
+        present_proof(&servers_of(acapy), false);
+    }
 }
 
-#[test]
-fn present_proof_mediated() {
-    present_proof(&servers(), true);
+testbed::each_acapy! {
+    #[test]
+    fn present_proof_mediated(acapy) {
+        present_proof(&servers_of(acapy), true);
+    }
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! event and fails on an error), so a stand-in listener holds the port while the mediator
 //! restarts with tracing; akrida then takes the port over. The mediator's wallet and
 //! invitation survive the restart. At the end (also when the test fails) the mediator is
-//! restarted without tracing, so other tests find it as before.
+//! restarted without tracing, so other tests find it as before. Against both ACA-Py releases
+//! (each release's own mediator and issuer).
 
 mod common;
 
@@ -63,27 +64,34 @@ impl Drop for StandIn {
     }
 }
 
-/// Restarts the mediator without tracing when dropped.
-struct UntraceOnDrop;
+/// Restarts the named agent without tracing when dropped.
+struct UntraceOnDrop(String);
 
 impl Drop for UntraceOnDrop {
     fn drop(&mut self) {
-        testbed::run(&["restart", "mediator", "--trace-target", ""]);
+        testbed::run(&["restart", &self.0, "--trace-target", ""]);
     }
 }
 
-#[test]
-fn mediator_trace_events_join_the_ping_samples() {
-    let mediator = mediator();
+testbed::each_acapy! {
+    #[test]
+    fn mediator_trace_events_join_the_ping_samples(acapy) {
+        trace_pings_and_messages(acapy);
+    }
+}
+
+fn trace_pings_and_messages(acapy: testbed::Acapy) {
+    let name = acapy.name("mediator");
+    let mediator = acapy.ensure(&["mediator"]).agent(&name).clone();
     let port = testbed::free_port();
     let target = format!("http://127.0.0.1:{port}/");
-    let restore = UntraceOnDrop;
+    let restore = UntraceOnDrop(name.clone());
     {
         let _stand_in = StandIn::listen(port);
-        testbed::run(&["restart", "mediator", "--trace-target", &target]);
+        testbed::run(&["restart", &name, "--trace-target", &target]);
     }
-    let tb = testbed::ensure(&["mediator"]);
-    let traced = tb.agent("mediator");
+    let tb = testbed::ensure(&[&name]);
+    let traced = tb.agent(&name);
     assert_eq!(traced.trace_target.as_deref(), Some(target.as_str()));
 
     let dir = output_dir("trace");
@@ -152,31 +160,28 @@ fn mediator_trace_events_join_the_ping_samples() {
     // The table is printed with the summary too.
     assert!(stderr.contains("Server trace events:"), "{stderr}");
 
-    msg_traced_through_issuer_and_mediator(port, &target, &traced.label);
+    msg_traced_through_issuer_and_mediator(acapy, port, &target, &traced.label);
     drop(restore);
-}
-
-/// Restarts the issuer without tracing when dropped.
-struct UntraceIssuerOnDrop;
-
-impl Drop for UntraceIssuerOnDrop {
-    fn drop(&mut self) {
-        testbed::run(&["restart", "issuer", "--trace-target", ""]);
-    }
 }
 
 /// The issuer traced too: a mediated `msg` run joins both servers' events to `msg_client` by the
 /// message's thread id (issuer sends → mediator forwards → holder).
-fn msg_traced_through_issuer_and_mediator(port: u16, target: &str, mediator_label: &str) {
-    testbed::ensure(&["issuer"]);
-    let _restore = UntraceIssuerOnDrop;
+fn msg_traced_through_issuer_and_mediator(
+    acapy: testbed::Acapy,
+    port: u16,
+    target: &str,
+    mediator_label: &str,
+) {
+    let name = acapy.name("issuer");
+    acapy.ensure(&["issuer"]);
+    let _restore = UntraceOnDrop(name.clone());
     {
         let _stand_in = StandIn::listen(port);
-        testbed::run(&["restart", "issuer", "--trace-target", target]);
+        testbed::run(&["restart", &name, "--trace-target", target]);
     }
-    let tb = testbed::ensure(&["mediator", "issuer"]);
-    let issuer = tb.agent("issuer");
-    let mediator = tb.agent("mediator");
+    let tb = acapy.ensure(&["mediator", "issuer"]);
+    let issuer = tb.agent(&name);
+    let mediator = tb.agent(&acapy.name("mediator"));
     assert_eq!(issuer.trace_target.as_deref(), Some(target));
     let listen = format!("127.0.0.1:{port}");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_akrida"))

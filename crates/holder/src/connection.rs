@@ -238,7 +238,15 @@ pub async fn connect_with_key(
     let reply = inbox.expect_reply(&request_id);
     let envelope = pack_for_service(&request, &my_key, &inviter)?;
     channel.send(envelope, inbox).await?;
-    let response = reply.wait("connection response", timeout).await?;
+    // ACA-Py 1.x removed connections/1.0 yet still offers it in invitations when asked to: it
+    // fails to parse the request and its problem report cannot go out, so nothing answers.
+    let step = match protocol {
+        HandshakeProtocol::Connections10 => {
+            "connection response (connections/1.0, which ACA-Py 1.x no longer answers: offer DID Exchange)"
+        }
+        _ => "connection response",
+    };
+    let response = reply.wait(step, timeout).await?;
 
     let (their_did, their_services) = match protocol {
         HandshakeProtocol::Connections10 => read_connections_response(&response, &invitation_key)?,

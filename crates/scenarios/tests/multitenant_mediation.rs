@@ -3,6 +3,8 @@
 //! second), each with a granted default mediator *per the multitenant agent's own API* (asked
 //! with the tenant's token), basic messages and pings delivered between tenants through the
 //! mediator, and every tenant of the run removed at the end (the agent's wallet list shows none).
+//! The twenty-tenant run goes against both ACA-Py releases (the multitenant agent and mediator
+//! of the same release); the argon2 one against the default, 0.12.8.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,11 +43,18 @@ async fn wallets_named(admin: &AdminClient, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn twenty_tenants_take_mediation_talk_and_are_removed() {
-    let tb = testbed::ensure(&["mediator", "multitenant"]);
-    let mediator = tb.agent("mediator");
-    let agent = tb.agent("multitenant");
+testbed::each_acapy! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn twenty_tenants_take_mediation_talk_and_are_removed(acapy) {
+        twenty_tenants(acapy).await;
+    }
+}
+
+async fn twenty_tenants(acapy: testbed::Acapy) {
+    let tb = acapy.ensure(&["mediator", "multitenant"]);
+    let mediator = tb.agent(&acapy.name("mediator"));
+    let agent = tb.agent(&acapy.name("multitenant"));
+    assert_eq!(agent.acapy_version, acapy.version());
     let invitation =
         didcomm::parse_invitation(mediator.invitation_url.as_deref().expect("invitation")).unwrap();
     let admin = AdminClient::new(&agent.admin_url, &[]).unwrap();

@@ -32,15 +32,18 @@ use std::process::Command;
 
 use serde::Deserialize;
 
+mod acapy;
 mod support;
 mod tls;
+pub use acapy::Acapy;
 pub use support::{
     free_port, locust_bin, locustfile, oldest_locust_bin, read_csv, scratch_dir, Locust,
     OLDEST_LOCUST,
 };
 pub use tls::{read_access_log, AccessLogEntry, Front, Tls};
 
-/// Agents the script starts by default (`up`, [`ensure`] with no names).
+/// Agents the script starts by default (`up`, [`ensure`] with no names): ACA-Py 0.12.8's. The
+/// same roles on 1.7.0 are `mediator-1.7`, `issuer-1.7`, `multitenant-1.7` ([`Acapy::name`]).
 pub const ALL_AGENTS: &[&str] = &["mediator", "pickup", "issuer", "multitenant"];
 
 /// The agents behind the TLS ingress (`up --tls`, [`ensure_tls`] with no names): `mediator-tls`
@@ -98,6 +101,10 @@ impl Postgres {
 pub struct Agent {
     /// Process id of the aca-py (also its process group and session id).
     pub pid: Option<u32>,
+    /// The ACA-Py release it runs (`"0.12.8"`, `"1.7.0"`), checked against its `/status` when
+    /// it started. States written before releases were recorded: 0.12.8.
+    #[serde(default = "default_acapy_version")]
+    pub acapy_version: String,
     /// Admin API, e.g. `http://127.0.0.1:41234` (TLS agents: `https://localhost:<port>`).
     pub admin_url: String,
     /// DIDComm http inbound endpoint (the one invitations carry; TLS agents: `https://localhost:<port>`).
@@ -308,6 +315,10 @@ pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<String, Strin
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+fn default_acapy_version() -> String {
+    Acapy::V0_12_8.version().to_string()
+}
+
 fn host_port(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     rest.split('/').next().unwrap_or(rest)
@@ -328,6 +339,7 @@ mod tests {
             "ws_url": "ws://127.0.0.1:5", "label": "TB-Multitenant", "log": "/x/l", "jwt_secret": "s"}}}"#;
         let old: Testbed = serde_json::from_str(json).unwrap();
         assert!(old.postgres.is_none());
+        assert_eq!(old.agent("mediator").acapy_version, "0.12.8");
         assert_eq!(old.agent("mediator").wallet_storage, None);
         let json = r#"{"dir": "/x/.testbed", "agents": {
           "mediator": {"pid": 1, "admin_url": "http://127.0.0.1:3", "http_url": "http://127.0.0.1:1",
