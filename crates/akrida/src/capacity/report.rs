@@ -69,7 +69,7 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
                 expect: args.expect,
                 text: text.clone(),
             },
-            "parameters": redact::redact(&args.run.settings_json()),
+            "parameters": redact::redact(&crate::settings::settings(&args.run)),
         });
         match serde_json::to_string_pretty(&value) {
             Ok(json) => println!("{json}"),
@@ -103,7 +103,7 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
 
 /// The run's parameters and the search's, redacted as `akrida run` redacts them.
 fn settings(args: &CapacityArgs) -> serde_json::Value {
-    let mut value = redact::redact(&args.run.settings_json());
+    let mut value = redact::redact(&crate::settings::settings(&args.run));
     if let Some(map) = value.as_object_mut() {
         let search = serde_json::json!({
             "search": format!("{:?}", args.search).to_lowercase(),
