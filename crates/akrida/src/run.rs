@@ -241,7 +241,13 @@ async fn wait_with_progress(
     tokio::pin!(run);
     loop {
         tokio::select! {
+            // An ended run wins over a tick due at the same moment: its table is the final one.
+            biased;
             finished = &mut run => {
+                if tty {
+                    // The final table follows; the last live frame would show it twice.
+                    eprint!("{}", live::erase());
+                }
                 return finished.unwrap_or_else(|e| {
                     // The engine's own task failed: report what it had recorded so far.
                     eprintln!("akrida: the run ended abnormally ({e}); reporting the stats so far");
@@ -249,6 +255,11 @@ async fn wait_with_progress(
                 });
             }
             _ = ticker.tick() => {
+                // Once the run time is up the users are only stopping: a block now would
+                // repeat the final table, printed once when they have stopped.
+                if total_time.is_some_and(|total| started.elapsed() >= total) {
+                    continue;
+                }
                 let snapshot = handle.summary();
                 let failing = thresholds::evaluate(&criteria.thresholds, &snapshot)
                     .iter()
