@@ -226,7 +226,7 @@ pub fn answer(setup: &Setup, driven: &Driven, outcome: &Outcome) -> String {
             text,
             "\nwarning: akrida itself was saturated at {} (CPU ≥ 90 % of its cores or timer lag \
 ≥ {} ms in most of its seconds): that plateau measured the generator, not the servers, and the search stopped there. \
-Spread the load over more akrida processes (workers on a Locust master, see the README) to go higher.",
+Spread the load over more akrida processes (workers on a Locust master, see the book's Distributed runs page) to go higher.",
             load_text(load, unit),
             setup.max_lag_ms
         );
