@@ -1,10 +1,11 @@
-//! Command-line definitions. `akrida --help` and `akrida run --help` are the reference for every
-//! option; each option also reads the environment variable Akrida's users already set.
+//! Command-line definitions: every argument type of the binary, and nothing else (no module that
+//! reads them is imported here). `akrida --help`, `akrida run --help` and the book's
+//! configuration reference (generated from these definitions) list every option; each option
+//! also reads the environment variable Akrida's users already set.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-
 use serde::{Serialize, Serializer};
 
 use crate::config::values::{parse_bool, parse_rate, parse_run_time, parse_seconds};
