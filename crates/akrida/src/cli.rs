@@ -1,11 +1,33 @@
-//! Command-line definitions. `akrida --help` and `akrida run --help` are the reference for every
-//! option; each option also reads the environment variable Akrida's users already set.
+//! Command-line definitions: every argument type of the binary, and nothing else (no module that
+//! reads them is imported here). `akrida --help`, `akrida run --help` and the book's
+//! configuration reference (generated from these definitions) list every option; each option
+//! also reads the environment variable Akrida's users already set.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use serde::{Serialize, Serializer};
 
 use crate::config::values::{parse_bool, parse_rate, parse_run_time, parse_seconds};
+
+/// The help headings that group `RunArgs`' options, in `--help`, in the book's configuration
+/// reference, and in the settings a run shows (`crate::settings` shows a heading's options only
+/// when they apply to the scenario run).
+pub mod heading {
+    pub const LOAD: &str = "Load";
+    pub const MEDIATOR: &str = "Mediator";
+    pub const HOLDERS: &str = "Holders";
+    pub const DIRECT: &str = "Holders without mediation";
+    pub const ISSUER: &str = "Issuer";
+    pub const VERIFIER: &str = "Verifier";
+    pub const CREDENTIALS: &str = "Credentials";
+    pub const CONNECTIONS: &str = "Scenario connection";
+    pub const MESSAGES: &str = "Scenario msg";
+    pub const MULTITENANT: &str = "Scenario multitenant-mediation";
+    pub const SERVERS: &str = "Servers and TLS";
+    pub const REPORTS: &str = "Reports and pass/fail criteria";
+    pub const AGENTS: &str = "External agents (--agent-cmd)";
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,50 +58,58 @@ pub enum Command {
     /// each on its own samples, refined between the last passing and the first failing one.
     Capacity(CapacityArgs),
     /// Join a Locust master as a worker and run the scenario users it assigns.
-    Worker(crate::worker::WorkerArgs),
+    Worker(WorkerArgs),
     /// Speak Akrida's agent.js protocol on stdin/stdout (one JSON command / response per line).
+    /// Like agent.js it takes no flags: it reads MEDIATION_URL, WITH_MEDIATION, AGENT_IP,
+    /// PICKUP_STRATEGY, VERIFIED_TIMEOUT_SECONDS, AKRIDA_LABEL, AKRIDA_CA_CERT and
+    /// AKRIDA_TLS_INSECURE from the environment (or .env), as `akrida run` does.
     Agent,
     /// List the scenarios with one line on what each does.
     Scenarios,
 }
 
-#[derive(Debug, Clone, Args)]
+/// The options of a scenario run, shared by `run`, `capacity` and `worker`. Each belongs to one
+/// help heading (see [`heading`]); the settings a run shows are derived from this type (its
+/// `Serialize`) and those headings (`crate::settings`), so a new option appears there by itself.
+#[derive(Debug, Clone, Args, Serialize)]
 pub struct RunArgs {
     /// The scenario to run (see `akrida scenarios`).
     pub scenario: String,
 
     /// Users (simulated holders) to reach.
-    #[arg(short = 'u', long, env = "LOCUST_USERS", default_value_t = 1)]
+    #[arg(help_heading = heading::LOAD, short = 'u', long, env = "LOCUST_USERS", default_value_t = 1)]
     pub users: usize,
     /// Users started per second; fractions such as 0.4 are allowed.
-    #[arg(short = 'r', long, env = "LOCUST_SPAWN_RATE", default_value = "1", value_parser = parse_rate)]
+    #[arg(help_heading = heading::LOAD, short = 'r', long, env = "LOCUST_SPAWN_RATE", default_value = "1", value_parser = parse_rate)]
     pub spawn_rate: f64,
     /// Stop after this long (90s, 10m, 1h30m). Default: run until Ctrl-C.
-    #[arg(short = 't', long, env = "LOCUST_RUN_TIME", value_parser = parse_run_time)]
+    #[serde(serialize_with = "seconds")]
+    #[arg(help_heading = heading::LOAD, short = 't', long, env = "LOCUST_RUN_TIME", value_parser = parse_run_time)]
     pub run_time: Option<std::time::Duration>,
     /// Shortest wait between a user's tasks, in seconds.
-    #[arg(long, env = "LOCUST_MIN_WAIT", default_value = "0.1", value_parser = parse_seconds)]
+    #[arg(help_heading = heading::LOAD, long, env = "LOCUST_MIN_WAIT", default_value = "0.1", value_parser = parse_seconds)]
     pub min_wait: f64,
     /// Longest wait between a user's tasks, in seconds (each wait is drawn uniformly).
-    #[arg(long, env = "LOCUST_MAX_WAIT", default_value = "1", value_parser = parse_seconds)]
+    #[arg(help_heading = heading::LOAD, long, env = "LOCUST_MAX_WAIT", default_value = "1", value_parser = parse_seconds)]
     pub max_wait: f64,
 
     /// The mediator's invitation URL (out-of-band `?oob=` or connections `?c_i=`), or its JSON.
-    #[arg(long, env = "MEDIATION_URL", value_name = "URL")]
+    #[arg(help_heading = heading::MEDIATOR, long, env = "MEDIATION_URL", value_name = "URL")]
     pub mediation_url: Option<String>,
     /// A file of mediator invitation URLs, one per line (blank lines and `#` comments
     /// skipped), used instead of MEDIATION_URL by mediator-ping and the mediated issuer
     /// scenarios: holder N onboards through line N mod count. Spreads holders over several
     /// invitations (a server may work per invitation: ACA-Py 0.12.8 reads every connection made
     /// through a multi-use invitation on each new DID exchange request).
-    #[arg(long, env = "MEDIATION_URLS_FILE", value_name = "PATH")]
+    #[arg(help_heading = heading::MEDIATOR, long, env = "MEDIATION_URLS_FILE", value_name = "PATH")]
     pub mediation_urls_file: Option<std::path::PathBuf>,
     /// The issuer's admin API URL (liveness: GET {ISSUER_URL}/status/live).
-    #[arg(long, env = "ISSUER_URL", value_name = "URL")]
+    #[arg(help_heading = heading::ISSUER, long, env = "ISSUER_URL", value_name = "URL")]
     pub issuer_url: Option<String>,
     /// Headers for the issuer's admin API as a JSON object, e.g. '{"X-API-Key":"…"}'. A secret:
     /// never printed, and redacted in reports.
     #[arg(
+        help_heading = heading::ISSUER,
         long,
         env = "ISSUER_HEADERS",
         value_name = "JSON",
@@ -88,7 +118,9 @@ pub struct RunArgs {
     pub issuer_headers: Option<String>,
     /// The issuer's admin API type: acapy (issue-credential / present-proof 1.0 paths, Indy
     /// formats) or acapy_v2 (2.0 paths; needed for JSON-LD credentials).
+    #[serde(serialize_with = "text")]
     #[arg(
+        help_heading = heading::ISSUER,
         long,
         env = "ISSUER_TYPE",
         default_value = "acapy_v2",
@@ -96,11 +128,12 @@ pub struct RunArgs {
     )]
     pub issuer_type: controller::acapy::ApiVersion,
     /// The verifier's admin API URL (proof scenarios). Default: ISSUER_URL.
-    #[arg(long, env = "VERIFIER_URL", value_name = "URL")]
+    #[arg(help_heading = heading::VERIFIER, long, env = "VERIFIER_URL", value_name = "URL")]
     pub verifier_url: Option<String>,
     /// Headers for the verifier's admin API as a JSON object (a secret, never printed).
     /// Default: ISSUER_HEADERS when VERIFIER_URL is not set either.
     #[arg(
+        help_heading = heading::VERIFIER,
         long,
         env = "VERIFIER_HEADERS",
         value_name = "JSON",
@@ -108,7 +141,9 @@ pub struct RunArgs {
     )]
     pub verifier_headers: Option<String>,
     /// The verifier's admin API type: acapy or acapy_v2 (needed for JSON-LD proofs).
+    #[serde(serialize_with = "text")]
     #[arg(
+        help_heading = heading::VERIFIER,
         long,
         env = "VERIFIER_TYPE",
         default_value = "acapy_v2",
@@ -116,10 +151,11 @@ pub struct RunArgs {
     )]
     pub verifier_type: controller::acapy::ApiVersion,
     /// Invitations are out-of-band (DID Exchange); false asks for connections/1.0 invitations.
-    #[arg(long, env = "OOB_INVITE", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
+    #[arg(help_heading = heading::ISSUER, long, env = "OOB_INVITE", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub oob_invite: bool,
     /// connection: new connections each user makes per iteration.
     #[arg(
+        help_heading = heading::CONNECTIONS,
         long,
         env = "CONNECTIONS_PER_AGENT",
         default_value_t = 1,
@@ -128,25 +164,27 @@ pub struct RunArgs {
     pub connections_per_agent: usize,
     /// Credential format: ld_proof (W3C JSON-LD, no ledger needed), indy or anoncreds.
     /// Default: anoncreds when IS_ANONCREDS is true, indy when CRED_DEF is set, else ld_proof.
-    #[arg(long, env = "CRED_FORMAT", value_name = "FORMAT")]
+    #[serde(serialize_with = "optional_text")]
+    #[arg(help_heading = heading::CREDENTIALS, long, env = "CRED_FORMAT", value_name = "FORMAT")]
     pub cred_format: Option<scenarios::issuer::CredFormat>,
     /// The credential definition id to issue (indy / anoncreds).
-    #[arg(long, env = "CRED_DEF", value_name = "ID")]
+    #[arg(help_heading = heading::CREDENTIALS, long, env = "CRED_DEF", value_name = "ID")]
     pub cred_def: Option<String>,
     /// The schema id (indy / anoncreds; recorded in reports).
-    #[arg(long, env = "SCHEMA", value_name = "ID")]
+    #[arg(help_heading = heading::CREDENTIALS, long, env = "SCHEMA", value_name = "ID")]
     pub schema: Option<String>,
     /// Credential attributes: a JSON list of {"name", "value"} objects (Akrida's CRED_ATTR).
-    #[arg(long, env = "CRED_ATTR", default_value = scenarios::issuer::credential_spec::DEFAULT_ATTRIBUTES, value_name = "JSON")]
+    #[arg(help_heading = heading::CREDENTIALS, long, env = "CRED_ATTR", default_value = scenarios::issuer::credential_spec::DEFAULT_ATTRIBUTES, value_name = "JSON")]
     pub cred_attr: String,
     /// The server issues AnonCreds (not legacy Indy) credentials.
-    #[arg(long, env = "IS_ANONCREDS", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
+    #[arg(help_heading = heading::CREDENTIALS, long, env = "IS_ANONCREDS", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub is_anoncreds: bool,
     /// ld_proof: the issuer's did:key. Default: a new one created in the issuer's wallet.
-    #[arg(long, env = "ISSUER_DID", value_name = "DID")]
+    #[arg(help_heading = heading::CREDENTIALS, long, env = "ISSUER_DID", value_name = "DID")]
     pub issuer_did: Option<String>,
     /// msg: the text of the basic messages the issuer sends (a tracking token is appended).
     #[arg(
+        help_heading = heading::MESSAGES,
         long,
         env = "MESSAGE_TO_SEND",
         default_value = "Hello from akrida",
@@ -154,25 +192,26 @@ pub struct RunArgs {
     )]
     pub message: String,
     /// Holders without mediation: the address they listen on and give servers as endpoint.
-    #[arg(long, env = "AGENT_IP", default_value = "127.0.0.1", value_name = "IP")]
+    #[arg(help_heading = heading::DIRECT, long, env = "AGENT_IP", default_value = "127.0.0.1", value_name = "IP")]
     pub agent_ip: String,
     /// Holders without mediation: the one port all of them share (0 = any free port).
-    #[arg(long, env = "AGENT_PORT", default_value_t = 0, value_name = "PORT")]
+    #[arg(help_heading = heading::DIRECT, long, env = "AGENT_PORT", default_value_t = 0, value_name = "PORT")]
     pub agent_port: u16,
     /// Holders without mediation: first port of a range giving each holder a port of its own
     /// (Akrida's way; needs END_PORT). A user finding the range exhausted fails its start.
-    #[arg(long, env = "START_PORT", value_name = "PORT", requires = "end_port")]
+    #[arg(help_heading = heading::DIRECT, long, env = "START_PORT", value_name = "PORT", requires = "end_port")]
     pub start_port: Option<u16>,
     /// Last port of the START_PORT range (inclusive).
-    #[arg(long, env = "END_PORT", value_name = "PORT", requires = "start_port")]
+    #[arg(help_heading = heading::DIRECT, long, env = "END_PORT", value_name = "PORT", requires = "start_port")]
     pub end_port: Option<u16>,
     /// multitenant-mediation: the ACA-Py multitenant agent's admin API URL (started with
     /// --multitenant --multitenant-admin --jwt-secret).
-    #[arg(long, env = "MULTITENANT_URL", value_name = "URL")]
+    #[arg(help_heading = heading::MULTITENANT, long, env = "MULTITENANT_URL", value_name = "URL")]
     pub multitenant_url: Option<String>,
     /// multitenant-mediation: headers for the multitenant agent's base admin calls as a JSON
     /// object, e.g. '{"X-API-Key":"…"}'. A secret: never printed, redacted in reports.
     #[arg(
+        help_heading = heading::MULTITENANT,
         long,
         env = "MULTITENANT_HEADERS",
         value_name = "JSON",
@@ -182,6 +221,7 @@ pub struct RunArgs {
     /// multitenant-mediation: the agent's admin API key (sent as X-API-Key; not needed with
     /// --admin-insecure-mode). Tenants' calls also carry their own JWT (Authorization: Bearer).
     #[arg(
+        help_heading = heading::MULTITENANT,
         long,
         env = "MULTITENANT_API_KEY",
         value_name = "KEY",
@@ -190,14 +230,17 @@ pub struct RunArgs {
     pub multitenant_api_key: Option<String>,
     /// multitenant-mediation: create tenant wallets with a generated RAW key
     /// (wallet_key_derivation: RAW), about 25 times faster than ACA-Py's argon2 default.
-    #[arg(long, env = "RAW_WALLET_KEY", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
+    // Shown as what it means (and not as a "wallet_key", which would read as a secret).
+    #[serde(rename = "wallet_key_derivation", serialize_with = "key_derivation")]
+    #[arg(help_heading = heading::MULTITENANT, id = "wallet_key_derivation", long = "raw-wallet-key", env = "RAW_WALLET_KEY", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub raw_wallet_key: bool,
     /// multitenant-mediation: remove the tenant wallets this run created when it ends.
-    #[arg(long, env = "CLEANUP_TENANTS", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
+    #[arg(help_heading = heading::MULTITENANT, long, env = "CLEANUP_TENANTS", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub cleanup_tenants: bool,
     /// multitenant-mediation: where akrida listens for the tenants' webhooks (ping and basic
     /// message arrivals are only visible there). Port 0 picks a free one.
     #[arg(
+        help_heading = heading::MULTITENANT,
         long,
         env = "TENANT_WEBHOOK_LISTEN",
         default_value = "127.0.0.1:0",
@@ -206,14 +249,16 @@ pub struct RunArgs {
     pub tenant_webhook_listen: std::net::SocketAddr,
     /// multitenant-mediation: the webhook URL given to tenants, when the agent must reach
     /// akrida at another address than the one it listens on. Default: http://LISTEN-ADDRESS.
-    #[arg(long, env = "TENANT_WEBHOOK_URL", value_name = "URL")]
+    #[arg(help_heading = heading::MULTITENANT, long, env = "TENANT_WEBHOOK_URL", value_name = "URL")]
     pub tenant_webhook_url: Option<String>,
     /// Whether holders are mediated. mediator-ping needs true.
-    #[arg(long, env = "WITH_MEDIATION", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
+    #[arg(help_heading = heading::HOLDERS, long, env = "WITH_MEDIATION", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub with_mediation: bool,
     /// How mediated holders receive messages: implicit (return route on the WebSocket),
     /// pickupv2 (Message Pickup 2.0 polling) or pickupv2-live.
+    #[serde(serialize_with = "text")]
     #[arg(
+        help_heading = heading::HOLDERS,
         long,
         env = "PICKUP_STRATEGY",
         default_value = "implicit",
@@ -221,20 +266,21 @@ pub struct RunArgs {
     )]
     pub pickup_strategy: scenarios::PickupStrategy,
     /// pickupv2: seconds between polls (checked before each task).
-    #[arg(long, env = "PICKUP_INTERVAL_SECONDS", default_value = "5", value_parser = parse_seconds, value_name = "SECONDS")]
+    #[arg(help_heading = heading::HOLDERS, long, env = "PICKUP_INTERVAL_SECONDS", default_value = "5", value_parser = parse_seconds, value_name = "SECONDS")]
     pub pickup_interval: f64,
     /// Bound on every step that waits for a server, in seconds; a step that takes longer is a
     /// failure ("... no answer within Ns").
-    #[arg(long = "timeout", env = "VERIFIED_TIMEOUT_SECONDS", default_value = "20", value_parser = parse_seconds, value_name = "SECONDS")]
+    #[arg(help_heading = heading::SERVERS, long = "timeout", env = "VERIFIED_TIMEOUT_SECONDS", default_value = "20", value_parser = parse_seconds, value_name = "SECONDS")]
     pub timeout: f64,
     /// Label holders present to the servers (suffixed with the user number).
-    #[arg(long, env = "AKRIDA_LABEL", default_value = "akrida")]
+    #[arg(help_heading = heading::HOLDERS, long, env = "AKRIDA_LABEL", default_value = "akrida")]
     pub label: String,
 
     /// Also trust this CA (a PEM file) for https:// and wss:// servers, besides the platform's
     /// roots (or SSL_CERT_FILE / SSL_CERT_DIR, read as OpenSSL reads them). Repeatable; in
     /// AKRIDA_CA_CERT, several paths are separated by ':'.
     #[arg(
+        help_heading = heading::SERVERS,
         long = "ca-cert",
         env = "AKRIDA_CA_CERT",
         value_name = "PATH",
@@ -243,90 +289,98 @@ pub struct RunArgs {
     pub ca_certs: Vec<PathBuf>,
     /// Do not verify servers' TLS certificates (a staging system with self-signed ones). Said
     /// on stderr and in the reports' parameters.
-    #[arg(long, env = "AKRIDA_TLS_INSECURE", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    // Shown as what it means: verification on, or off.
+    #[serde(rename = "tls_verification", serialize_with = "verification")]
+    #[arg(help_heading = heading::SERVERS, id = "tls_verification", long = "tls-insecure", env = "AKRIDA_TLS_INSECURE", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub tls_insecure: bool,
 
     /// Write PREFIX_stats.csv, PREFIX_stats_history.csv and PREFIX_failures.csv (Locust's format).
-    #[arg(long, env = "LOCUST_CSV", value_name = "PREFIX")]
+    #[arg(help_heading = heading::REPORTS, long, env = "LOCUST_CSV", value_name = "PREFIX")]
     pub csv: Option<PathBuf>,
     /// Print the final statistics as JSON on stdout (the tables then go to stderr).
-    #[arg(long)]
+    #[serde(skip)]
+    #[arg(help_heading = heading::REPORTS, long)]
     pub json: bool,
     /// Seconds between stats tables while the run goes.
-    #[arg(long, default_value = "5", value_parser = parse_seconds, value_name = "SECONDS")]
+    #[serde(skip)]
+    #[arg(help_heading = heading::REPORTS, long, default_value = "5", value_parser = parse_seconds, value_name = "SECONDS")]
     pub stats_interval: f64,
     /// Exit code when any request failed (Locust's default is 1; 0 ignores failures).
-    #[arg(long, env = "LOCUST_EXIT_CODE_ON_ERROR", default_value_t = 1)]
+    #[arg(help_heading = heading::REPORTS, long, env = "LOCUST_EXIT_CODE_ON_ERROR", default_value_t = 1)]
     pub exit_code_on_error: u8,
     /// Print the settings the run would use (after flags, environment and .env) as JSON, and
     /// exit without sending anything.
-    #[arg(long)]
+    #[serde(skip)]
+    #[arg(help_heading = heading::REPORTS, long)]
     pub dry_run: bool,
 
     /// Load shape, steps: add this many users every --step-time, up to -u (each step at -r).
-    #[arg(long, env = "AKRIDA_STEP_USERS", value_name = "N", requires = "step_time", conflicts_with_all = ["stages", "arrival_rate"])]
+    #[arg(help_heading = heading::LOAD, long, env = "AKRIDA_STEP_USERS", value_name = "N", requires = "step_time", conflicts_with_all = ["stages", "arrival_rate"])]
     pub step_users: Option<usize>,
     /// Load shape, steps: seconds between two steps (90s, 1m, or bare seconds).
-    #[arg(long, env = "AKRIDA_STEP_TIME", value_parser = parse_run_time, value_name = "DURATION", requires = "step_users")]
+    #[serde(serialize_with = "seconds")]
+    #[arg(help_heading = heading::LOAD, long, env = "AKRIDA_STEP_TIME", value_parser = parse_run_time, value_name = "DURATION", requires = "step_users")]
     pub step_time: Option<std::time::Duration>,
     /// Share of users active each second (0.5 or 50%); the others sit that second out.
-    #[arg(long, env = "AKRIDA_ACTIVE_SHARE", default_value = "1", value_parser = crate::load_shape::parse_share, value_name = "SHARE")]
+    #[arg(help_heading = heading::LOAD, long, env = "AKRIDA_ACTIVE_SHARE", default_value = "1", value_parser = crate::load_shape::parse_share, value_name = "SHARE")]
     pub active_share: f64,
     /// Load shape, stages: DURATION:USERS,... e.g. 1m:100,5m:1000,1m:0 — linear ramps; the run
     /// ends after the last stage (or at -t, whichever is first). -u and -r are not used.
-    #[arg(long, env = "AKRIDA_STAGES", value_parser = crate::load_shape::parse_stages, value_name = "STAGES", conflicts_with = "arrival_rate")]
+    #[serde(serialize_with = "optional_text")]
+    #[arg(help_heading = heading::LOAD, long, env = "AKRIDA_STAGES", value_parser = crate::load_shape::parse_stages, value_name = "STAGES", conflicts_with = "arrival_rate")]
     pub stages: Option<crate::load_shape::Stages>,
     /// Open model: start this many task iterations per second whatever the servers' speed,
     /// handed to idle users (-u is the pool). Adds "iteration" rows timed from when each
     /// iteration was due (queueing included) and "queue" rows (the wait before it started).
-    #[arg(long, env = "AKRIDA_ARRIVAL_RATE", value_parser = parse_rate, value_name = "PER_SECOND")]
+    #[arg(help_heading = heading::LOAD, long, env = "AKRIDA_ARRIVAL_RATE", value_parser = parse_rate, value_name = "PER_SECOND")]
     pub arrival_rate: Option<f64>,
 
     /// Pass/fail criterion, repeatable: SAMPLE:METRIC<VALUE, e.g. 'ping_mediator:p95<500ms',
     /// 'total:fail_ratio<0.01'. Metrics: p50..p99.99, p100, med, avg, min, max (ms or s),
     /// fail_ratio (or %), rps, requests, failures. Exit code 3 when one fails.
-    #[arg(long = "threshold", value_name = "SPEC")]
+    #[serde(serialize_with = "threshold_texts")]
+    #[arg(help_heading = heading::REPORTS, long = "threshold", value_name = "SPEC")]
     pub thresholds: Vec<engine::thresholds::Threshold>,
     /// A file of thresholds, one per line (# comments allowed).
-    #[arg(long, env = "AKRIDA_THRESHOLDS_FILE", value_name = "PATH")]
+    #[arg(help_heading = heading::REPORTS, long, env = "AKRIDA_THRESHOLDS_FILE", value_name = "PATH")]
     pub thresholds_file: Option<PathBuf>,
     /// Stop the run as soon as a threshold fails (checked every second after the first 10 s).
-    #[arg(long)]
+    #[arg(help_heading = heading::REPORTS, long)]
     pub abort_on_threshold: bool,
     /// Write a self-contained HTML report (opens offline).
-    #[arg(long, env = "AKRIDA_HTML", value_name = "PATH")]
+    #[arg(help_heading = heading::REPORTS, long, env = "AKRIDA_HTML", value_name = "PATH")]
     pub html: Option<PathBuf>,
     /// Compare with a previous run's --json output; exit code 4 on a regression.
-    #[arg(long, value_name = "PREVIOUS.json")]
+    #[arg(help_heading = heading::REPORTS, long, value_name = "PREVIOUS.json")]
     pub baseline: Option<PathBuf>,
     /// How much worse than the baseline is a regression (0.1 or 10%).
-    #[arg(long, default_value = "10%", value_parser = crate::load_shape::parse_share_any, value_name = "FRACTION")]
+    #[arg(help_heading = heading::REPORTS, long, default_value = "10%", value_parser = crate::load_shape::parse_share_any, value_name = "FRACTION")]
     pub tolerance: f64,
     /// Serve live Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9646).
-    #[arg(long, env = "AKRIDA_METRICS_ADDR", value_name = "ADDR")]
+    #[arg(help_heading = heading::REPORTS, long, env = "AKRIDA_METRICS_ADDR", value_name = "ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
 
     /// Collect ACA-Py trace events on this address during the run (e.g. 127.0.0.1:9700) and join
     /// them to the samples by DIDComm thread id: the report adds a per-hop table (per agent label
     /// and handler step) and each traced sample's time inside the agents vs the rest. Point the
     /// agents at it: aca-py start --trace --trace-target http://ADDR/ --trace-label NAME.
-    #[arg(long, env = "AKRIDA_TRACE_LISTEN", value_name = "ADDR")]
+    #[arg(help_heading = heading::REPORTS, long, env = "AKRIDA_TRACE_LISTEN", value_name = "ADDR")]
     pub trace_listen: Option<std::net::SocketAddr>,
 
     /// Drive each user through its own external agent process speaking Akrida's agent.js
     /// protocol (e.g. "node dist/agent.js" or "akrida agent") instead of a native holder.
-    #[arg(long, env = "AGENT_CMD", value_name = "COMMAND")]
+    #[arg(help_heading = heading::AGENTS, long, env = "AGENT_CMD", value_name = "COMMAND")]
     pub agent_cmd: Option<String>,
-    /// External agents: restart an agent after more than this many errors (Akrida's default 10).
-    #[arg(long, env = "ERRORS_BEFORE_RESTART", value_name = "N")]
-    pub errors_before_restart: Option<u32>,
-    /// External agents: seconds to wait for a response line (Akrida's default 120).
-    #[arg(long, env = "READ_TIMEOUT_SECONDS", value_parser = parse_seconds, value_name = "SECONDS")]
-    pub read_timeout: Option<f64>,
+    /// External agents: restart an agent after more than this many errors (Akrida's default).
+    #[arg(help_heading = heading::AGENTS, long, env = "ERRORS_BEFORE_RESTART", default_value_t = 10, value_name = "N")]
+    pub errors_before_restart: u32,
+    /// External agents: seconds to wait for a response line (Akrida's default).
+    #[arg(help_heading = heading::AGENTS, long, env = "READ_TIMEOUT_SECONDS", default_value = "120", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub read_timeout: f64,
     /// External agents: seconds an agent has to exit after `shutdown` before it is killed
-    /// (Akrida's default 10).
-    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", value_parser = parse_seconds, value_name = "SECONDS")]
-    pub shutdown_timeout: Option<f64>,
+    /// (Akrida's default).
+    #[arg(help_heading = heading::AGENTS, long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value = "10", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub shutdown_timeout: f64,
 }
 
 /// What a capacity search grows.
@@ -385,68 +439,71 @@ pub struct CapacityArgs {
     pub max_lag: f64,
 }
 
-impl RunArgs {
-    /// The resolved settings, as `--dry-run` prints them and reports record them.
-    pub fn settings_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "scenario": self.scenario,
-            "users": self.users,
-            "spawn_rate": self.spawn_rate,
-            "run_time_seconds": self.run_time.map(|t| t.as_secs()),
-            "min_wait": self.min_wait,
-            "max_wait": self.max_wait,
-            "mediation_url": self.mediation_url,
-            "mediation_urls_file": self.mediation_urls_file,
-            "issuer_url": self.issuer_url,
-            "issuer_headers": self.issuer_headers,
-            "issuer_type": self.issuer_type.to_string(),
-            "verifier_url": self.verifier_url,
-            "verifier_headers": self.verifier_headers,
-            "verifier_type": self.verifier_type.to_string(),
-            "oob_invite": self.oob_invite,
-            "connections_per_agent": self.connections_per_agent,
-            "cred_format": self.cred_format.map(|f| f.to_string()),
-            "cred_def": self.cred_def,
-            "schema": self.schema,
-            "cred_attr": self.cred_attr,
-            "is_anoncreds": self.is_anoncreds,
-            "issuer_did": self.issuer_did,
-            "message": self.message,
-            "agent_ip": self.agent_ip,
-            "agent_port": self.agent_port,
-            "start_port": self.start_port,
-            "end_port": self.end_port,
-            "with_mediation": self.with_mediation,
-            "multitenant_url": self.multitenant_url,
-            "multitenant_headers": self.multitenant_headers,
-            "multitenant_api_key": self.multitenant_api_key,
-            "wallet_key_derivation": if self.raw_wallet_key { "RAW" } else { "argon2 (ACA-Py default)" },
-            "cleanup_tenants": self.cleanup_tenants,
-            "tenant_webhook_listen": self.tenant_webhook_listen.to_string(),
-            "tenant_webhook_url": self.tenant_webhook_url,
-            "pickup_strategy": self.pickup_strategy.to_string(),
-            "pickup_interval": self.pickup_interval,
-            "timeout_seconds": self.timeout,
-            "label": self.label,
-            "ca_certs": self.ca_certs,
-            "tls_verification": if self.tls_insecure { "off (--tls-insecure)" } else { "on" },
-            "csv": self.csv,
-            "exit_code_on_error": self.exit_code_on_error,
-            "step_users": self.step_users,
-            "step_time_seconds": self.step_time.map(|t| t.as_secs_f64()),
-            "active_share": self.active_share,
-            "stages": self.stages.as_ref().map(|s| s.to_string()),
-            "arrival_rate": self.arrival_rate,
-            "thresholds": self.thresholds.iter().map(|t| t.text.clone()).collect::<Vec<_>>(),
-            "thresholds_file": self.thresholds_file,
-            "abort_on_threshold": self.abort_on_threshold,
-            "html": self.html,
-            "baseline": self.baseline,
-            "tolerance": self.tolerance,
-            "metrics_addr": self.metrics_addr.map(|a| a.to_string()),
-            "trace_listen": self.trace_listen.map(|a| a.to_string()),
-        })
-    }
+/// `akrida worker`'s options: a scenario run's, and how to reach the Locust master.
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    /// The scenario and its options, as for `akrida run`. -u, -r and -t are the master's to
+    /// set (its web UI or its own -u/-r/-t) and are not used here; nor are the report options.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Host of the Locust master (`locust --master`).
+    #[arg(long, env = "LOCUST_MASTER_NODE_HOST", default_value = "127.0.0.1")]
+    pub master_host: String,
+    /// The master's worker port (its --master-bind-port).
+    #[arg(long, env = "LOCUST_MASTER_NODE_PORT", default_value_t = 5557)]
+    pub master_port: u16,
+    /// The Locust user class this worker runs; the master's locustfile must declare it.
+    /// Default: the scenario's name in CamelCase (mediator-ping → MediatorPing).
+    #[arg(long, value_name = "CLASS")]
+    pub user_class: Option<String>,
+    /// At start, give up (exit code 2) when no master answered for this many seconds.
+    #[arg(long, default_value = "60", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub connect_timeout: f64,
+    /// Seconds without a heartbeat from the master before it counts as gone: the users are
+    /// stopped and the worker waits for the master to come back, then rejoins. Counted from the
+    /// master's first heartbeat (Locust masters before 2.19 send none). Default: Locust's.
+    #[arg(long, default_value = "60", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub heartbeat_timeout: f64,
+}
+
+// How settings whose type says little as JSON are shown (seconds, names, verdict words).
+
+fn seconds<S: Serializer>(value: &Option<std::time::Duration>, s: S) -> Result<S::Ok, S::Error> {
+    value.map(|d| d.as_secs_f64()).serialize(s)
+}
+
+fn text<T: std::fmt::Display, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
+}
+
+fn optional_text<T: std::fmt::Display, S: Serializer>(
+    value: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    value.as_ref().map(ToString::to_string).serialize(s)
+}
+
+fn threshold_texts<S: Serializer>(
+    value: &[engine::thresholds::Threshold],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(value.iter().map(|t| &t.text))
+}
+
+fn verification<S: Serializer>(insecure: &bool, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if *insecure {
+        "off (--tls-insecure)"
+    } else {
+        "on"
+    })
+}
+
+fn key_derivation<S: Serializer>(raw: &bool, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if *raw {
+        "RAW"
+    } else {
+        "argon2 (ACA-Py default)"
+    })
 }
 
 pub fn print_scenarios() {

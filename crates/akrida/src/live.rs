@@ -79,6 +79,12 @@ pub fn redraw(frame: &str) -> String {
     format!("\x1b[H{body}\x1b[J")
 }
 
+/// Erases the live frame on a terminal (cursor to the top-left, clear below), so that the final
+/// table, printed next, is the only one on screen.
+pub fn erase() -> &'static str {
+    "\x1b[H\x1b[J"
+}
+
 fn clock(d: Duration) -> String {
     let s = d.as_secs();
     if s >= 3600 {

@@ -1,23 +1,24 @@
 //! `akrida`: the command line. It parses arguments, loads configuration and wires the library
 //! crates together; protocol and statistics logic live in those crates, not here.
 
-// The settings JSON of `--dry-run` lists every option in one json! call.
-#![recursion_limit = "256"]
-
 mod agent;
 mod capacity;
 mod cli;
 mod config;
+mod exit;
 mod invitation_link;
 mod limits;
 mod live;
 mod load_shape;
 mod metrics;
-mod preflight;
-mod preflight_issuer;
 mod redact;
+// Generates the book's configuration reference; run as a test (see the module).
+#[cfg(test)]
+mod reference;
 mod run;
 mod selfwatch;
+mod settings;
+mod setup;
 mod trace_listen;
 mod worker;
 
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
     // the environment (flags > environment > .env). Its path may itself be a flag.
     if let Err(e) = load_env_file() {
         eprintln!("akrida: {e}");
-        return ExitCode::from(run::EXIT_BAD_SETUP);
+        return ExitCode::from(exit::BAD_SETUP);
     }
     let cli = Cli::parse();
     init_logging(cli.verbose);

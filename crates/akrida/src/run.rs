@@ -2,10 +2,7 @@
 //! progress while it runs, maps Ctrl-C to a clean stop, and writes every report at the end —
 //! also after Ctrl-C.
 //!
-//! Exit codes: 0 all well; 1 a request failed (`--exit-code-on-error`); 2 a setup problem (bad
-//! flag, threshold, baseline file, unreachable server, report not written); 3 a threshold
-//! failed; 4 a regression against `--baseline`. When several apply, the lowest of 2, 3, 4 wins,
-//! then 1.
+//! Exit codes: see [`crate::exit`].
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -16,18 +13,11 @@ use engine::baseline::{self, Comparison};
 use engine::report::{from_json, render_html, render_table, write_locust_csv, HtmlReport, Rates};
 use engine::thresholds::{self, Threshold, ThresholdResult};
 use engine::trace::{render_hops, HopReport, TraceCollector};
-use engine::{RunConfig, RunHandle, Runner, Scenario, StatsSnapshot, Wait};
+use engine::{RunConfig, RunHandle, Runner, StatsSnapshot, Wait};
 
 use crate::cli::RunArgs;
 use crate::selfwatch::SelfWatch;
-use crate::{live, preflight, redact};
-
-/// Exit code for a configuration or start-up problem (before any load was sent).
-pub const EXIT_BAD_SETUP: u8 = 2;
-/// Exit code when a `--threshold` failed.
-pub const EXIT_THRESHOLD_FAILED: u8 = 3;
-/// Exit code when `--baseline` found a regression beyond `--tolerance`.
-pub const EXIT_REGRESSION: u8 = 4;
+use crate::{exit, live, redact, settings, setup};
 
 /// Thresholds are not checked for `--abort-on-threshold` before this much of the run: the first
 /// samples are too few to judge on.
@@ -41,7 +31,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("akrida run: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_BAD_SETUP);
+            return ExitCode::from(exit::BAD_SETUP);
         }
     };
     runtime.block_on(run_async(args))
@@ -83,14 +73,14 @@ fn load_criteria(args: &RunArgs) -> Result<Criteria, String> {
 
 async fn run_async(args: RunArgs) -> ExitCode {
     if args.dry_run {
-        println!("{:#}", redact::redact_secrets(&args.settings_json()));
+        println!("{:#}", redact::redact_secrets(&settings::settings(&args)));
         return ExitCode::SUCCESS;
     }
     let criteria = match load_criteria(&args) {
         Ok(criteria) => criteria,
         Err(e) => {
             eprintln!("akrida run: {e}");
-            return ExitCode::from(EXIT_BAD_SETUP);
+            return ExitCode::from(exit::BAD_SETUP);
         }
     };
     // Bound before anything else: agents started with this trace target refuse to start while
@@ -108,16 +98,16 @@ async fn run_async(args: RunArgs) -> ExitCode {
             }
             Err(e) => {
                 eprintln!("akrida run: {e}");
-                return ExitCode::from(EXIT_BAD_SETUP);
+                return ExitCode::from(exit::BAD_SETUP);
             }
         },
         None => None,
     };
-    let scenario = match preflight::build_scenario(&args).await {
+    let scenario = match setup::build_scenario(&args).await {
         Ok(scenario) => scenario,
         Err(e) => {
             eprintln!("akrida run: {e}");
-            return ExitCode::from(EXIT_BAD_SETUP);
+            return ExitCode::from(exit::BAD_SETUP);
         }
     };
     let shape = crate::load_shape::shape(args.step_users.zip(args.step_time), args.stages.as_ref());
@@ -147,7 +137,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
             Ok(listener) => Some(listener),
             Err(e) => {
                 eprintln!("akrida run: {e}");
-                return ExitCode::from(EXIT_BAD_SETUP);
+                return ExitCode::from(exit::BAD_SETUP);
             }
         },
         None => None,
@@ -160,7 +150,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
         Ok(started) => started,
         Err(e) => {
             eprintln!("akrida run: {e}");
-            return ExitCode::from(EXIT_BAD_SETUP);
+            return ExitCode::from(exit::BAD_SETUP);
         }
     };
     if let Some(listener) = metrics {
@@ -251,7 +241,13 @@ async fn wait_with_progress(
     tokio::pin!(run);
     loop {
         tokio::select! {
+            // An ended run wins over a tick due at the same moment: its table is the final one.
+            biased;
             finished = &mut run => {
+                if tty {
+                    // The final table follows; the last live frame would show it twice.
+                    eprint!("{}", live::erase());
+                }
                 return finished.unwrap_or_else(|e| {
                     // The engine's own task failed: report what it had recorded so far.
                     eprintln!("akrida: the run ended abnormally ({e}); reporting the stats so far");
@@ -259,6 +255,11 @@ async fn wait_with_progress(
                 });
             }
             _ = ticker.tick() => {
+                // Once the run time is up the users are only stopping: a block now would
+                // repeat the final table, printed once when they have stopped.
+                if total_time.is_some_and(|total| started.elapsed() >= total) {
+                    continue;
+                }
                 let snapshot = handle.summary();
                 let failing = thresholds::evaluate(&criteria.thresholds, &snapshot)
                     .iter()
@@ -348,7 +349,7 @@ fn write_reports(
     }
     if args.json {
         eprintln!("{summary}");
-        let settings = redact::redact(&args.settings_json());
+        let settings = redact::redact(&settings::settings(args));
         match json_report(
             &settings,
             snapshot,
@@ -368,7 +369,7 @@ fn write_reports(
         println!("{summary}");
     }
     if let Some(path) = &args.html {
-        let settings = redact::redact(&args.settings_json());
+        let settings = redact::redact(&settings::settings(args));
         let title = format!("akrida — {}", args.scenario);
         let html = render_html(&HtmlReport {
             title: &title,
@@ -389,13 +390,13 @@ fn write_reports(
         }
     }
     if report_failed {
-        return ExitCode::from(EXIT_BAD_SETUP);
+        return ExitCode::from(exit::BAD_SETUP);
     }
     if !thresholds::all_passed(&threshold_results) {
-        return ExitCode::from(EXIT_THRESHOLD_FAILED);
+        return ExitCode::from(exit::THRESHOLD_FAILED);
     }
     if baseline::any_regression(&comparisons) {
-        return ExitCode::from(EXIT_REGRESSION);
+        return ExitCode::from(exit::REGRESSION);
     }
     if snapshot.total.num_failures > 0 {
         return ExitCode::from(args.exit_code_on_error);
@@ -430,6 +431,3 @@ fn json_report(
     }
     serde_json::to_string_pretty(&value)
 }
-
-/// The scenario as the engine sees it.
-pub type SharedScenario = Arc<dyn Scenario>;

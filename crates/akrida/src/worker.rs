@@ -5,40 +5,11 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Args;
 use engine::{RunConfig, Wait};
 use locust::{MasterLoss, Worker, WorkerConfig, WorkerEnd, WorkerEvent};
 
-use crate::cli::RunArgs;
-use crate::config::values::parse_seconds;
-use crate::preflight;
-use crate::run::EXIT_BAD_SETUP;
-
-#[derive(Debug, Clone, Args)]
-pub struct WorkerArgs {
-    /// The scenario and its options, as for `akrida run`. -u, -r and -t are the master's to
-    /// set (its web UI or its own -u/-r/-t) and are not used here; nor are the report options.
-    #[command(flatten)]
-    pub run: RunArgs,
-    /// Host of the Locust master (`locust --master`).
-    #[arg(long, env = "LOCUST_MASTER_NODE_HOST", default_value = "127.0.0.1")]
-    pub master_host: String,
-    /// The master's worker port (its --master-bind-port).
-    #[arg(long, env = "LOCUST_MASTER_NODE_PORT", default_value_t = 5557)]
-    pub master_port: u16,
-    /// The Locust user class this worker runs; the master's locustfile must declare it.
-    /// Default: the scenario's name in CamelCase (mediator-ping → MediatorPing).
-    #[arg(long, value_name = "CLASS")]
-    pub user_class: Option<String>,
-    /// At start, give up (exit code 2) when no master answered for this many seconds.
-    #[arg(long, default_value = "60", value_parser = parse_seconds, value_name = "SECONDS")]
-    pub connect_timeout: f64,
-    /// Seconds without a heartbeat from the master before it counts as gone: the users are
-    /// stopped and the worker waits for the master to come back, then rejoins. Counted from the
-    /// master's first heartbeat (Locust masters before 2.19 send none). Default: Locust's.
-    #[arg(long, default_value = "60", value_parser = parse_seconds, value_name = "SECONDS")]
-    pub heartbeat_timeout: f64,
-}
+use crate::cli::WorkerArgs;
+use crate::{exit, setup};
 
 pub fn worker(args: WorkerArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -48,7 +19,7 @@ pub fn worker(args: WorkerArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("akrida worker: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_BAD_SETUP);
+            return ExitCode::from(exit::BAD_SETUP);
         }
     };
     runtime.block_on(worker_async(args))
@@ -60,7 +31,7 @@ async fn worker_async(args: WorkerArgs) -> ExitCode {
         .clone()
         .unwrap_or_else(|| locust::user_class_name(&args.run.scenario));
     if args.run.dry_run {
-        let mut settings = args.run.settings_json();
+        let mut settings = crate::settings::settings(&args.run);
         settings["master"] = serde_json::json!({
             "host": args.master_host,
             "port": args.master_port,
@@ -68,14 +39,14 @@ async fn worker_async(args: WorkerArgs) -> ExitCode {
             "connect_timeout_seconds": args.connect_timeout,
             "heartbeat_timeout_seconds": args.heartbeat_timeout,
         });
-        println!("{settings:#}");
+        println!("{:#}", crate::redact::redact_secrets(&settings));
         return ExitCode::SUCCESS;
     }
-    let scenario = match preflight::build_scenario(&args.run).await {
+    let scenario = match setup::build_scenario(&args.run).await {
         Ok(scenario) => scenario,
         Err(e) => {
             eprintln!("akrida worker: {e}");
-            return ExitCode::from(EXIT_BAD_SETUP);
+            return ExitCode::from(exit::BAD_SETUP);
         }
     };
     crate::limits::raise_open_file_limit();
@@ -109,7 +80,7 @@ async fn worker_async(args: WorkerArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("akrida worker: {e}");
-            ExitCode::from(EXIT_BAD_SETUP)
+            ExitCode::from(exit::BAD_SETUP)
         }
     }
 }

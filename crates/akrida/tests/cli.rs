@@ -252,3 +252,114 @@ fn unreachable_mediator_is_a_clear_error_not_a_hang() {
         "gave up quickly, did not run for 30 s"
     );
 }
+
+#[test]
+fn dry_run_shows_only_the_settings_that_apply() {
+    let ping = dry_run(&[], &[], None);
+    for present in [
+        "users",
+        "spawn_rate",
+        "mediation_url",
+        "pickup_strategy",
+        "timeout",
+        "tls_verification",
+        "thresholds",
+    ] {
+        assert!(
+            ping.get(present).is_some(),
+            "mediator-ping lacks {present}: {ping:#}"
+        );
+    }
+    for absent in [
+        "cred_attr",
+        "cred_format",
+        "issuer_type",
+        "issuer_url",
+        "verifier_url",
+        "message",
+        "connections_per_agent",
+        "agent_port",
+        "multitenant_url",
+        "cleanup_tenants",
+        "tenant_webhook_listen",
+        "wallet_key_derivation",
+        "agent_cmd",
+        "read_timeout",
+    ] {
+        assert!(
+            ping.get(absent).is_none(),
+            "mediator-ping shows {absent}, which it never reads: {ping:#}"
+        );
+    }
+
+    // An issuer scenario with direct holders shows its own settings, and no mediator's.
+    let output = akrida(
+        &["run", "issue", "--dry-run", "--with-mediation", "false"],
+        &[],
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let issue: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for present in ["issuer_url", "issuer_type", "cred_attr", "agent_port"] {
+        assert!(issue.get(present).is_some(), "issue lacks {present}");
+    }
+    assert!(issue.get("mediation_url").is_none(), "{issue:#}");
+    assert!(issue.get("multitenant_url").is_none(), "{issue:#}");
+}
+
+#[test]
+fn dry_run_of_external_agents_shows_the_command_and_its_timeouts() {
+    let settings = dry_run(
+        &[("READ_TIMEOUT_SECONDS", "30")],
+        &[
+            "--agent-cmd",
+            "node dist/agent.js",
+            "--shutdown-timeout",
+            "4",
+        ],
+        None,
+    );
+    assert_eq!(settings["agent_cmd"], "node dist/agent.js");
+    assert_eq!(settings["read_timeout"], 30.0);
+    assert_eq!(settings["shutdown_timeout"], 4.0);
+    assert_eq!(settings["errors_before_restart"], 10, "Akrida's default");
+    // The agents hold their own pickup and label; akrida does not show them as its own.
+    assert!(settings.get("pickup_strategy").is_none(), "{settings:#}");
+}
+
+/// The end of a run prints the final stats table once: a live block due when the run time is up
+/// (here at 4 s, every 2 s) would repeat it while the users stop.
+#[test]
+fn the_final_table_is_printed_once() {
+    let mediator = testbed::ensure(&["mediator"]).agent("mediator").clone();
+    let invitation = mediator.invitation_url.expect("mediator invitation");
+    let output = akrida(
+        &[
+            "run",
+            "mediator-ping",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "4s",
+            "--stats-interval",
+            "2",
+        ],
+        &[("MEDIATION_URL", &invitation)],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let tables = |text: &str| text.matches("Response time percentiles").count();
+    assert_eq!(tables(&stdout), 1, "the final table, once: {stdout}");
+    assert!(stdout.contains("ping_mediator"), "{stdout}");
+    // Live blocks (stderr, piped) each open with a progress line; none once the time is up.
+    let log = stderr(&output);
+    let blocks = log.lines().filter(|l| l.contains(" / 0m04s (")).count();
+    assert_eq!(tables(&log), blocks, "one table per live block: {log}");
+    assert!(
+        !log.contains("0m04s / 0m04s"),
+        "a live block at the end repeats the final table: {log}"
+    );
+}

@@ -5,12 +5,12 @@
 //! Sized for what the ACA-Py 0.12.8 mediator manages on this 2-core machine: about 0.1
 //! CPU-seconds per onboarding through a fresh invitation, and about 12 ms per ping. The holders
 //! are spread over 10 fresh invitations (20 each) because ACA-Py's cost per onboarding grows
-//! with the connections already made through the same invitation (README: "One invitation or
+//! with the connections already made through the same invitation (the book's mediator-ping page: "One invitation or
 //! several"); through one shared invitation the 200 would need some 30-40 s of its time after
 //! they all arrive in 4 s, more than the run lasts. Each holder pings every 5-10 s (~27/s in all),
 //! which the mediator answers while it onboards the rest.
 //!
-//! The mediator runs with a 30 s WebSocket heartbeat for this test, as the README advises for a
+//! The mediator runs with a 30 s WebSocket heartbeat for this test, as the book's benchmarks page advises for a
 //! loaded mediator: with ACA-Py's 3 s default, its event loop, saturated by 200 onboardings in
 //! a few seconds, reads some pongs later than the 1.5 s aiohttp allows and drops those sockets
 //! (seen here: 1 to 9 drops per run, and a ping or keylist update cut off with them). That is

@@ -302,7 +302,7 @@ fn a_real_run_with_thresholds_metrics_html_and_baseline() {
     );
 }
 
-/// Renders the report in headless Chromium: a screenshot (copied to docs/ for the README) and
+/// Renders the report in headless Chromium: a screenshot (copied to docs/ for the book) and
 /// the DOM, which must hold the tables and charts with data.
 fn check_html_in_chromium(html: &Path, dir: &Path) {
     let text = std::fs::read_to_string(html).unwrap();

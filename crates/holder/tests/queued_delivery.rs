@@ -95,7 +95,7 @@ async fn let_close_settle() {
 // One message is queued per round: ACA-Py 0.12.8's own queue drain (`process_undelivered`)
 // hands over one message per return-route message and drops some of the others when several
 // are queued (it removes from the list it iterates, and takes its always-truthy AcceptResult
-// for success). That is the server's loss, reported in the README; these tests check ours.
+// for success). That is the server's loss, reported in the book (findings about ACA-Py); these tests check ours.
 const ROUNDS: usize = 3;
 
 testbed::each_acapy! {

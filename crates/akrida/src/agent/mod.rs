@@ -38,7 +38,7 @@ pub fn run() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("akrida agent: cannot start the async runtime: {e}");
-            return ExitCode::from(crate::run::EXIT_BAD_SETUP);
+            return ExitCode::from(crate::exit::BAD_SETUP);
         }
     };
     let lines = read_stdin_lines();

@@ -16,7 +16,7 @@ use super::search::{self, Phase, Search, Verdict};
 use super::Setup;
 use crate::cli::{CapacityArgs, SearchKind};
 use crate::selfwatch::{self, SelfWatch};
-use crate::{preflight, run::SharedScenario};
+use crate::setup::{self, SharedScenario};
 
 /// One plateau as measured.
 #[derive(Debug, Clone, Serialize)]
@@ -87,7 +87,7 @@ pub struct Driven {
 
 /// Runs the search against the servers; Err only for a setup problem (before any load).
 pub async fn drive(args: &CapacityArgs, setup: &Setup) -> Result<Driven, String> {
-    let scenario: SharedScenario = preflight::build_scenario(&args.run).await?;
+    let scenario: SharedScenario = setup::build_scenario(&args.run).await?;
     let name = scenario.name().to_owned();
     let first = setup.plan.start;
     let config = RunConfig {

@@ -20,7 +20,7 @@ use std::time::Duration;
 use engine::thresholds::{self, Threshold};
 
 use crate::cli::{CapacityArgs, SearchKind};
-use crate::run::{EXIT_BAD_SETUP, EXIT_THRESHOLD_FAILED};
+use crate::exit;
 use search::{Growth, Plan, Precision};
 
 /// What the search runs with, checked before any load is sent.
@@ -49,7 +49,7 @@ pub fn capacity(args: CapacityArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(e) => {
             eprintln!("akrida capacity: {e}");
-            return ExitCode::from(EXIT_BAD_SETUP);
+            return ExitCode::from(exit::BAD_SETUP);
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -59,23 +59,23 @@ pub fn capacity(args: CapacityArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("akrida capacity: cannot start the async runtime: {e}");
-            return ExitCode::from(EXIT_BAD_SETUP);
+            return ExitCode::from(exit::BAD_SETUP);
         }
     };
     let driven = match runtime.block_on(drive::drive(&args, &setup)) {
         Ok(driven) => driven,
         Err(e) => {
             eprintln!("akrida capacity: {e}");
-            return ExitCode::from(EXIT_BAD_SETUP);
+            return ExitCode::from(exit::BAD_SETUP);
         }
     };
     let outcome = driven.search.outcome();
     if !report::write(&args, &setup, &driven) {
-        return ExitCode::from(EXIT_BAD_SETUP);
+        return ExitCode::from(exit::BAD_SETUP);
     }
     match (outcome.capacity, args.expect) {
-        (None, _) => ExitCode::from(EXIT_THRESHOLD_FAILED),
-        (Some(found), Some(expected)) if found < expected => ExitCode::from(EXIT_THRESHOLD_FAILED),
+        (None, _) => ExitCode::from(exit::THRESHOLD_FAILED),
+        (Some(found), Some(expected)) if found < expected => ExitCode::from(exit::THRESHOLD_FAILED),
         _ => ExitCode::SUCCESS,
     }
 }

@@ -69,7 +69,7 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
                 expect: args.expect,
                 text: text.clone(),
             },
-            "parameters": redact::redact(&args.run.settings_json()),
+            "parameters": redact::redact(&crate::settings::settings(&args.run)),
         });
         match serde_json::to_string_pretty(&value) {
             Ok(json) => println!("{json}"),
@@ -103,7 +103,7 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
 
 /// The run's parameters and the search's, redacted as `akrida run` redacts them.
 fn settings(args: &CapacityArgs) -> serde_json::Value {
-    let mut value = redact::redact(&args.run.settings_json());
+    let mut value = redact::redact(&crate::settings::settings(&args.run));
     if let Some(map) = value.as_object_mut() {
         let search = serde_json::json!({
             "search": format!("{:?}", args.search).to_lowercase(),
@@ -226,7 +226,7 @@ pub fn answer(setup: &Setup, driven: &Driven, outcome: &Outcome) -> String {
             text,
             "\nwarning: akrida itself was saturated at {} (CPU ≥ 90 % of its cores or timer lag \
 ≥ {} ms in most of its seconds): that plateau measured the generator, not the servers, and the search stopped there. \
-Spread the load over more akrida processes (workers on a Locust master, see the README) to go higher.",
+Spread the load over more akrida processes (workers on a Locust master, see the book's Distributed runs page) to go higher.",
             load_text(load, unit),
             setup.max_lag_ms
         );

@@ -8,7 +8,7 @@
 //! the issuer's record to `credential_acked` (1.0) / `done` (2.0).
 //!
 //! The credential definition is an input: the holder would fetch it from the ledger; a scenario
-//! gets it from wherever it can (see the README on ACA-Py's `GET /credential-definitions/{id}`).
+//! gets it from wherever it can (see the book's AnonCreds page on ACA-Py's `GET /credential-definitions/{id}`).
 
 use std::time::Duration;
 

@@ -1,18 +1,25 @@
-//! Everything checked before any load is sent: a missing or malformed setting, an invitation
-//! that does not parse, a server that does not answer. Each is one clear sentence and exit
-//! code 2, instead of thousands of identical failures or a hang.
+//! Setup and preflight, in one place: everything checked and built before any load is sent. A
+//! missing or malformed setting, an invitation that does not parse, a server that does not
+//! answer: each is one clear sentence and exit code 2, instead of thousands of identical
+//! failures or a hang. [`build_scenario`] turns the settings into the scenario the engine runs;
+//! `checks` holds the checks the scenarios share, `issuer` the issuer/verifier scenarios' setup.
+
+mod checks;
+mod issuer;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use holder::HolderConfig;
-use scenarios::{Liveness, LivenessConfig, MediatorInvitations, MediatorPing, MediatorPingConfig};
+use scenarios::{Liveness, LivenessConfig, MediatorPing, MediatorPingConfig};
+
+use engine::Scenario;
 
 use crate::cli::RunArgs;
-use crate::run::SharedScenario;
+use checks::{check_reachable, checked_admin, checked_mediator, checked_mediators, is_http_url};
 
-/// How long the reachability check waits for a server's answer (TCP, TLS and HTTP together).
-const REACH_TIMEOUT: Duration = Duration::from_secs(10);
+/// The scenario as the engine sees it.
+pub type SharedScenario = Arc<dyn Scenario>;
 
 pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
     let trust = trust(args)?;
@@ -33,7 +40,7 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
         "liveness" => liveness(args, &trust).await,
         "multitenant-mediation" => multitenant(args, &trust).await,
         name => match scenarios::issuer::Kind::from_name(name) {
-            Some(kind) => crate::preflight_issuer::issuer_scenario(args, kind, &trust).await,
+            Some(kind) => Ok(Arc::new(issuer::issuer_scenario(args, kind, &trust).await?)),
             None => Err(format!(
                 "unknown scenario {name:?}; `akrida scenarios` lists them"
             )),
@@ -58,92 +65,6 @@ can pose as the ones under test; the report says so"
     Ok(trust)
 }
 
-/// The mediator's invitation from `MEDIATION_URL`, checked: set, parses (a short link is
-/// followed first), has a usable service, and its endpoints answer. Returns the invitation's
-/// text (the long form when a short link was given) and the parsed invitation. For scenarios
-/// that take exactly one invitation, so `MEDIATION_URLS_FILE` is refused.
-pub(crate) async fn checked_mediator(
-    args: &RunArgs,
-    trust: &net::Trust,
-) -> Result<(String, didcomm::Invitation), String> {
-    needs_mediation(args)?;
-    if args.mediation_urls_file.is_some() {
-        return Err(format!(
-            "{} takes one mediator invitation: give MEDIATION_URL, not MEDIATION_URLS_FILE",
-            args.scenario
-        ));
-    }
-    let url = args.mediation_url.as_deref().ok_or(
-        "MEDIATION_URL is not set: give --mediation-url or set MEDIATION_URL to the mediator's invitation URL",
-    )?;
-    usable_invitation(url, "MEDIATION_URL", trust).await
-}
-
-/// The mediator invitations holders onboard through: `MEDIATION_URLS_FILE`'s when it is given
-/// (one per line), else `MEDIATION_URL`'s; each checked as by [`checked_mediator`].
-pub(crate) async fn checked_mediators(
-    args: &RunArgs,
-    trust: &net::Trust,
-) -> Result<MediatorInvitations, String> {
-    needs_mediation(args)?;
-    let Some(path) = &args.mediation_urls_file else {
-        let (_, invitation) = checked_mediator(args, trust).await?;
-        return Ok(MediatorInvitations::one(invitation));
-    };
-    if args.mediation_url.is_some() {
-        return Err(
-            "MEDIATION_URL and MEDIATION_URLS_FILE are both set: give one of them".to_string(),
-        );
-    }
-    let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("MEDIATION_URLS_FILE {shown}: cannot read it: {e}"))?;
-    let mut invitations = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let setting = format!("MEDIATION_URLS_FILE {shown} line {}", number + 1);
-        let (_, invitation) = usable_invitation(line, &setting, trust).await?;
-        invitations.push(invitation);
-    }
-    MediatorInvitations::new(invitations)
-        .ok_or_else(|| format!("MEDIATION_URLS_FILE {shown} holds no invitation URL"))
-}
-
-fn needs_mediation(args: &RunArgs) -> Result<(), String> {
-    if args.with_mediation {
-        return Ok(());
-    }
-    Err(format!(
-        "{} needs mediated holders: WITH_MEDIATION must be true",
-        args.scenario
-    ))
-}
-
-/// `url` (a short link is followed first) parsed as an invitation with a usable service whose
-/// endpoints answer; errors start with `setting`, where the URL came from. Returns the
-/// invitation's text as parsed and the invitation.
-async fn usable_invitation(
-    url: &str,
-    setting: &str,
-    trust: &net::Trust,
-) -> Result<(String, didcomm::Invitation), String> {
-    let text = crate::invitation_link::long_form(url, trust, REACH_TIMEOUT)
-        .await
-        .map_err(|e| {
-            format!("{setting} is a short link that does not lead to an invitation: {e}")
-        })?;
-    let invitation = didcomm::parse_invitation(&text)
-        .map_err(|e| format!("{setting} is not a usable invitation: {e}"))?;
-    let service = invitation
-        .inline_or_peer_service()
-        .map_err(|e| format!("{setting}: {e}"))?;
-    check_reachable(&service.endpoint, "the mediator", trust).await?;
-    Ok((text, invitation))
-}
-
 async fn mediator_ping(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenario, String> {
     let invitations = checked_mediators(args, trust).await?;
     let timeout = Duration::from_secs_f64(args.timeout);
@@ -154,36 +75,6 @@ async fn mediator_ping(args: &RunArgs, trust: &net::Trust) -> Result<SharedScena
         pickup_interval: Duration::from_secs_f64(args.pickup_interval),
     };
     Ok(Arc::new(MediatorPing::new(config)))
-}
-
-/// An admin API client for `url` (the setting `url_var`) with the headers in `headers`
-/// (`headers_var`): the URL set and http(s), the headers a JSON object of strings, and the server
-/// answering there (TLS verified). Errors never show the headers' values.
-pub(crate) async fn checked_admin(
-    url: Option<&str>,
-    url_var: &str,
-    headers: Option<&str>,
-    headers_var: &str,
-    who: &str,
-    trust: &net::Trust,
-) -> Result<controller::AdminClient, String> {
-    let flag = url_var.to_ascii_lowercase().replace('_', "-");
-    let url = url
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| {
-            format!("{url_var} is not set: give --{flag} or set {url_var} to {who}'s admin API URL")
-        })?;
-    if !is_http_url(url) {
-        return Err(format!("{url_var} {url:?} is not an http(s) URL"));
-    }
-    let headers = controller::parse_headers_json(headers.unwrap_or(""))
-        // The parser's messages name header keys and JSON positions, never values.
-        .map_err(|e| format!("{headers_var}: {e}"))?;
-    let client = controller::AdminClient::with_trust(url, &headers, trust)
-        .map_err(|e| format!("{headers_var}: {e}"))?;
-    check_reachable(url, who, trust).await?;
-    Ok(client)
 }
 
 /// `liveness`: the issuer's admin API (`ISSUER_URL`, `ISSUER_HEADERS`), checked.
@@ -271,15 +162,9 @@ async fn external_agents(
     let mut config =
         ExternalAgentConfig::new(command).map_err(|e| format!("--agent-cmd / AGENT_CMD: {e}"))?;
     check_program(&config.program)?;
-    if let Some(n) = args.errors_before_restart {
-        config.errors_before_restart = n;
-    }
-    if let Some(seconds) = args.read_timeout {
-        config.read_timeout = Duration::from_secs_f64(seconds);
-    }
-    if let Some(seconds) = args.shutdown_timeout {
-        config.shutdown_timeout = Duration::from_secs_f64(seconds);
-    }
+    config.errors_before_restart = args.errors_before_restart;
+    config.read_timeout = Duration::from_secs_f64(args.read_timeout);
+    config.shutdown_timeout = Duration::from_secs_f64(args.shutdown_timeout);
     if config.read_timeout.is_zero() {
         return Err("READ_TIMEOUT_SECONDS must be greater than 0".into());
     }
@@ -344,20 +229,4 @@ fn check_program(program: &str) -> Result<(), String> {
             }
         ))
     }
-}
-
-/// Fails fast, with the reason in words, when `endpoint` does not answer: a wrong port, a server
-/// not started, a certificate akrida does not trust. `who` names the server in the error.
-pub(crate) async fn check_reachable(
-    endpoint: &str,
-    who: &str,
-    trust: &net::Trust,
-) -> Result<(), String> {
-    net::probe(endpoint, trust, REACH_TIMEOUT)
-        .await
-        .map_err(|problem| format!("{who} at {endpoint} is unreachable: {problem}"))
-}
-
-fn is_http_url(url: &str) -> bool {
-    url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
 }

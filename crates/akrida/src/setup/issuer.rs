@@ -14,15 +14,14 @@ use holder::HolderConfig;
 use scenarios::issuer::credential_spec::{check_ld_attributes, parse_attributes};
 use scenarios::issuer::{CredFormat, CredentialOffer, IssuerConfig, IssuerScenario, Kind, Reach};
 
+use super::checks::{checked_admin, checked_mediators};
 use crate::cli::RunArgs;
-use crate::preflight::{checked_admin, checked_mediators};
-use crate::run::SharedScenario;
 
 pub async fn issuer_scenario(
     args: &RunArgs,
     kind: Kind,
     trust: &net::Trust,
-) -> Result<SharedScenario, String> {
+) -> Result<IssuerScenario, String> {
     let timeout = Duration::from_secs_f64(args.timeout);
     let issuer_admin = checked_admin(
         args.issuer_url.as_deref(),
@@ -73,7 +72,7 @@ answers 400 \"No issuer credential revocation record\")"
         timeout,
         run_id: format!("{:08x}", rand::random::<u32>()),
     };
-    Ok(Arc::new(IssuerScenario::new(config)))
+    Ok(IssuerScenario::new(config))
 }
 
 /// The verifier: `VERIFIER_URL` (with `VERIFIER_HEADERS`), or the issuer's URL and headers.
