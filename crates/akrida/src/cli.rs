@@ -176,6 +176,11 @@ pub struct RunArgs {
     /// Credential attributes: a JSON list of {"name", "value"} objects (Akrida's CRED_ATTR).
     #[arg(help_heading = heading::CREDENTIALS, long, env = "CRED_ATTR", default_value = scenarios::issuer::credential_spec::DEFAULT_ATTRIBUTES, value_name = "JSON")]
     pub cred_attr: String,
+    /// indy / anoncreds proofs: a JSON object with the requested_attributes and/or
+    /// requested_predicates the verifier asks for, instead of those made from CRED_ATTR
+    /// (integer values as `>=` predicates, the others revealed).
+    #[arg(help_heading = heading::CREDENTIALS, long, env = "PROOF_REQUEST", value_name = "JSON")]
+    pub proof_request: Option<String>,
     /// The server issues AnonCreds (not legacy Indy) credentials.
     #[arg(help_heading = heading::CREDENTIALS, long, env = "IS_ANONCREDS", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub is_anoncreds: bool,

@@ -351,7 +351,9 @@ impl IssuerUser {
     /// `presentation_exchange`: from the verifier's request (the admin call) to the verifier's
     /// record saying `verified`. `present-proof` first gets a fresh credential.
     async fn presentation_exchange(&mut self, ctx: &UserContext) -> Result<(), String> {
-        if self.config.kind == Kind::PresentProof || self.credentials.is_empty() {
+        // Indy credentials live in the AnonCreds wallet, JSON-LD ones in `credentials`.
+        let holds_one = !self.credentials.is_empty() || !self.wallet.credentials().is_empty();
+        if self.config.kind == Kind::PresentProof || !holds_one {
             self.receive_credential(ctx).await?;
         }
         ctx.timed(DIDCOMM, PRESENTATION_EXCHANGE, self.prove_one(ctx))
@@ -381,8 +383,12 @@ impl IssuerUser {
             }
             CredentialOffer::Indy { cred_def_id, .. } => {
                 let nonce = rand::random::<u64>().to_string();
-                let request =
-                    credential_spec::indy_proof_request(&config.attributes, cred_def_id, &nonce);
+                let request = match &config.proof_request {
+                    Some(parts) => credential_spec::custom_indy_proof_request(parts, &nonce),
+                    None => {
+                        credential_spec::indy_proof_request(&config.attributes, cred_def_id, &nonce)
+                    }
+                };
                 let exchange = verifier_api
                     .request_indy_presentation(connection_id, &request)
                     .await;

@@ -1,0 +1,54 @@
+//! 100 holders against the testbed's ledger-backed issuer (`issuer-indy`). A test binary of its
+//! own: test binaries run one after another, so this load does not starve the short runs of
+//! `indy_scenarios.rs`, which share the same issuer.
+
+mod common;
+mod indy_support;
+
+use std::time::{Duration, Instant};
+
+use indy_support::*;
+
+/// 100 holders (direct) taking credentials from the ledger-backed issuer for a minute: no
+/// failure, and the issuer's records agree with akrida's count.
+#[test]
+fn hundred_holders_issue() {
+    let servers = servers();
+    let run = Run {
+        users: 100,
+        rate: Some(10),
+        seconds: 60,
+        waits: ("2", "4"),
+        // The issuer on a shared 2-core machine answers slowly under this load; waiting for a
+        // slow server is not a failure of the holders.
+        timeout: "120",
+        ..Run::default()
+    };
+    let report = run.clean(&servers);
+    let issued = successes(&report, "receive_credential");
+    let connected = successes(&report, "accept_invite");
+    // How many finish in the minute depends on the issuer's CPU, which this machine shares
+    // with other test suites (measured: 92 connected and 3 credentials under a load of 36,
+    // see the README); what must hold is no failure and the issuer agreeing with the count.
+    assert!(
+        issued >= 1 && connected >= 50,
+        "{connected} holders connected, {issued} credentials"
+    );
+    // A loaded issuer processes the last acks late: give it up to two minutes.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (finished, unfinished) = loop {
+        let counts = credential_exchanges(&servers, &run);
+        if counts.0 >= issued || Instant::now() > deadline {
+            break counts;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(
+        finished >= issued && finished <= issued + 100,
+        "{finished} finished on the issuer, {issued} received"
+    );
+    // Not asserted: exchanges left `offer-sent` or `credential-issued` on the issuer. Under a
+    // loaded machine more were left than the one per holder a stop in mid-credential explains
+    // (155 for 100 holders once); the README lists it as not yet explained.
+    eprintln!("{finished} finished and {unfinished} unfinished exchanges on the issuer, {issued} credentials received");
+}

@@ -1,0 +1,273 @@
+//! Shared by the AnonCreds tests against the testbed's ledger-backed issuer (`issuer-indy`,
+//! also the verifier): one `akrida run` with Indy settings, and readers of the issuer's own
+//! records (credential exchanges, presentations) for one run's connections.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::common::{entry, http_get, parse_json};
+
+/// The schema's attributes: `score` is revealed, `level` (an integer) proven with `>= 7`.
+pub const CRED_ATTR: &str =
+    r#"[{"name": "score", "value": "test"}, {"name": "level", "value": "7"}]"#;
+
+pub struct Servers {
+    pub issuer: testbed::Agent,
+    pub mediator: testbed::Agent,
+}
+
+pub fn servers() -> Servers {
+    let tb = testbed::ensure(&[testbed::LEDGER_ISSUER, "mediator"]);
+    Servers {
+        issuer: tb.agent(testbed::LEDGER_ISSUER).clone(),
+        mediator: tb.agent("mediator").clone(),
+    }
+}
+
+/// One run's settings.
+pub struct Run<'a> {
+    pub scenario: &'a str,
+    /// `acapy` (1.0 protocols) or `acapy_v2`.
+    pub issuer_type: &'a str,
+    pub mediated: bool,
+    pub users: u32,
+    pub seconds: u32,
+    pub extra: &'a [(&'a str, &'a str)],
+    /// Users started per second (default: all at once).
+    pub rate: Option<u32>,
+    /// Seconds between a user's iterations.
+    pub waits: (&'a str, &'a str),
+    /// `--timeout`: bound on each step that waits for a server.
+    pub timeout: &'a str,
+}
+
+impl Default for Run<'_> {
+    fn default() -> Self {
+        Run {
+            scenario: "issue",
+            issuer_type: "acapy_v2",
+            mediated: false,
+            users: 2,
+            seconds: 8,
+            extra: &[],
+            rate: None,
+            waits: ("0.2", "0.5"),
+            timeout: "30",
+        }
+    }
+}
+
+impl Run<'_> {
+    pub fn label(&self) -> String {
+        let extra = if self.extra.is_empty() { "" } else { "-x" };
+        format!(
+            "it-indy-{}-{}-{}{extra}-{}",
+            self.scenario,
+            self.issuer_type,
+            self.mediated,
+            std::process::id()
+        )
+    }
+
+    /// `akrida run <scenario> --json` against the ledger-backed issuer; its output.
+    pub fn start(&self, servers: &Servers) -> Output {
+        let users = self.users.to_string();
+        let rate = self.rate.unwrap_or(self.users).to_string();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+        command
+            .args(["run", self.scenario, "--json", "--stats-interval", "60"])
+            .args(["-u", &users, "-r", &rate, "--timeout", self.timeout])
+            .args(["--min-wait", self.waits.0, "--max-wait", self.waits.1])
+            .args(["-t", &format!("{}s", self.seconds)])
+            .env("AKRIDA_LABEL", self.label())
+            .env("ISSUER_URL", &servers.issuer.admin_url)
+            .env("ISSUER_TYPE", self.issuer_type)
+            .env("VERIFIER_TYPE", self.issuer_type)
+            .env("CRED_FORMAT", "indy")
+            .env("CRED_DEF", servers.issuer.cred_def_id.as_deref().unwrap())
+            .env("SCHEMA", servers.issuer.schema_id.as_deref().unwrap())
+            .env("CRED_ATTR", CRED_ATTR)
+            .env("WITH_MEDIATION", self.mediated.to_string())
+            .env(
+                "MEDIATION_URL",
+                servers.mediator.invitation_url.as_deref().unwrap(),
+            )
+            .envs(self.extra.iter().copied())
+            .env_remove("ISSUER_HEADERS")
+            .env_remove("VERIFIER_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("akrida starts");
+        let limit = Duration::from_secs(u64::from(self.seconds) + 120);
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let output = child.wait_with_output().unwrap();
+                panic!(
+                    "akrida did not finish within {limit:?} (a hang); stderr:\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    /// A run that must have no failure and exit 0; its JSON report.
+    pub fn clean(&self, servers: &Servers) -> Value {
+        let output = self.start(servers);
+        let report = parse_json(&output);
+        assert_eq!(
+            report["total"]["num_failures"],
+            0,
+            "failures: {:#}\nstderr:\n{}",
+            report["failures"],
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(output.status.code(), Some(0), "no failure, exit 0");
+        report
+    }
+
+    pub fn v1(&self) -> bool {
+        self.issuer_type == "acapy"
+    }
+}
+
+pub fn successes(report: &Value, name: &str) -> u64 {
+    let e = entry(report, name);
+    e["num_requests"].as_u64().unwrap() - e["num_failures"].as_u64().unwrap()
+}
+
+pub fn issuer_get(servers: &Servers, path: &str) -> Value {
+    serde_json::from_str(&http_get(&format!("{}{path}", servers.issuer.admin_url))).expect("JSON")
+}
+
+/// The issuer's connection ids for this run's users (alias `<label>-<user>`).
+pub fn connection_ids(servers: &Servers, run: &Run) -> Vec<String> {
+    (0..run.users)
+        .flat_map(|user| {
+            let page = issuer_get(
+                servers,
+                &format!("/connections?alias={}-{user}", run.label()),
+            );
+            page["results"].as_array().cloned().unwrap_or_default()
+        })
+        .map(|c| c["connection_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The value of `name` the issuer issued: the credential's raw value (2.0 records keep the
+/// credential), or the 1.0 offer's preview, which the credential is made from (1.0 records keep
+/// only the credential's ids).
+pub fn issued_value<'a>(exchange: &'a Value, credential: &'a Value, name: &str) -> &'a Value {
+    if credential.get("values").is_some() {
+        return &credential["values"][name]["raw"];
+    }
+    exchange["credential_offer_dict"]["credential_preview"]["attributes"]
+        .as_array()
+        .and_then(|list| list.iter().find(|a| a["name"] == name))
+        .map_or(&Value::Null, |a| &a["value"])
+}
+
+/// (finished, unfinished) credential exchanges on the issuer for this run; checks every
+/// finished one carries the attributes as sent and names the testbed's credential definition.
+pub fn credential_exchanges(servers: &Servers, run: &Run) -> (u64, u64) {
+    let cred_def = servers.issuer.cred_def_id.as_deref().unwrap();
+    let (mut finished, mut unfinished) = (0, 0);
+    for id in connection_ids(servers, run) {
+        let records = if run.v1() {
+            issuer_get(
+                servers,
+                &format!("/issue-credential/records?connection_id={id}"),
+            )["results"]
+                .as_array()
+                .cloned()
+                .unwrap()
+        } else {
+            issuer_get(
+                servers,
+                &format!("/issue-credential-2.0/records?connection_id={id}"),
+            )["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["cred_ex_record"].clone())
+                .collect()
+        };
+        for exchange in records {
+            let (state, credential) = if run.v1() {
+                (&exchange["state"], &exchange["credential"])
+            } else {
+                (
+                    &exchange["state"],
+                    &exchange["by_format"]["cred_issue"]["indy"],
+                )
+            };
+            let done = if run.v1() { "credential_acked" } else { "done" };
+            if state != done {
+                unfinished += 1;
+                continue;
+            }
+            assert_eq!(
+                issued_value(&exchange, credential, "score"),
+                "test",
+                "{exchange:#}"
+            );
+            assert_eq!(
+                issued_value(&exchange, credential, "level"),
+                "7",
+                "{exchange:#}"
+            );
+            assert_eq!(credential["cred_def_id"], cred_def);
+            finished += 1;
+        }
+    }
+    (finished, unfinished)
+}
+
+/// (verified, other) presentations on the verifier for this run; checks each verified one
+/// revealed `score` and proved the `level >= 7` predicate without revealing `level`.
+pub fn presentations(servers: &Servers, run: &Run) -> (u64, u64) {
+    let (mut verified, mut other) = (0, 0);
+    for id in connection_ids(servers, run) {
+        let path = if run.v1() {
+            format!("/present-proof/records?connection_id={id}")
+        } else {
+            format!("/present-proof-2.0/records?connection_id={id}")
+        };
+        for record in issuer_get(servers, &path)["results"].as_array().unwrap() {
+            if record["verified"] != "true" {
+                assert_ne!(
+                    record["verified"], "false",
+                    "a presentation failed: {record:#}"
+                );
+                other += 1;
+                continue;
+            }
+            let proof = if run.v1() {
+                &record["presentation"]
+            } else {
+                &record["by_format"]["pres"]["indy"]
+            };
+            let requested = &proof["requested_proof"];
+            assert_eq!(
+                requested["revealed_attrs"]["attr_0"]["raw"], "test",
+                "{requested:#}"
+            );
+            assert!(
+                requested["predicates"]["pred_1"]["sub_proof_index"].is_u64(),
+                "the level predicate was proven: {requested:#}"
+            );
+            assert!(
+                requested["revealed_attrs"].get("attr_1").is_none(),
+                "level stays hidden"
+            );
+            verified += 1;
+        }
+    }
+    (verified, other)
+}
