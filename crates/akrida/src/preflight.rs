@@ -6,7 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use holder::HolderConfig;
-use scenarios::{Liveness, LivenessConfig, MediatorInvitations, MediatorPing, MediatorPingConfig};
+use scenarios::{
+    Liveness, LivenessConfig, MediatorInvitations, MediatorOnboard, MediatorPing,
+    MediatorPingConfig,
+};
 
 use crate::cli::RunArgs;
 use crate::run::SharedScenario;
@@ -29,7 +32,12 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
         return external_agents(args, command, &trust).await;
     }
     match args.scenario.as_str() {
-        "mediator-ping" => mediator_ping(args, &trust).await,
+        "mediator-ping" => Ok(Arc::new(MediatorPing::new(
+            mediator_holders(args, &trust).await?,
+        ))),
+        "mediator-onboard" => Ok(Arc::new(MediatorOnboard::new(
+            mediator_holders(args, &trust).await?,
+        ))),
         "liveness" => liveness(args, &trust).await,
         "multitenant-mediation" => multitenant(args, &trust).await,
         name => match scenarios::issuer::Kind::from_name(name) {
@@ -144,16 +152,20 @@ async fn usable_invitation(
     Ok((text, invitation))
 }
 
-async fn mediator_ping(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenario, String> {
+/// The holders of `mediator-ping` and `mediator-onboard`: the invitations, checked, and how
+/// holders are made and pick up their messages.
+async fn mediator_holders(
+    args: &RunArgs,
+    trust: &net::Trust,
+) -> Result<MediatorPingConfig, String> {
     let invitations = checked_mediators(args, trust).await?;
     let timeout = Duration::from_secs_f64(args.timeout);
-    let config = MediatorPingConfig {
+    Ok(MediatorPingConfig {
         invitations,
         holder: HolderConfig::with_trust(args.label.clone(), timeout, trust.clone()),
         pickup: args.pickup_strategy,
         pickup_interval: Duration::from_secs_f64(args.pickup_interval),
-    };
-    Ok(Arc::new(MediatorPing::new(config)))
+    })
 }
 
 /// An admin API client for `url` (the setting `url_var`) with the headers in `headers`

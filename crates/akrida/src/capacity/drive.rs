@@ -83,6 +83,33 @@ pub struct Driven {
     /// Ctrl-C cut the search short.
     pub interrupted: bool,
     pub scenario: String,
+    pub stop: StopRecord,
+    /// Every row's counts over the whole run, warm-ups and refinement included: what the
+    /// servers were sent in all (e.g. onboardings to compare with the mediator's grants).
+    pub totals: Vec<RowTotal>,
+}
+
+/// One row's counts over the whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowTotal {
+    pub kind: String,
+    pub name: String,
+    pub requests: u64,
+    pub failures: u64,
+}
+
+/// When the load ended, so a reader (or a test) can check that the search stopped hammering
+/// the server once it was over: no sample may end after `search_ended_at`, beyond the few
+/// that were already in flight then and finished before the users' stop reached them.
+#[derive(Debug, Clone, Serialize)]
+pub struct StopRecord {
+    /// Unix time the search was over and asked every user to stop.
+    pub search_ended_at: f64,
+    /// Unix time every user had stopped (its clean-up done: sockets closed).
+    pub users_stopped_at: f64,
+    /// Unix time the last sample of the run ended (any row, the open model's included); None
+    /// when nothing was recorded.
+    pub last_sample_at: Option<f64>,
 }
 
 /// Runs the search against the servers; Err only for a setup problem (before any load).
@@ -148,15 +175,42 @@ Ctrl-C stops and still writes the reports",
         }
     }
     // The search is over: no more load on a server that broke.
+    let search_ended_at = unix_now();
     handle.stop();
-    if run.await.is_err() {
-        eprintln!("akrida capacity: the run ended abnormally; reporting the plateaus so far");
-    }
+    let stats = match run.await {
+        Ok(stats) => stats,
+        Err(_) => {
+            eprintln!("akrida capacity: the run ended abnormally; reporting the plateaus so far");
+            handle.summary()
+        }
+    };
+    let last_sample_at = last_sample(&stats);
+    let totals = stats
+        .entries
+        .iter()
+        .map(|e| RowTotal {
+            kind: e.kind.clone(),
+            name: e.name.clone(),
+            requests: e.num_requests,
+            failures: e.num_failures,
+        })
+        .collect();
+    let stop = StopRecord {
+        search_ended_at,
+        users_stopped_at: unix_now(),
+        last_sample_at,
+    };
+    eprintln!(
+        "akrida capacity: the search ended; every user stopped {:.1}s later",
+        stop.users_stopped_at - search_ended_at
+    );
     Ok(Driven {
         search,
         plateaus,
         interrupted,
         scenario: name,
+        stop,
+        totals,
     })
 }
 
@@ -370,6 +424,15 @@ fn missed(window: &engine::StatsSnapshot, seconds: f64, load: f64, kind: SearchK
         .map(|e| e.num_requests)
         .sum();
     ((seconds * load).floor() as u64).saturating_sub(started)
+}
+
+/// When the last sample of any row ended.
+fn last_sample(stats: &engine::StatsSnapshot) -> Option<f64> {
+    stats
+        .entries
+        .iter()
+        .filter_map(|e| e.last_sample)
+        .reduce(f64::max)
 }
 
 fn health(samples: &[GeneratorSample], max_lag_ms: f64, window_seconds: f64) -> GeneratorHealth {
