@@ -175,35 +175,7 @@ Ctrl-C stops and still writes the reports",
         }
     }
     // The search is over: no more load on a server that broke.
-    let search_ended_at = unix_now();
-    handle.stop();
-    let stats = match run.await {
-        Ok(stats) => stats,
-        Err(_) => {
-            eprintln!("akrida capacity: the run ended abnormally; reporting the plateaus so far");
-            handle.summary()
-        }
-    };
-    let last_sample_at = last_sample(&stats);
-    let totals = stats
-        .entries
-        .iter()
-        .map(|e| RowTotal {
-            kind: e.kind.clone(),
-            name: e.name.clone(),
-            requests: e.num_requests,
-            failures: e.num_failures,
-        })
-        .collect();
-    let stop = StopRecord {
-        search_ended_at,
-        users_stopped_at: unix_now(),
-        last_sample_at,
-    };
-    eprintln!(
-        "akrida capacity: the search ended; every user stopped {:.1}s later",
-        stop.users_stopped_at - search_ended_at
-    );
+    let (stop, totals) = stop_load(&handle, run).await;
     Ok(Driven {
         search,
         plateaus,
@@ -276,15 +248,22 @@ impl Driver<'_> {
         }
     }
 
-    /// Waits (at most a plateau) until the rate search's pool has onboarded; false on Ctrl-C.
+    /// Waits until the rate search's pool has onboarded, so that no plateau is judged while
+    /// the pool's own onboarding still loads the servers; false on Ctrl-C. Spawning takes
+    /// pool ÷ spawn rate; a slow server gets twice that plus a plateau before akrida warns and
+    /// starts anyway.
     async fn pool_ready(&mut self, pool: usize) -> bool {
-        let deadline = tokio::time::Instant::now() + self.setup.plateau;
+        const A_DAY: Duration = Duration::from_secs(86_400);
+        let spawning = Duration::try_from_secs_f64(pool as f64 / self.args.run.spawn_rate)
+            .map_or(A_DAY, |d| d.min(A_DAY));
+        let patience = self.setup.plateau.saturating_add(spawning * 2);
+        let deadline = tokio::time::Instant::now() + patience;
         while (self.handle.summary().users.started as usize) < pool {
             if tokio::time::Instant::now() >= deadline {
                 eprintln!(
                     "akrida capacity: warning: {} of {pool} users onboarded after {}s; starting the plateaus",
                     self.handle.summary().users.started,
-                    self.setup.plateau.as_secs()
+                    patience.as_secs()
                 );
                 return true;
             }
@@ -424,6 +403,42 @@ fn missed(window: &engine::StatsSnapshot, seconds: f64, load: f64, kind: SearchK
         .map(|e| e.num_requests)
         .sum();
     ((seconds * load).floor() as u64).saturating_sub(started)
+}
+
+/// Stops every user now and waits until they have; returns when that was and the run's totals.
+async fn stop_load(
+    handle: &RunHandle,
+    run: tokio::task::JoinHandle<engine::StatsSnapshot>,
+) -> (StopRecord, Vec<RowTotal>) {
+    let search_ended_at = unix_now();
+    handle.stop();
+    let stats = match run.await {
+        Ok(stats) => stats,
+        Err(_) => {
+            eprintln!("akrida capacity: the run ended abnormally; reporting the plateaus so far");
+            handle.summary()
+        }
+    };
+    let stop = StopRecord {
+        search_ended_at,
+        users_stopped_at: unix_now(),
+        last_sample_at: last_sample(&stats),
+    };
+    eprintln!(
+        "akrida capacity: the search ended; every user stopped {:.1}s later",
+        stop.users_stopped_at - search_ended_at
+    );
+    let totals = stats
+        .entries
+        .iter()
+        .map(|e| RowTotal {
+            kind: e.kind.clone(),
+            name: e.name.clone(),
+            requests: e.num_requests,
+            failures: e.num_failures,
+        })
+        .collect();
+    (stop, totals)
 }
 
 /// When the last sample of any row ended.
