@@ -54,12 +54,27 @@ pub struct UserContext {
     index: u64,
     stats: Arc<Stats>,
     stop: watch::Receiver<bool>,
+    /// The whole run's end, when the context belongs to a run: it turns true the moment
+    /// `RunHandle::stop` is called, so a user polled before the controller has come round to
+    /// stopping each user one by one (a busy runtime may take seconds) begins nothing more.
+    run_ended: Option<watch::Receiver<bool>>,
 }
 
 impl UserContext {
     /// A context for user `index`; `stop` turns true when the user must stop.
     pub fn new(index: u64, stats: Arc<Stats>, stop: watch::Receiver<bool>) -> Self {
-        UserContext { index, stats, stop }
+        UserContext {
+            index,
+            stats,
+            stop,
+            run_ended: None,
+        }
+    }
+
+    /// The same context, also stopped when `run_ended` turns true (the run's end).
+    pub fn ending_with_run(mut self, run_ended: watch::Receiver<bool>) -> Self {
+        self.run_ended = Some(run_ended);
+        self
     }
 
     /// The user's number in the run, from 0.
@@ -144,15 +159,47 @@ impl UserContext {
         self.stats.clock().unix_now()
     }
 
-    /// True once the user has been asked to stop.
+    /// True once the user has been asked to stop, or the run to end.
     pub fn is_stopping(&self) -> bool {
-        *self.stop.borrow()
+        *self.stop.borrow() || self.run_ended.as_ref().is_some_and(|ended| *ended.borrow())
     }
 
-    /// Resolves when the user is asked to stop (at once if it already was).
+    /// Resolves when the user is asked to stop, or the run to end (at once if it already was).
     pub async fn stopped(&self) {
-        let mut stop = self.stop.clone();
         // An Err means the engine dropped the sender: it is gone, so stopping is right too.
-        let _ = stop.wait_for(|stopping| *stopping).await;
+        let mut stop = self.stop.clone();
+        let own = async move {
+            let _ = stop.wait_for(|stopping| *stopping).await;
+        };
+        match self.run_ended.clone() {
+            None => own.await,
+            Some(mut ended) => {
+                let run = async move {
+                    let _ = ended.wait_for(|ended| *ended).await;
+                };
+                tokio::select! {
+                    _ = own => {}
+                    _ = run => {}
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_end_of_the_run_stops_a_user_before_its_own_stop_comes() {
+        let (_own, own_rx) = watch::channel(false);
+        let (run_ended, run_rx) = watch::channel(false);
+        let ctx = UserContext::new(0, Arc::new(Stats::new()), own_rx).ending_with_run(run_rx);
+        assert!(!ctx.is_stopping());
+        run_ended.send_replace(true);
+        assert!(ctx.is_stopping());
+        tokio::time::timeout(Duration::from_secs(1), ctx.stopped())
+            .await
+            .expect("stopped() resolves on the run's end alone");
     }
 }

@@ -34,6 +34,12 @@ class MediatorPing(_AkridaScenario):
     weight = 1
 
 
+class MediatorOnboard(_AkridaScenario):
+    """`akrida worker mediator-onboard`: onboard a new holder to the mediator each iteration."""
+
+    weight = 1
+
+
 class Connection(_AkridaScenario):
     """`akrida worker connection`: connect to the issuer from a fresh invitation."""
 

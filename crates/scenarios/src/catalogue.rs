@@ -6,6 +6,8 @@ pub struct ScenarioInfo {
     /// Akrida's locust file it stands for, so operators find their old test.
     pub akrida_file: &'static str,
     pub summary: &'static str,
+    /// What one task iteration is, in the plural, for rates (`onboardings` per second).
+    pub iterations: &'static str,
 }
 
 const fn scenario(
@@ -17,11 +19,20 @@ const fn scenario(
         name,
         akrida_file,
         summary,
+        iterations: "iterations",
+    }
+}
+
+impl ScenarioInfo {
+    /// Names what one iteration of the scenario is, when that is one thing.
+    const fn counting(self, iterations: &'static str) -> Self {
+        ScenarioInfo { iterations, ..self }
     }
 }
 
 pub const CATALOGUE: &[ScenarioInfo] = &[
     scenario("mediator-ping", "locustMediatorPing.py", "each user onboards to the mediator (DID Exchange, mediation, WebSocket) and trust-pings it"),
+    scenario("mediator-onboard", "locustMediatorPing.py (its on_start)", "each iteration onboards a new holder to the mediator (DID Exchange, mediation, keylist update, WebSocket), then closes it: onboardings per second").counting("onboardings"),
     scenario("connection", "locustConnection.py", "each user connects to the issuer from a fresh invitation"),
     scenario("issue", "locustMediatorIssue.py", "the issuer issues each user a credential (mediated or direct)"),
     scenario("issue-revoke", "locustMediatorIssueRevoke.py", "issue, then revoke the credential"),
@@ -35,4 +46,9 @@ pub const CATALOGUE: &[ScenarioInfo] = &[
 
 pub fn find(name: &str) -> Option<&'static ScenarioInfo> {
     CATALOGUE.iter().find(|s| s.name == name)
+}
+
+/// What one iteration of scenario `name` is, in the plural (`iterations` when unknown).
+pub fn iterations_of(name: &str) -> &'static str {
+    find(name).map_or("iterations", |s| s.iterations)
 }

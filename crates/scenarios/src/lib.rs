@@ -7,6 +7,7 @@ pub mod external;
 pub mod invitations;
 pub mod issuer;
 pub mod liveness;
+pub mod mediator_onboard;
 pub mod mediator_ping;
 pub mod multitenant;
 pub mod pickup;
@@ -16,6 +17,7 @@ pub use external::{ExternalAgent, ExternalAgentConfig, ExternalScenario, Externa
 pub use invitations::MediatorInvitations;
 pub use issuer::{IssuerConfig, IssuerScenario};
 pub use liveness::{Liveness, LivenessConfig};
+pub use mediator_onboard::MediatorOnboard;
 pub use mediator_ping::{MediatorPing, MediatorPingConfig};
 pub use multitenant::{MultitenantConfig, MultitenantMediation};
 pub use pickup::PickupStrategy;

@@ -83,6 +83,33 @@ pub struct Driven {
     /// Ctrl-C cut the search short.
     pub interrupted: bool,
     pub scenario: String,
+    pub stop: StopRecord,
+    /// Every row's counts over the whole run, warm-ups and refinement included: what the
+    /// servers were sent in all (e.g. onboardings to compare with the mediator's grants).
+    pub totals: Vec<RowTotal>,
+}
+
+/// One row's counts over the whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowTotal {
+    pub kind: String,
+    pub name: String,
+    pub requests: u64,
+    pub failures: u64,
+}
+
+/// When the load ended, so a reader (or a test) can check that the search stopped hammering
+/// the server once it was over: no sample may end after `search_ended_at`, beyond the few
+/// that were already in flight then and finished before the users' stop reached them.
+#[derive(Debug, Clone, Serialize)]
+pub struct StopRecord {
+    /// Unix time the search was over and asked every user to stop.
+    pub search_ended_at: f64,
+    /// Unix time every user had stopped (its clean-up done: sockets closed).
+    pub users_stopped_at: f64,
+    /// Unix time the last sample of the run ended (any row, the open model's included); None
+    /// when nothing was recorded.
+    pub last_sample_at: Option<f64>,
 }
 
 /// Runs the search against the servers; Err only for a setup problem (before any load).
@@ -148,15 +175,14 @@ Ctrl-C stops and still writes the reports",
         }
     }
     // The search is over: no more load on a server that broke.
-    handle.stop();
-    if run.await.is_err() {
-        eprintln!("akrida capacity: the run ended abnormally; reporting the plateaus so far");
-    }
+    let (stop, totals) = stop_load(&handle, run).await;
     Ok(Driven {
         search,
         plateaus,
         interrupted,
         scenario: name,
+        stop,
+        totals,
     })
 }
 
@@ -222,15 +248,22 @@ impl Driver<'_> {
         }
     }
 
-    /// Waits (at most a plateau) until the rate search's pool has onboarded; false on Ctrl-C.
+    /// Waits until the rate search's pool has onboarded, so that no plateau is judged while
+    /// the pool's own onboarding still loads the servers; false on Ctrl-C. Spawning takes
+    /// pool ÷ spawn rate; a slow server gets twice that plus a plateau before akrida warns and
+    /// starts anyway.
     async fn pool_ready(&mut self, pool: usize) -> bool {
-        let deadline = tokio::time::Instant::now() + self.setup.plateau;
+        const A_DAY: Duration = Duration::from_secs(86_400);
+        let spawning = Duration::try_from_secs_f64(pool as f64 / self.args.run.spawn_rate)
+            .map_or(A_DAY, |d| d.min(A_DAY));
+        let patience = self.setup.plateau.saturating_add(spawning * 2);
+        let deadline = tokio::time::Instant::now() + patience;
         while (self.handle.summary().users.started as usize) < pool {
             if tokio::time::Instant::now() >= deadline {
                 eprintln!(
                     "akrida capacity: warning: {} of {pool} users onboarded after {}s; starting the plateaus",
                     self.handle.summary().users.started,
-                    self.setup.plateau.as_secs()
+                    patience.as_secs()
                 );
                 return true;
             }
@@ -370,6 +403,51 @@ fn missed(window: &engine::StatsSnapshot, seconds: f64, load: f64, kind: SearchK
         .map(|e| e.num_requests)
         .sum();
     ((seconds * load).floor() as u64).saturating_sub(started)
+}
+
+/// Stops every user now and waits until they have; returns when that was and the run's totals.
+async fn stop_load(
+    handle: &RunHandle,
+    run: tokio::task::JoinHandle<engine::StatsSnapshot>,
+) -> (StopRecord, Vec<RowTotal>) {
+    let search_ended_at = unix_now();
+    handle.stop();
+    let stats = match run.await {
+        Ok(stats) => stats,
+        Err(_) => {
+            eprintln!("akrida capacity: the run ended abnormally; reporting the plateaus so far");
+            handle.summary()
+        }
+    };
+    let stop = StopRecord {
+        search_ended_at,
+        users_stopped_at: unix_now(),
+        last_sample_at: last_sample(&stats),
+    };
+    eprintln!(
+        "akrida capacity: the search ended; every user stopped {:.1}s later",
+        stop.users_stopped_at - search_ended_at
+    );
+    let totals = stats
+        .entries
+        .iter()
+        .map(|e| RowTotal {
+            kind: e.kind.clone(),
+            name: e.name.clone(),
+            requests: e.num_requests,
+            failures: e.num_failures,
+        })
+        .collect();
+    (stop, totals)
+}
+
+/// When the last sample of any row ended.
+fn last_sample(stats: &engine::StatsSnapshot) -> Option<f64> {
+    stats
+        .entries
+        .iter()
+        .filter_map(|e| e.last_sample)
+        .reduce(f64::max)
 }
 
 fn health(samples: &[GeneratorSample], max_lag_ms: f64, window_seconds: f64) -> GeneratorHealth {

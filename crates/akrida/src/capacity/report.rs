@@ -59,6 +59,8 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
             "warmup_seconds": setup.warmup.as_secs_f64(),
             "max_lag_ms": setup.max_lag_ms,
             "plateaus": driven.plateaus,
+            "stop": driven.stop,
+            "totals": driven.totals,
             "answer": Answer {
                 capacity: outcome.capacity,
                 unit: setup.unit(),

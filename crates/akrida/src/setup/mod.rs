@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use holder::HolderConfig;
-use scenarios::{Liveness, LivenessConfig, MediatorPing, MediatorPingConfig};
+use scenarios::{Liveness, LivenessConfig, MediatorOnboard, MediatorPing, MediatorPingConfig};
 
 use engine::Scenario;
 
@@ -36,7 +36,12 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
         return external_agents(args, command, &trust).await;
     }
     match args.scenario.as_str() {
-        "mediator-ping" => mediator_ping(args, &trust).await,
+        "mediator-ping" => Ok(Arc::new(MediatorPing::new(
+            mediator_holders(args, &trust).await?,
+        ))),
+        "mediator-onboard" => Ok(Arc::new(MediatorOnboard::new(
+            mediator_holders(args, &trust).await?,
+        ))),
         "liveness" => liveness(args, &trust).await,
         "multitenant-mediation" => multitenant(args, &trust).await,
         name => match scenarios::issuer::Kind::from_name(name) {
@@ -65,16 +70,20 @@ can pose as the ones under test; the report says so"
     Ok(trust)
 }
 
-async fn mediator_ping(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenario, String> {
+/// The holders of `mediator-ping` and `mediator-onboard`: the invitations, checked, and how
+/// holders are made and pick up their messages.
+async fn mediator_holders(
+    args: &RunArgs,
+    trust: &net::Trust,
+) -> Result<MediatorPingConfig, String> {
     let invitations = checked_mediators(args, trust).await?;
     let timeout = Duration::from_secs_f64(args.timeout);
-    let config = MediatorPingConfig {
+    Ok(MediatorPingConfig {
         invitations,
         holder: HolderConfig::with_trust(args.label.clone(), timeout, trust.clone()),
         pickup: args.pickup_strategy,
         pickup_interval: Duration::from_secs_f64(args.pickup_interval),
-    };
-    Ok(Arc::new(MediatorPing::new(config)))
+    })
 }
 
 /// `liveness`: the issuer's admin API (`ISSUER_URL`, `ISSUER_HEADERS`), checked.

@@ -179,7 +179,8 @@ impl Controller {
             plan: self.plan.clone(),
             wait: self.config.wait,
             stop_timeout: self.config.stop_timeout,
-            ctx: UserContext::new(index, self.shared.stats.clone(), stop_rx),
+            ctx: UserContext::new(index, self.shared.stats.clone(), stop_rx)
+                .ending_with_run(self.shared.run_ended.subscribe()),
             lifecycle: self.shared.lifecycle.clone(),
             // One stream per user, derived from the run's seed, so a seeded run repeats its choices.
             rng: SmallRng::seed_from_u64(self.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15)),

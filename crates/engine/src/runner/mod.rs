@@ -15,7 +15,7 @@ mod user_task;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::{validate_spawn_rate, RunConfig};
@@ -38,6 +38,8 @@ struct Shared {
     target: AtomicUsize,
     lifecycle: Arc<Lifecycle>,
     commands: mpsc::UnboundedSender<Command>,
+    /// Turns true when the run is asked to end; every user watches it (see `RunHandle::stop`).
+    run_ended: watch::Sender<bool>,
     /// The open model's schedule, when the run has an arrival rate.
     arrivals: Option<Arc<arrivals::Arrivals>>,
 }
@@ -84,6 +86,7 @@ impl Runner {
             target: AtomicUsize::new(config.users),
             lifecycle: Arc::new(Lifecycle::default()),
             commands,
+            run_ended: watch::Sender::new(false),
             arrivals: config
                 .arrival_rate
                 .map(|rate| Arc::new(arrivals::Arrivals::new(rate))),
@@ -133,6 +136,9 @@ impl RunHandle {
     /// Ends the run gracefully: every user is stopped and runs `on_stop`, then the run's future
     /// returns the final stats. Calling it again, or after the end, does nothing.
     pub fn stop(&self) {
+        // Every user sees this at its next poll, even while the controller task (which then
+        // stops each user and waits for its clean-up) waits its turn on a busy runtime.
+        self.shared.run_ended.send_replace(true);
         let _ = self.shared.commands.send(Command::Stop);
     }
 
