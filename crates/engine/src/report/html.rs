@@ -672,17 +672,11 @@ fn human_duration(seconds: f64) -> String {
     }
 }
 
-/// Unix seconds as `2024-05-01 12:00:00 UTC`.
+/// Unix seconds as `2024-05-01 12:00:00 UTC`: the CSV files' timestamp, spelt for reading.
 pub fn utc(unix: f64) -> String {
-    let secs = unix.max(0.0) as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = super::pyfmt::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    super::pyfmt::utc_timestamp(unix)
+        .replacen('T', " ", 1)
+        .replace('Z', " UTC")
 }
 
 /// A string usable in an id: lower-case letters, digits and '-'.
