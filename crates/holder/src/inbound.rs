@@ -71,8 +71,8 @@ mod tests {
     use crate::keyring::KeyRing;
     use didcomm::KeyPair;
 
-    #[tokio::test]
-    async fn delivers_posted_envelopes_and_refuses_garbage() {
+    /// A holder's key, its inbox, and a listener delivering into it.
+    async fn listening_inbox() -> (KeyPair, Arc<Inbox>, InboundListener) {
         let key = KeyPair::generate();
         let keys = KeyRing::default();
         keys.add(key.clone());
@@ -80,6 +80,12 @@ mod tests {
         let listener = InboundListener::bind("127.0.0.1:0", inbox.clone())
             .await
             .unwrap();
+        (key, inbox, listener)
+    }
+
+    #[tokio::test]
+    async fn delivers_posted_envelopes_and_refuses_garbage() {
+        let (key, inbox, listener) = listening_inbox().await;
         let url = format!("http://{}/", listener.local_addr());
         let message = br#"{"@type":"https://didcomm.org/basicmessage/1.0/message","@id":"m1","content":"hi"}"#;
         let envelope = didcomm::pack(message, &[key.verkey()], None).unwrap();
@@ -124,13 +130,7 @@ mod tests {
 
     #[tokio::test]
     async fn chunked_envelopes_are_delivered_and_chunked_garbage_is_400() {
-        let key = KeyPair::generate();
-        let keys = KeyRing::default();
-        keys.add(key.clone());
-        let inbox = Arc::new(Inbox::new(keys));
-        let listener = InboundListener::bind("127.0.0.1:0", inbox.clone())
-            .await
-            .unwrap();
+        let (key, inbox, listener) = listening_inbox().await;
         let message = br#"{"@type":"https://didcomm.org/basicmessage/1.0/message","@id":"c1","content":"chunked"}"#;
         let envelope = didcomm::pack(message, &[key.verkey()], None).unwrap();
         let status = post_chunked(listener.local_addr(), &envelope).await;
