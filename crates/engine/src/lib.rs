@@ -28,4 +28,4 @@ pub use stats::{
     IntervalStats, Stats, StatsSnapshot, UserLifecycle, ITERATION_KIND, MISSED_ITERATIONS,
     QUEUE_KIND,
 };
-pub use user::{BoxFuture, Scenario, User, UserContext};
+pub use user::{BoxFuture, Phases, Scenario, User, UserContext};
