@@ -12,10 +12,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use acapy_trace::{render_hops, HopReport, TraceCollector};
 use engine::baseline::{self, Comparison};
 use engine::report::{from_json, render_html, render_table, write_locust_csv, HtmlReport, Rates};
 use engine::thresholds::{self, Threshold, ThresholdResult};
-use engine::trace::{render_hops, HopReport, TraceCollector};
 use engine::{Phases, RunConfig, RunHandle, Runner, Scenario, StatsSnapshot, Wait};
 
 use crate::cli::RunArgs;

@@ -12,7 +12,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use engine::trace::TraceCollector;
+use acapy_trace::TraceCollector;
 use net::server::{Handler, HttpServer, Limits, Method, Reply, Request, StatusCode};
 use tokio::net::TcpListener;
 
