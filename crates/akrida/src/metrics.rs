@@ -1,17 +1,21 @@
-//! `--metrics-addr`: a tiny HTTP server answering every GET with the Prometheus text exposition
-//! of the live stats (see `engine::report::render_prometheus`). Loopback by default, no TLS, no
-//! auth: point it at 127.0.0.1 or a private interface.
+//! `--metrics-addr`: answers `/metrics` (and `/`) with the Prometheus text exposition of the live
+//! stats (see `engine::report::render_prometheus`), through akrida's one HTTP server
+//! ([`net::server`]). Any method is answered (a request body, chunked or not, is read and
+//! ignored); other paths get 404. Loopback by default, no TLS, no auth: point it at 127.0.0.1 or
+//! a private interface.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::sync::Arc;
 
 use engine::report::{render_prometheus, PROMETHEUS_BUCKETS_MS};
 use engine::RunHandle;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use net::server::{Handler, HttpServer, Limits, Reply, Request, StatusCode};
 use tokio::net::TcpListener;
 
-/// Longest wait for a scraper's request head.
-const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest request body read (scrapers send none).
+const MAX_BODY: usize = 64 * 1024;
+/// Prometheus' text exposition format.
+const EXPOSITION: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Binds `addr`; the error names it.
 pub async fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
@@ -22,48 +26,98 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
 
 /// Serves the run's metrics on `listener` until the process ends.
 pub fn serve(listener: TcpListener, handle: RunHandle) {
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let handle = handle.clone();
-            tokio::spawn(async move {
-                let _ = answer(stream, &handle).await;
-            });
-        }
-    });
+    HttpServer::start_detached(
+        listener,
+        Arc::new(Exposition { handle }),
+        Limits::with_max_body(MAX_BODY),
+    );
 }
 
-async fn answer(mut stream: tokio::net::TcpStream, handle: &RunHandle) -> std::io::Result<()> {
-    let mut head = Vec::with_capacity(512);
-    let mut buf = [0u8; 1024];
-    let read = tokio::time::timeout(READ_TIMEOUT, async {
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                break;
-            }
-            head.extend_from_slice(&buf[..n]);
+struct Exposition {
+    handle: RunHandle,
+}
+
+impl Handler for Exposition {
+    fn handle(&self, request: Request) -> Reply {
+        if request.path != "/metrics" && request.path != "/" {
+            return Reply::text(StatusCode::NOT_FOUND, "try /metrics\n");
         }
-        Ok::<_, std::io::Error>(())
-    })
-    .await;
-    if !matches!(read, Ok(Ok(()))) {
-        return Ok(());
+        let histograms = self
+            .handle
+            .recorder()
+            .latency_histograms(&PROMETHEUS_BUCKETS_MS);
+        let text = render_prometheus(&self.handle.summary(), &histograms);
+        Reply::with_body(StatusCode::OK, EXPOSITION, text)
     }
-    let request = String::from_utf8_lossy(&head);
-    let path = request.split_whitespace().nth(1).unwrap_or("/");
-    let (status, body) = if path == "/metrics" || path == "/" {
-        let histograms = handle.recorder().latency_histograms(&PROMETHEUS_BUCKETS_MS);
-        ("200 OK", render_prometheus(&handle.summary(), &histograms))
-    } else {
-        ("404 Not Found", "try /metrics\n".to_owned())
-    };
-    let response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(response.as_bytes()).await?;
-    stream.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::{BoxFuture, RunConfig, Runner, Scenario, User, UserContext};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A scenario whose run has no users: the exposition still has its gauges.
+    struct Idle;
+    struct IdleUser;
+
+    impl Scenario for Idle {
+        fn name(&self) -> &str {
+            "idle"
+        }
+        fn tasks(&self) -> Vec<(&'static str, u32)> {
+            vec![("idle", 1)]
+        }
+        fn new_user(&self, _index: u64) -> Box<dyn User> {
+            Box::new(IdleUser)
+        }
+    }
+
+    impl User for IdleUser {
+        fn on_start<'a>(&'a mut self, _: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn run_task<'a>(&'a mut self, _: &'static str, _: &'a UserContext) -> BoxFuture<'a, ()> {
+            Box::pin(async {})
+        }
+        fn on_stop<'a>(&'a mut self, _: &'a UserContext) -> BoxFuture<'a, ()> {
+            Box::pin(async {})
+        }
+    }
+
+    /// A chunked POST of `chunk` to `path`; returns the whole reply.
+    async fn post_chunked(addr: SocketAddr, path: &str, chunk: &str) -> String {
+        let raw = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{chunk}0\r\n\r\n"
+        );
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(raw.as_bytes()).await.unwrap();
+        stream.shutdown().await.unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).await.unwrap();
+        reply
+    }
+
+    #[tokio::test]
+    async fn chunked_posts_to_the_routes_are_answered_never_501() {
+        let config = RunConfig {
+            users: 0,
+            ..RunConfig::default()
+        };
+        let (handle, _run) = Runner::start(Arc::new(Idle), config).unwrap();
+        let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        serve(listener, handle.clone());
+
+        let scraped = post_chunked(addr, "/metrics", "5\r\nhello\r\n").await;
+        assert!(scraped.starts_with("HTTP/1.1 200 OK"), "{scraped}");
+        assert!(scraped.contains("akrida_users_target 0"), "{scraped}");
+        let root = post_chunked(addr, "/", "").await;
+        assert!(root.starts_with("HTTP/1.1 200 OK"), "{root}");
+        let elsewhere = post_chunked(addr, "/other", "2\r\nhi\r\n").await;
+        assert!(elsewhere.starts_with("HTTP/1.1 404"), "{elsewhere}");
+        let garbage = post_chunked(addr, "/metrics", "zz\r\nnot a chunk\r\n").await;
+        assert!(garbage.starts_with("HTTP/1.1 400"), "{garbage}");
+        handle.stop();
+    }
 }

@@ -9,11 +9,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use acapy_trace::{render_hops, HopReport, TraceCollector};
 use engine::baseline::{self, Comparison};
 use engine::report::{from_json, render_html, render_table, write_locust_csv, HtmlReport, Rates};
 use engine::thresholds::{self, Threshold, ThresholdResult};
-use engine::trace::{render_hops, HopReport, TraceCollector};
-use engine::{RunConfig, RunHandle, Runner, StatsSnapshot, Wait};
+use engine::{Phases, RunConfig, RunHandle, Runner, StatsSnapshot, Wait};
 
 use crate::cli::RunArgs;
 use crate::selfwatch::SelfWatch;
@@ -144,7 +144,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
     };
     let stats = Arc::new(engine::Stats::new());
     if traces.is_some() {
-        stats.threads().enable();
+        stats.message_threads().enable();
     }
     let (handle, run) = match Runner::start_with_stats(scenario.clone(), config, stats) {
         Ok(started) => started,
@@ -173,8 +173,12 @@ async fn run_async(args: RunArgs) -> ExitCode {
     let snapshot = wait_with_progress(&handle, run, &args, &criteria, &watch, total_time).await;
     let hops = traces
         .as_ref()
-        .map(|collector| HopReport::build(collector, handle.recorder().threads()));
-    write_reports(&handle, &snapshot, &args, &criteria, &watch, hops.as_ref())
+        .map(|collector| HopReport::build(collector, handle.recorder().message_threads()));
+    let reported = Reported {
+        hops: hops.as_ref(),
+        phases: scenario.phases(),
+    };
+    write_reports(&handle, &snapshot, &args, &criteria, &watch, &reported)
 }
 
 fn describe_load(args: &RunArgs) -> String {
@@ -293,14 +297,22 @@ async fn wait_with_progress(
     }
 }
 
+/// What the reports show besides the stats: the server traces joined to the samples, and the
+/// phases the scenario declares.
+struct Reported<'a> {
+    hops: Option<&'a HopReport>,
+    phases: Option<Phases>,
+}
+
 fn write_reports(
     handle: &RunHandle,
     snapshot: &StatsSnapshot,
     args: &RunArgs,
     criteria: &Criteria,
     watch: &SelfWatch,
-    hops: Option<&HopReport>,
+    reported: &Reported<'_>,
 ) -> ExitCode {
+    let hops = reported.hops;
     let mut report_failed = false;
     let history = handle.history();
     if let Some(prefix) = &args.csv {
@@ -380,6 +392,7 @@ fn write_reports(
             baseline: &comparisons,
             generator: &generator,
             warnings: &warnings,
+            phases: reported.phases.as_ref(),
         });
         match std::fs::write(path, html) {
             Ok(()) => eprintln!("akrida: wrote {}", path.display()),

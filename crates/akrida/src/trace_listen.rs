@@ -1,25 +1,21 @@
-//! `--trace-listen ADDR`: a small HTTP server that takes ACA-Py's trace events
+//! `--trace-listen ADDR`: takes ACA-Py's trace events
 //! (`aca-py start --trace --trace-target http://ADDR/ --trace-label LABEL`) during the run and
-//! hands them to the engine's [`TraceCollector`]; the report joins them to the samples.
+//! hands them to the engine's [`TraceCollector`]; the report joins them to the samples. Served by
+//! akrida's one HTTP server ([`net::server`]).
 //!
-//! Any path is accepted (ACA-Py appends `--trace-tag` to the target URL). A POST whose body is
-//! a trace event gets 200; anything else — not JSON, a JSON that is not an event, no body, a body
-//! over [`MAX_BODY`] — gets 400 (or 405 for other methods) and is counted as rejected, never a
-//! panic. ACA-Py posts each event synchronously from its event loop, so the answer is immediate.
-//! One request per connection (`Connection: close`), as ACA-Py's `requests.post` uses them.
+//! Any path is accepted (ACA-Py appends `--trace-tag` to the target URL). A POST whose body
+//! (sized or chunked) is a trace event gets 200; anything else — not JSON, a JSON that is not an
+//! event, no body, a malformed request — gets 400 (413 for a body over [`MAX_BODY`], 405 for
+//! other methods) and is counted as rejected, never a panic. ACA-Py posts each event
+//! synchronously from its event loop, so the answer is immediate.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use engine::trace::TraceCollector;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use acapy_trace::TraceCollector;
+use net::server::{Handler, HttpServer, Limits, Method, Reply, Request, StatusCode};
+use tokio::net::TcpListener;
 
-/// Longest wait for one request.
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Largest request head.
-const MAX_HEAD: usize = 16 * 1024;
 /// Largest event body (ACA-Py's are a few hundred bytes).
 pub const MAX_BODY: usize = 64 * 1024;
 
@@ -32,105 +28,43 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
 
 /// Serves `listener` until the process ends, feeding `collector`.
 pub fn serve(listener: TcpListener, collector: Arc<TraceCollector>) {
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let collector = collector.clone();
-            tokio::spawn(async move {
-                let _ = tokio::time::timeout(READ_TIMEOUT, answer(stream, &collector)).await;
-            });
-        }
-    });
-}
-
-/// A request that was refused before it reached the collector.
-struct Refused(&'static str, String);
-
-async fn answer(mut stream: TcpStream, collector: &TraceCollector) -> std::io::Result<()> {
-    let (status, text) = match read_request(&mut stream).await? {
-        Ok(body) => match collector.accept(&body) {
-            Ok(()) => ("200 OK", "ok".to_string()),
-            Err(reason) => ("400 Bad Request", reason),
-        },
-        Err(Refused(status, reason)) => {
-            // Counted with the bodies the collector refused.
-            collector.count_rejected();
-            (status, reason)
-        }
-    };
-    let body = format!("{text}\n");
-    let response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+    HttpServer::start_detached(
+        listener,
+        Arc::new(Collect { collector }),
+        Limits::with_max_body(MAX_BODY),
     );
-    stream.write_all(response.as_bytes()).await?;
-    stream.shutdown().await
 }
 
-/// Reads one request: `Ok(Ok(body))` for a POST with a body of the stated length.
-async fn read_request(stream: &mut TcpStream) -> std::io::Result<Result<Vec<u8>, Refused>> {
-    let mut data = Vec::with_capacity(1024);
-    let mut buf = [0u8; 4096];
-    let head_end = loop {
-        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
+struct Collect {
+    collector: Arc<TraceCollector>,
+}
+
+impl Handler for Collect {
+    fn handle(&self, request: Request) -> Reply {
+        if request.method != Method::POST {
+            self.collector.count_rejected();
+            return Reply::text(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "POST ACA-Py trace events here\n",
+            );
         }
-        if data.len() > MAX_HEAD {
-            return Ok(Err(Refused(
-                "400 Bad Request",
-                "request head too large".into(),
-            )));
+        match self.collector.accept(&request.body) {
+            Ok(()) => Reply::text(StatusCode::OK, "ok\n"),
+            Err(reason) => Reply::text(StatusCode::BAD_REQUEST, format!("{reason}\n")),
         }
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Ok(Err(Refused("400 Bad Request", "incomplete request".into())));
-        }
-        data.extend_from_slice(&buf[..n]);
-    };
-    let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
-    let method = head.split_whitespace().next().unwrap_or("");
-    if method != "POST" {
-        return Ok(Err(Refused(
-            "405 Method Not Allowed",
-            "POST ACA-Py trace events here".into(),
-        )));
     }
-    let length = head
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .map(|(_, value)| value.trim().parse::<usize>());
-    let length = match length {
-        Some(Ok(n)) if n <= MAX_BODY => n,
-        Some(Ok(n)) => {
-            return Ok(Err(Refused(
-                "400 Bad Request",
-                format!("body of {n} bytes is over {MAX_BODY}"),
-            )))
-        }
-        Some(Err(_)) => return Ok(Err(Refused("400 Bad Request", "bad Content-Length".into()))),
-        None => return Ok(Err(Refused("400 Bad Request", "no Content-Length".into()))),
-    };
-    let mut body = data[head_end..].to_vec();
-    while body.len() < length {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Ok(Err(Refused(
-                "400 Bad Request",
-                "body shorter than Content-Length".into(),
-            )));
-        }
-        body.extend_from_slice(&buf[..n]);
+
+    /// Counted with the bodies the collector refused.
+    fn refused(&self, _reason: &str) {
+        self.collector.count_rejected();
     }
-    body.truncate(length);
-    Ok(Ok(body))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
 
     async fn started() -> (SocketAddr, Arc<TraceCollector>) {
         let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
@@ -173,8 +107,6 @@ mod tests {
             post(br#"{"handler": 1}"#),
             post(b""),
             b"POST / HTTP/1.1\r\nContent-Length: nope\r\n\r\n".to_vec(),
-            b"POST / HTTP/1.1\r\n\r\n{}".to_vec(),
-            b"POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n".to_vec(),
             b"POST / HTTP/1.1\r\nContent-Length: 50\r\n\r\n{\"short".to_vec(),
             b"\x00\x01\x02 garbage without a head end".to_vec(),
         ];
@@ -186,13 +118,40 @@ mod tests {
                 String::from_utf8_lossy(raw)
             );
         }
+        // Without a length the body is empty (refused), and `{}` after it is a second request,
+        // a malformed one: two refusals.
+        let status = send(addr, b"POST / HTTP/1.1\r\n\r\n{}").await;
+        assert!(status.starts_with("HTTP/1.1 400"), "{status}");
+        assert_eq!(collector.rejected(), garbage.len() as u64 + 2);
+        let status = send(addr, b"POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n").await;
+        assert!(status.starts_with("HTTP/1.1 413"), "{status}");
         let status = send(addr, b"GET / HTTP/1.1\r\n\r\n").await;
         assert!(status.starts_with("HTTP/1.1 405"), "{status}");
         assert_eq!(collector.received(), 1);
-        assert_eq!(collector.rejected(), garbage.len() as u64 + 1);
+        assert_eq!(collector.rejected(), garbage.len() as u64 + 4);
         assert_eq!(collector.events()[0].label, "TB-Mediator");
+        // Chunked bodies are read like sized ones: an event is kept, garbage refused.
+        let (first, second) = event.split_at(40);
+        let mut chunked =
+            b"POST /acapy.events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                .to_vec();
+        for chunk in [first, second] {
+            chunked.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            chunked.extend_from_slice(chunk);
+            chunked.extend_from_slice(b"\r\n");
+        }
+        chunked.extend_from_slice(b"0\r\n\r\n");
+        assert_eq!(send(addr, &chunked).await, "HTTP/1.1 200 OK");
+        let status = send(
+            addr,
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nnot json\r\n0\r\n\r\n",
+        )
+        .await;
+        assert!(status.starts_with("HTTP/1.1 400"), "{status}");
+        assert_eq!(collector.received(), 2);
+        assert_eq!(collector.rejected(), garbage.len() as u64 + 5);
         // Still serving after all that.
         assert_eq!(send(addr, &post(event)).await, "HTTP/1.1 200 OK");
-        assert_eq!(collector.received(), 2);
+        assert_eq!(collector.received(), 3);
     }
 }

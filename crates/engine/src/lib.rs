@@ -9,6 +9,7 @@
 //! handlers: the binary maps Ctrl-C to [`RunHandle::stop`].
 
 pub mod baseline;
+pub mod process;
 pub mod stats;
 pub mod thresholds;
 pub mod trace;
@@ -27,4 +28,4 @@ pub use stats::{
     IntervalStats, Stats, StatsSnapshot, UserLifecycle, ITERATION_KIND, MISSED_ITERATIONS,
     QUEUE_KIND,
 };
-pub use user::{BoxFuture, Scenario, User, UserContext};
+pub use user::{BoxFuture, Phases, Scenario, User, UserContext};

@@ -47,6 +47,23 @@ pub trait Scenario: Send + Sync + 'static {
     fn finish<'a>(&'a self, _stats: &'a Stats) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
+    /// The steps one of its samples is made of, for the HTML report's breakdown. None by
+    /// default.
+    fn phases(&self) -> Option<Phases> {
+        None
+    }
+}
+
+/// A sample made of steps that are samples of their own (e.g. a holder's onboarding: connect,
+/// then open a socket, …), shown by the HTML report as each step's share of the whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phases {
+    /// The section's heading, e.g. `Onboarding phases`.
+    pub title: &'static str,
+    /// The sample that spans all the steps (e.g. `startup`).
+    pub total: &'static str,
+    /// The steps' sample names, in the order they happen.
+    pub steps: &'static [&'static str],
 }
 
 /// What a user gets from the engine: who it is, where samples go, and whether to stop.
@@ -142,7 +159,7 @@ impl UserContext {
         let outcome = self.timed(kind, name, fut).await;
         let ended = wall_start + started.elapsed().as_secs_f64();
         self.stats
-            .threads()
+            .message_threads()
             .record(name, thread_id, wall_start, ended);
         outcome
     }
@@ -151,7 +168,9 @@ impl UserContext {
     /// about DIDComm thread `thread_id` from `started` to `ended` (Unix seconds, as
     /// [`UserContext::unix_now`] gives). For flows whose thread id is only known once they ran.
     pub fn record_thread(&self, name: &str, thread_id: &str, started: f64, ended: f64) {
-        self.stats.threads().record(name, thread_id, started, ended);
+        self.stats
+            .message_threads()
+            .record(name, thread_id, started, ended);
     }
 
     /// The wall clock in Unix seconds, the time base of [`UserContext::record_thread`].

@@ -1,28 +1,24 @@
 //! An inbound HTTP endpoint for holders that are not mediated: peers POST envelopes to it, and
 //! each goes to an [`EnvelopeSink`]: one holder's inbox, or a router shared by many holders.
 //!
-//! Deliberately small (no HTTP framework): HTTP/1.1 POSTs with a `Content-Length` body, answered
-//! `200` (`400` when the envelope cannot be opened), keep-alive honoured. That is what ACA-Py's
-//! and Credo's outbound HTTP transports send.
+//! Served by akrida's one HTTP server ([`net::server`]): keep-alive, `Content-Length` or chunked
+//! bodies (ACA-Py's and Credo's outbound HTTP transports send the first), up to [`MAX_BODY`].
+//! A delivered envelope is answered `200`, one that cannot be opened `400`, other methods `405`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use net::server::{Handler, HttpServer, Limits, Method, Reply, Request, StatusCode};
+use tokio::net::TcpListener;
 
 use crate::error::HolderError;
 use crate::router::EnvelopeSink;
 
 /// Largest envelope accepted (a credential with a large attachment still fits).
-const MAX_BODY: usize = 8 << 20;
-/// Largest request head accepted.
-const MAX_HEAD_LINES: usize = 100;
+pub const MAX_BODY: usize = 8 << 20;
 
 pub struct InboundListener {
-    addr: SocketAddr,
-    task: JoinHandle<()>,
+    server: HttpServer,
 }
 
 impl InboundListener {
@@ -31,131 +27,41 @@ impl InboundListener {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| HolderError::Protocol(format!("cannot listen on {addr}: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| HolderError::Protocol(format!("listener on {addr}: {e}")))?;
-        let task = tokio::spawn(async move {
-            loop {
-                match listener.accept().await {
-                    Ok((stream, _)) => {
-                        tokio::spawn(serve(stream, sink.clone()));
-                    }
-                    Err(e) => {
-                        tracing::debug!(error = %e, "inbound accept failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    }
-                }
-            }
-        });
-        Ok(Self { addr, task })
+        let handler = Arc::new(Deliver { sink });
+        let server = HttpServer::start(listener, handler, Limits::with_max_body(MAX_BODY));
+        Ok(Self { server })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.server.local_addr()
     }
 }
 
-impl Drop for InboundListener {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+/// Hands each POSTed body to the sink.
+struct Deliver<S> {
+    sink: Arc<S>,
 }
 
-/// Serves one TCP connection: requests one after another until the peer closes it.
-async fn serve<S: EnvelopeSink>(stream: TcpStream, sink: Arc<S>) {
-    let mut reader = BufReader::new(stream);
-    loop {
-        let request = match read_request(&mut reader).await {
-            Ok(Some(request)) => request,
-            Ok(None) => return,
-            Err(status) => {
-                let _ = respond(reader.get_mut(), status, true).await;
-                return;
+impl<S: EnvelopeSink> Handler for Deliver<S> {
+    fn handle(&self, request: Request) -> Reply {
+        if request.method != Method::POST {
+            return Reply::text(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "POST DIDComm envelopes here\n",
+            );
+        }
+        match self.sink.deliver_envelope(&request.body) {
+            Ok(()) => Reply::empty(StatusCode::OK),
+            Err(e) => {
+                tracing::debug!(error = %e, "inbound envelope refused");
+                Reply::text(StatusCode::BAD_REQUEST, format!("{e}\n"))
             }
-        };
-        let status = if request.method != "POST" {
-            "405 Method Not Allowed"
-        } else {
-            match sink.deliver_envelope(&request.body) {
-                Ok(()) => "200 OK",
-                Err(e) => {
-                    tracing::debug!(error = %e, "inbound envelope refused");
-                    "400 Bad Request"
-                }
-            }
-        };
-        if respond(reader.get_mut(), status, request.close)
-            .await
-            .is_err()
-            || request.close
-        {
-            return;
         }
     }
-}
 
-struct Request {
-    method: String,
-    body: Vec<u8>,
-    close: bool,
-}
-
-/// One request; `Ok(None)` at a clean end of the connection, `Err(status)` for a bad request.
-async fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Option<Request>, &'static str> {
-    let mut line = String::new();
-    match reader.read_line(&mut line).await {
-        Ok(0) | Err(_) => return Ok(None),
-        Ok(_) => {}
+    fn refused(&self, reason: &str) {
+        tracing::debug!(reason, "inbound request refused");
     }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().ok_or("400 Bad Request")?.to_string();
-    let version = parts.nth(1).unwrap_or("HTTP/1.1").to_string();
-    let mut length = 0usize;
-    let mut close = version == "HTTP/1.0";
-    for _ in 0..MAX_HEAD_LINES {
-        line.clear();
-        match reader.read_line(&mut line).await {
-            Ok(0) | Err(_) => return Ok(None),
-            Ok(_) => {}
-        }
-        let header = line.trim_end();
-        if header.is_empty() {
-            if length > MAX_BODY {
-                return Err("413 Payload Too Large");
-            }
-            let mut body = vec![0; length];
-            reader
-                .read_exact(&mut body)
-                .await
-                .map_err(|_| "400 Bad Request")?;
-            return Ok(Some(Request {
-                method,
-                body,
-                close,
-            }));
-        }
-        let Some((name, value)) = header.split_once(':') else {
-            return Err("400 Bad Request");
-        };
-        let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "content-length" => length = value.parse().map_err(|_| "400 Bad Request")?,
-            "transfer-encoding" if !value.eq_ignore_ascii_case("identity") => {
-                return Err("501 Not Implemented")
-            }
-            "connection" => close = value.eq_ignore_ascii_case("close"),
-            _ => {}
-        }
-    }
-    Err("431 Request Header Fields Too Large")
-}
-
-async fn respond(stream: &mut TcpStream, status: &str, close: bool) -> std::io::Result<()> {
-    let connection = if close { "close" } else { "keep-alive" };
-    let head =
-        format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: {connection}\r\n\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    stream.flush().await
 }
 
 #[cfg(test)]
@@ -165,8 +71,8 @@ mod tests {
     use crate::keyring::KeyRing;
     use didcomm::KeyPair;
 
-    #[tokio::test]
-    async fn delivers_posted_envelopes_and_refuses_garbage() {
+    /// A holder's key, its inbox, and a listener delivering into it.
+    async fn listening_inbox() -> (KeyPair, Arc<Inbox>, InboundListener) {
         let key = KeyPair::generate();
         let keys = KeyRing::default();
         keys.add(key.clone());
@@ -174,6 +80,12 @@ mod tests {
         let listener = InboundListener::bind("127.0.0.1:0", inbox.clone())
             .await
             .unwrap();
+        (key, inbox, listener)
+    }
+
+    #[tokio::test]
+    async fn delivers_posted_envelopes_and_refuses_garbage() {
+        let (key, inbox, listener) = listening_inbox().await;
         let url = format!("http://{}/", listener.local_addr());
         let message = br#"{"@type":"https://didcomm.org/basicmessage/1.0/message","@id":"m1","content":"hi"}"#;
         let envelope = didcomm::pack(message, &[key.verkey()], None).unwrap();
@@ -195,5 +107,40 @@ mod tests {
         assert_eq!(got.id(), Some("m1"));
         let bad = client.post(&url).body("garbage").send().await.unwrap();
         assert_eq!(bad.status(), 400);
+    }
+
+    /// Sends `body` in two chunks (`Transfer-Encoding: chunked`); returns the status line.
+    async fn post_chunked(addr: SocketAddr, body: &[u8]) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (first, second) = body.split_at(body.len() / 2);
+        let mut raw = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        for chunk in [first, second] {
+            raw.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            raw.extend_from_slice(chunk);
+            raw.extend_from_slice(b"\r\n");
+        }
+        raw.extend_from_slice(b"0\r\n\r\n");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(&raw).await.unwrap();
+        stream.shutdown().await.unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).await.unwrap();
+        reply.lines().next().unwrap_or_default().to_string()
+    }
+
+    #[tokio::test]
+    async fn chunked_envelopes_are_delivered_and_chunked_garbage_is_400() {
+        let (key, inbox, listener) = listening_inbox().await;
+        let message = br#"{"@type":"https://didcomm.org/basicmessage/1.0/message","@id":"c1","content":"chunked"}"#;
+        let envelope = didcomm::pack(message, &[key.verkey()], None).unwrap();
+        let status = post_chunked(listener.local_addr(), &envelope).await;
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        let got = inbox
+            .next_unsolicited(std::time::Duration::from_secs(1))
+            .await
+            .unwrap();
+        assert_eq!(got.id(), Some("c1"));
+        let status = post_chunked(listener.local_addr(), b"not an envelope").await;
+        assert_eq!(status, "HTTP/1.1 400 Bad Request");
     }
 }

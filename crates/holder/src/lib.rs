@@ -9,6 +9,7 @@ pub mod anoncreds;
 pub mod basic_message;
 pub mod connection;
 pub mod credential;
+pub mod definition;
 pub mod error;
 pub mod holder;
 pub mod inbound;

@@ -12,10 +12,9 @@
 //! - ACA-Py verifies it (the VP's proof and each credential's) and, when the request said
 //!   `will_confirm`, acks with `verification_result`.
 //!
-//! Credentials are chosen by the definition's input descriptors: `schema` URIs against the
-//! credential's types, and `constraints.fields` (JSONPath `path`s, with an optional JSON-schema
-//! `filter`: `type`, `const`, `enum`, `pattern`). Selective disclosure (`limit_disclosure`)
-//! needs BBS+ signatures and is refused with a clear error.
+//! Credentials are chosen by the definition's input descriptors (see [`crate::definition`]).
+//! Selective disclosure (`limit_disclosure`) needs BBS+ signatures and is refused with a clear
+//! error.
 
 use std::time::Duration;
 
@@ -25,6 +24,7 @@ use serde_json::{json, Value};
 
 use crate::connection::Connection;
 use crate::credential::format_attachment;
+pub use crate::definition::select_credentials;
 use crate::error::HolderError;
 use crate::inbox::Inbox;
 use crate::outbound::Channel;
@@ -36,8 +36,6 @@ pub const DIF_SUBMISSION: &str = "dif/presentation-exchange/submission@v1.0";
 pub const PRESENTATION: &str = "https://didcomm.org/present-proof/2.0/presentation";
 
 const CREDENTIALS_V1: &str = "https://www.w3.org/2018/credentials/v1";
-/// The schema URI that any W3C credential satisfies (its expanded base type).
-const VC_TYPE_URI: &str = "https://www.w3.org/2018/credentials#VerifiableCredential";
 const ATTACH_ID: &str = "dif";
 
 /// True for a present-proof 2.x request.
@@ -56,173 +54,6 @@ pub struct Presented {
     pub thread_id: String,
     /// The verifier's `verification_result` from its ack, when it sent one.
     pub verification_result: Option<String>,
-}
-
-/// Picks, for each input descriptor of `definition`, the newest credential of `credentials`
-/// (oldest first) that satisfies it. Returns (descriptor id, credential index) pairs.
-pub fn select_credentials(
-    definition: &Value,
-    credentials: &[Value],
-) -> Result<Vec<(String, usize)>, HolderError> {
-    let bad = |why: String| HolderError::Protocol(format!("presentation definition: {why}"));
-    let descriptors = definition["input_descriptors"]
-        .as_array()
-        .filter(|d| !d.is_empty())
-        .ok_or_else(|| bad("no input_descriptors".into()))?;
-    let mut chosen = Vec::new();
-    for descriptor in descriptors {
-        let id = descriptor["id"]
-            .as_str()
-            .ok_or_else(|| bad("an input descriptor has no id".into()))?;
-        if descriptor["constraints"]["limit_disclosure"] == "required" {
-            return Err(bad(format!(
-                "input descriptor {id} requires limit_disclosure (BBS+ selective disclosure), which akrida's holder does not do"
-            )));
-        }
-        let index = credentials
-            .iter()
-            .rposition(|credential| satisfies(descriptor, credential))
-            .ok_or_else(|| {
-                HolderError::Protocol(format!(
-                    "no stored credential satisfies input descriptor {id} (of {} held)",
-                    credentials.len()
-                ))
-            })?;
-        chosen.push((id.to_string(), index));
-    }
-    Ok(chosen)
-}
-
-fn satisfies(descriptor: &Value, credential: &Value) -> bool {
-    let schemas_ok = match descriptor["schema"].as_array() {
-        Some(schemas) if !schemas.is_empty() => schemas
-            .iter()
-            .filter_map(|s| s["uri"].as_str())
-            .any(|uri| has_type(credential, uri)),
-        _ => true,
-    };
-    let fields_ok = descriptor["constraints"]["fields"]
-        .as_array()
-        .map(|fields| fields.iter().all(|field| field_matches(field, credential)))
-        .unwrap_or(true);
-    schemas_ok && fields_ok
-}
-
-/// Whether the credential's `type` names `uri`: the full IRI of the base type, or a type whose
-/// name the URI ends with (`…#AkridaCredential`, `…/AkridaCredential`).
-fn has_type(credential: &Value, uri: &str) -> bool {
-    let types: Vec<&str> = match &credential["type"] {
-        Value::String(t) => vec![t.as_str()],
-        Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
-    types.iter().any(|t| {
-        *t == uri
-            || (uri == VC_TYPE_URI && *t == "VerifiableCredential")
-            || uri
-                .rsplit(['#', '/'])
-                .next()
-                .is_some_and(|name| !name.is_empty() && name == *t)
-    })
-}
-
-/// A field constraint: one of its paths resolves, and the value passes its filter (if any).
-fn field_matches(field: &Value, credential: &Value) -> bool {
-    let Some(paths) = field["path"].as_array() else {
-        return false;
-    };
-    let optional = field["optional"] == true;
-    let found = paths
-        .iter()
-        .filter_map(Value::as_str)
-        .filter_map(|path| json_path(credential, path))
-        .find(|value| field.get("filter").is_none_or(|f| passes(f, value)));
-    found.is_some() || optional
-}
-
-/// The value at a simple JSONPath (`$.a.b`, `$.a[0]`, `$['a']`), if any.
-pub fn json_path<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
-    let mut rest = path.strip_prefix('$')?;
-    let mut current = value;
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('.') {
-            let end = after.find(['.', '[']).unwrap_or(after.len());
-            current = current.get(&after[..end])?;
-            rest = &after[end..];
-        } else if let Some(after) = rest.strip_prefix('[') {
-            let end = after.find(']')?;
-            let inside = after[..end].trim();
-            current = if let Ok(index) = inside.parse::<usize>() {
-                current.get(index)?
-            } else {
-                current.get(inside.trim_matches(['\'', '"']))?
-            };
-            rest = &after[end + 1..];
-        } else {
-            return None;
-        }
-    }
-    Some(current)
-}
-
-/// The JSON-schema subset presentation definitions use in field filters.
-fn passes(filter: &Value, value: &Value) -> bool {
-    if let Some(expected) = filter.get("const") {
-        if value != expected {
-            return false;
-        }
-    }
-    if let Some(options) = filter["enum"].as_array() {
-        if !options.contains(value) {
-            return false;
-        }
-    }
-    if let Some(kind) = filter["type"].as_str() {
-        let ok = match kind {
-            "string" => value.is_string(),
-            "number" => value.is_number(),
-            "integer" => value.is_i64() || value.is_u64(),
-            "boolean" => value.is_boolean(),
-            "array" => value.is_array(),
-            "object" => value.is_object(),
-            _ => true,
-        };
-        if !ok {
-            return false;
-        }
-    }
-    if let Some(pattern) = filter["pattern"].as_str() {
-        // A regex engine is more than load tests need: anchored literals and `.*` only.
-        let text = value.as_str().unwrap_or_default();
-        if !simple_pattern(pattern, text) {
-            return false;
-        }
-    }
-    true
-}
-
-/// `^literal$`, `literal` (contained), or literals joined by `.*`.
-fn simple_pattern(pattern: &str, text: &str) -> bool {
-    let anchored_start = pattern.starts_with('^');
-    let anchored_end = pattern.ends_with('$') && !pattern.ends_with("\\$");
-    let body = pattern.trim_start_matches('^');
-    let body = if anchored_end {
-        &body[..body.len() - 1]
-    } else {
-        body
-    };
-    let pieces: Vec<&str> = body.split(".*").collect();
-    let mut at = 0;
-    for (i, piece) in pieces.iter().enumerate() {
-        let Some(found) = text[at..].find(piece) else {
-            return false;
-        };
-        if i == 0 && anchored_start && found != 0 {
-            return false;
-        }
-        at += found + piece.len();
-    }
-    !anchored_end || pieces.last().is_none_or(|last| text.ends_with(last))
 }
 
 /// The unsigned Verifiable Presentation for `definition` from the chosen credentials.
@@ -373,72 +204,6 @@ mod tests {
     fn credential(kind: &str, score: &str) -> Value {
         json!({"@context": [CREDENTIALS_V1], "type": ["VerifiableCredential", kind],
                "credentialSubject": {"id": "did:key:zMe", "score": score}})
-    }
-
-    fn definition(fields: Value, schema: &str) -> Value {
-        json!({"id": "pd-1", "input_descriptors": [{"id": "d1",
-            "schema": [{"uri": schema}], "constraints": {"fields": fields}}]})
-    }
-
-    #[test]
-    fn json_paths_resolve() {
-        let v = json!({"a": {"b": [1, {"c": "x"}]}, "type": ["T"]});
-        assert_eq!(json_path(&v, "$.a.b[1].c"), Some(&json!("x")));
-        assert_eq!(json_path(&v, "$['a']['b'][0]"), Some(&json!(1)));
-        assert_eq!(json_path(&v, "$.type"), Some(&json!(["T"])));
-        assert_eq!(json_path(&v, "$.missing"), None);
-        assert_eq!(json_path(&v, "a.b"), None);
-    }
-
-    #[test]
-    fn newest_matching_credential_is_chosen() {
-        let held = vec![
-            credential("AkridaCredential", "1"),
-            credential("Other", "2"),
-            credential("AkridaCredential", "3"),
-        ];
-        let pd = definition(
-            json!([{"path": ["$.credentialSubject.score"]}]),
-            "https://example.org/akrida#AkridaCredential",
-        );
-        assert_eq!(
-            select_credentials(&pd, &held).unwrap(),
-            vec![("d1".into(), 2)]
-        );
-        let pd = definition(
-            json!([{"path": ["$.credentialSubject.score"], "filter": {"const": "2"}}]),
-            VC_TYPE_URI,
-        );
-        assert_eq!(
-            select_credentials(&pd, &held).unwrap(),
-            vec![("d1".into(), 1)]
-        );
-    }
-
-    #[test]
-    fn nothing_matching_is_a_clear_error() {
-        let held = vec![credential("AkridaCredential", "1")];
-        let pd = definition(json!([{"path": ["$.credentialSubject.age"]}]), VC_TYPE_URI);
-        let err = select_credentials(&pd, &held).unwrap_err().to_string();
-        assert!(
-            err.contains("no stored credential satisfies input descriptor d1"),
-            "{err}"
-        );
-        let mut limited = definition(json!([]), VC_TYPE_URI);
-        limited["input_descriptors"][0]["constraints"]["limit_disclosure"] = json!("required");
-        let err = select_credentials(&limited, &held).unwrap_err().to_string();
-        assert!(err.contains("limit_disclosure"), "{err}");
-    }
-
-    #[test]
-    fn filters_and_patterns() {
-        assert!(passes(
-            &json!({"type": "string", "pattern": "^te.*t$"}),
-            &json!("test")
-        ));
-        assert!(!passes(&json!({"pattern": "^x"}), &json!("test")));
-        assert!(passes(&json!({"enum": ["a", "b"]}), &json!("b")));
-        assert!(!passes(&json!({"type": "number"}), &json!("1")));
     }
 
     #[test]

@@ -6,13 +6,15 @@
 //!   are its alone), and [`shared_http_client`] for akrida's own admin calls;
 //! - [`probe`]: preflight reachability of an endpoint, TLS included;
 //! - [`shortlink`]: short-link invitations followed to the invitation;
+//! - [`server`]: the one HTTP/1.1 server (hyper) behind every endpoint akrida listens on;
 //! - [`explain`]: a failed connection's cause in words, grouped the same for every holder.
 //!
-//! It knows transports and trust, nothing of DIDComm, load or stats.
+//! It knows transports, trust and HTTP, nothing of DIDComm, load or stats.
 
 mod clients;
 mod explain;
 mod probe;
+pub mod server;
 pub mod shortlink;
 mod trust;
 

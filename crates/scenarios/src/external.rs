@@ -78,50 +78,12 @@ impl ExternalAgentConfig {
     }
 }
 
-/// Splits a command line into words: whitespace separates, single and double quotes group,
-/// a backslash escapes the next character (outside single quotes). No variables, no globs.
+/// Splits a command line into words as a POSIX shell would (quotes, backslashes, `#` comments;
+/// no variables, no globs), with the `shlex` crate.
 pub fn split_command(text: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('\''), c) => word.push(c),
-            (_, '\\') => {
-                word.push(
-                    chars
-                        .next()
-                        .ok_or("the agent command ends with a backslash")?,
-                );
-                in_word = true;
-            }
-            (Some(_), c) => word.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if quote.is_some() {
-        return Err(format!("the agent command has an unclosed quote: {text}"));
-    }
-    if in_word {
-        words.push(word);
-    }
-    Ok(words)
+    shlex::split(text).ok_or_else(|| {
+        format!("the agent command has an unclosed quote or a trailing backslash: {text}")
+    })
 }
 
 /// A running subprocess and its pipes.
@@ -562,7 +524,12 @@ mod tests {
             split_command(r#"  "/path with space/akrida" agent 'a b' c\ d "" "#).unwrap(),
             vec!["/path with space/akrida", "agent", "a b", "c d", ""]
         );
+        assert_eq!(
+            split_command(r#"sh -c "echo \"quoted\" \$HOME""#).unwrap(),
+            vec!["sh", "-c", r#"echo "quoted" $HOME"#]
+        );
         assert!(split_command("node 'open").is_err());
+        assert!(split_command("node agent.js \\").is_err());
         assert!(split_command("").unwrap().is_empty());
         assert!(ExternalAgentConfig::new("   ").is_err());
     }

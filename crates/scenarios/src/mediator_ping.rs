@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use didcomm::Invitation;
-use engine::{BoxFuture, Scenario, User, UserContext};
+use engine::{BoxFuture, Phases, Scenario, User, UserContext};
 use holder::{Holder, HolderConfig, HolderError, MediatorSession};
 
 use crate::invitations::MediatorInvitations;
@@ -49,6 +49,10 @@ impl MediatorPing {
 impl Scenario for MediatorPing {
     fn name(&self) -> &str {
         "mediator-ping"
+    }
+
+    fn phases(&self) -> Option<Phases> {
+        Some(ONBOARDING)
     }
 
     fn tasks(&self) -> Vec<(&'static str, u32)> {
@@ -157,6 +161,18 @@ impl User for MediatorPingUser {
         })
     }
 }
+
+/// The samples [`onboard`] records, in the order it takes them, and `startup` spanning them.
+pub const ONBOARDING: Phases = Phases {
+    title: "Onboarding phases",
+    total: "startup",
+    steps: &[
+        "connect",
+        "socket_open",
+        "mediation_grant",
+        "keylist_update",
+    ],
+};
 
 /// The onboarding steps, each its own sample (`startup` times them all): connect, open the
 /// socket, mediation grant, keylist update, and live mode when that is the pickup strategy.

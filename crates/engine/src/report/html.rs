@@ -3,8 +3,9 @@
 //!
 //! It shows the run's parameters (the caller redacts secrets first), verdicts (thresholds,
 //! baseline, generator saturation), the stats table, charts over time (users, requests/s and
-//! failures/s, p50/p95/p99 per sample name, the generator's own CPU/RSS/fds/lag), the onboarding
-//! phases, failures grouped by cause, and the counters.
+//! failures/s, p50/p95/p99 per sample name, the generator's own CPU/RSS/fds/lag), the phases the
+//! scenario declares (see [`Scenario::phases`](crate::Scenario::phases)), failures grouped by
+//! cause, and the counters.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -14,14 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::baseline::Comparison;
 use crate::stats::{EntryStats, HistoryRow, StatsSnapshot};
 use crate::thresholds::{trim_float, ThresholdResult};
-
-/// The samples that make up a holder's onboarding (`startup`), in the order they happen.
-pub const ONBOARDING_PHASES: [&str; 4] = [
-    "connect",
-    "socket_open",
-    "mediation_grant",
-    "keylist_update",
-];
+use crate::Phases;
 
 /// One sample of the load generator's own health (see the binary's self-watch).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +42,8 @@ pub struct HtmlReport<'a> {
     pub generator: &'a [GeneratorSample],
     /// Warnings about the run (e.g. the generator was saturated).
     pub warnings: &'a [String],
+    /// The steps the scenario says one of its samples is made of.
+    pub phases: Option<&'a Phases>,
 }
 
 /// The report's style sheet (reused by other self-contained pages, e.g. `akrida capacity --html`).
@@ -109,7 +105,9 @@ pub fn render_html(report: &HtmlReport<'_>) -> String {
     }
     stats_section(&mut out, s);
     charts_section(&mut out, report);
-    phases_section(&mut out, s);
+    if let Some(phases) = report.phases {
+        phases_section(&mut out, s, phases);
+    }
     failures_section(&mut out, s);
     if !report.baseline.is_empty() {
         baseline_section(&mut out, report.baseline);
@@ -366,23 +364,27 @@ fn charts_section(out: &mut String, report: &HtmlReport<'_>) {
     out.push_str("</div></section>\n");
 }
 
-fn phases_section(out: &mut String, s: &StatsSnapshot) {
-    let phases: Vec<&EntryStats> = ONBOARDING_PHASES
+fn phases_section(out: &mut String, s: &StatsSnapshot, declared: &Phases) {
+    let phases: Vec<&EntryStats> = declared
+        .steps
         .iter()
         .filter_map(|p| s.entries.iter().find(|e| e.name == *p))
         .collect();
     if phases.is_empty() {
         return;
     }
-    let startup = s.entries.iter().find(|e| e.name == "startup");
+    let total = s.entries.iter().find(|e| e.name == declared.total);
     let total_avg: f64 = phases
         .iter()
         .map(|e| e.avg_ms)
         .sum::<f64>()
         .max(f64::MIN_POSITIVE);
-    out.push_str(
-        "<section id=\"phases\"><h2>Onboarding phases</h2><table><tr><th class=\"l\">Phase</th><th># reqs</th><th># fails</th>\
-<th>avg</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th class=\"l\" style=\"width:35%\">share of onboarding (avg)</th></tr>",
+    let _ = write!(
+        out,
+        "<section id=\"phases\"><h2>{}</h2><table><tr><th class=\"l\">Phase</th><th># reqs</th><th># fails</th>\
+<th>avg</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th class=\"l\" style=\"width:35%\">share of {} (avg)</th></tr>",
+        esc(declared.title),
+        esc(declared.total)
     );
     for e in &phases {
         let share = e.avg_ms / total_avg;
@@ -402,10 +404,11 @@ fn phases_section(out: &mut String, s: &StatsSnapshot) {
             share * 100.0
         );
     }
-    if let Some(e) = startup {
+    if let Some(e) = total {
         let _ = write!(
             out,
-            "<tr class=\"total\"><td class=\"l\">startup (all phases)</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td></td></tr>",
+            "<tr class=\"total\"><td class=\"l\">{} (all phases)</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td></td></tr>",
+            esc(&e.name),
             e.num_requests,
             e.num_failures,
             e.avg_ms,
@@ -672,17 +675,11 @@ fn human_duration(seconds: f64) -> String {
     }
 }
 
-/// Unix seconds as `2024-05-01 12:00:00 UTC`.
+/// Unix seconds as `2024-05-01 12:00:00 UTC`: the CSV files' timestamp, spelt for reading.
 pub fn utc(unix: f64) -> String {
-    let secs = unix.max(0.0) as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = super::pyfmt::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    super::pyfmt::utc_timestamp(unix)
+        .replacen('T', " ", 1)
+        .replace('Z', " UTC")
 }
 
 /// A string usable in an id: lower-case letters, digits and '-'.
@@ -743,6 +740,11 @@ mod tests {
             baseline: &[],
             generator: &[],
             warnings: &["generator saturated".into()],
+            phases: Some(&Phases {
+                title: "Onboarding phases",
+                total: "startup",
+                steps: &["connect", "socket_open"],
+            }),
         });
         assert!(
             !html.contains("<script"),

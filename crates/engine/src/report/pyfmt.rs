@@ -72,19 +72,21 @@ pub fn csv_row<S: AsRef<str>>(fields: impl IntoIterator<Item = S>) -> String {
 
 /// Locust's `format_utc_timestamp`: whole seconds as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn utc_timestamp(unix_seconds: f64) -> String {
-    let seconds = unix_seconds.max(0.0) as i64;
-    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
+    let at = utc_datetime(unix_seconds);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3_600,
-        rest % 3_600 / 60,
-        rest % 60
+        "{}T{:02}:{:02}:{:02}Z",
+        at.date(),
+        at.hour(),
+        at.minute(),
+        at.second()
     )
 }
 
-/// Days since 1970-01-01 to (year, month, day): the one conversion, in `didcomm::time`.
-pub(crate) use didcomm::time::civil_from_days;
+/// Unix seconds (whole seconds; before the epoch or past year 9999: the epoch) as a UTC time.
+pub fn utc_datetime(unix_seconds: f64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds.max(0.0) as i64)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
 
 #[cfg(test)]
 mod tests {

@@ -69,7 +69,7 @@ impl Runner {
     }
 
     /// [`Runner::start`] recording into `stats` made beforehand, e.g. with
-    /// [`Stats::threads`] enabled before the first user starts.
+    /// [`Stats::message_threads`] enabled before the first user starts.
     pub fn start_with_stats(
         scenario: Arc<dyn Scenario>,
         config: RunConfig,

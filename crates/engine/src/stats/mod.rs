@@ -38,7 +38,7 @@ pub struct Stats {
     clock: Clock,
     inner: Mutex<Recorder>,
     /// Which DIDComm thread traced samples were about (kept only when a trace collector runs).
-    threads: ThreadLog,
+    message_threads: ThreadLog,
 }
 
 /// One entry's cumulative latency histogram (see [`Stats::latency_histograms`]).
@@ -89,13 +89,14 @@ impl Stats {
                 counters: HashMap::new(),
                 interval_start: clock.start_unix(),
             }),
-            threads: ThreadLog::default(),
+            message_threads: ThreadLog::default(),
         }
     }
 
-    /// The samples' DIDComm thread ids, for joining server trace events (see [`crate::trace`]).
-    pub fn threads(&self) -> &ThreadLog {
-        &self.threads
+    /// Which message thread (a protocol's conversation id, e.g. a DIDComm `~thread`) each
+    /// sample was about, for joining server trace events (see [`crate::trace`]). Not OS threads.
+    pub fn message_threads(&self) -> &ThreadLog {
+        &self.message_threads
     }
 
     /// The clock samples are stamped with.

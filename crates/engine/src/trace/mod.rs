@@ -1,26 +1,8 @@
-//! Server-side traces joined to akrida's own samples: where the time of one DIDComm flow went.
-//!
-//! ACA-Py started with `--trace --trace-target http://HOST:PORT --trace-label LABEL` POSTs one
-//! small JSON event per step it takes on a message (the dispatcher's handling, the outbound
-//! manager's encoding and delivery, protocol handlers), each with the DIDComm thread id of the
-//! message and, for the end of a step, how long the step took. Three pieces use them:
-//!
-//! - [`TraceEvent`] parses one such event (and rejects anything else with a reason);
-//! - [`TraceCollector`] keeps the events of a run (bounded), counting what it refused;
-//! - [`ThreadLog`] keeps which thread each traced sample was about — scenarios fill it through
-//!   [`UserContext::timed_thread`](crate::UserContext::timed_thread) or
-//!   [`UserContext::record_thread`](crate::UserContext::record_thread);
-//!
-//! and [`HopReport`] joins the two by thread id into the per-hop table (per agent label and
-//! handler) and the per-sample split between time inside the agents' handlers and the rest
-//! (transit, queueing, and akrida itself).
+//! Which message thread each traced sample was about, so that server-side trace events (kept
+//! outside the engine, e.g. by the `acapy-trace` crate) can be joined to akrida's samples.
+//! Scenarios fill it through [`UserContext::timed_thread`](crate::UserContext::timed_thread) or
+//! [`UserContext::record_thread`](crate::UserContext::record_thread).
 
-mod collector;
-mod event;
-mod hops;
 mod threads;
 
-pub use collector::{TraceCollector, MAX_TRACE_EVENTS};
-pub use event::{TraceEvent, TracePhase};
-pub use hops::{render_hops, HopReport, HopRow, SampleHopRow, TraceCounts};
 pub use threads::{ThreadLog, ThreadSample, MAX_THREAD_SAMPLES};

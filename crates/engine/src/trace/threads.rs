@@ -98,13 +98,16 @@ mod tests {
         let _ = ctx
             .timed_thread("didcomm", "ping", "t0", async { Ok::<_, String>(()) })
             .await;
-        assert!(stats.threads().samples().is_empty(), "off by default");
-        stats.threads().enable();
+        assert!(
+            stats.message_threads().samples().is_empty(),
+            "off by default"
+        );
+        stats.message_threads().enable();
         let before = ctx.unix_now();
         let _ = ctx
             .timed_thread("didcomm", "ping", "t1", async { Err::<(), _>("boom") })
             .await;
-        let kept = stats.threads().samples();
+        let kept = stats.message_threads().samples();
         assert_eq!(kept.len(), 1);
         assert_eq!(
             (kept[0].name.as_str(), kept[0].thread_id.as_str()),

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use controller::acapy::ServerApi;
-use engine::{Scenario, User};
+use engine::{Phases, Scenario, User};
 use holder::HolderConfig;
 
 pub use credential_spec::{Attribute, CredFormat};
@@ -171,6 +171,12 @@ impl Scenario for IssuerScenario {
 
     fn new_user(&self, index: u64) -> Box<dyn User> {
         Box::new(user::IssuerUser::new(self.config.clone(), index))
+    }
+
+    /// Mediated holders onboard as in `mediator-ping`; others record none of its steps, and
+    /// the report leaves the section out.
+    fn phases(&self) -> Option<Phases> {
+        Some(crate::mediator_ping::ONBOARDING)
     }
 }
 

@@ -13,15 +13,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use net::server::{Handler, HttpServer, Limits, Method, Reply, Request, StatusCode};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 /// Arrivals nobody waited for are dropped after this long.
 const KEEP_UNCLAIMED: Duration = Duration::from_secs(120);
-/// Longest wait for one webhook request.
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest webhook body read.
 const MAX_BODY: usize = 256 * 1024;
 
@@ -140,78 +138,40 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
         .map_err(|e| format!("tenant webhook listener {addr}: cannot listen: {e}"))
 }
 
-/// Serves webhooks into `hub` until the process ends.
+/// Serves webhooks into `hub` until the process ends, through akrida's one HTTP server.
 pub fn serve(listener: TcpListener, hub: Arc<WebhookHub>) {
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let hub = hub.clone();
-            tokio::spawn(async move {
-                let _ = tokio::time::timeout(READ_TIMEOUT, answer(stream, &hub)).await;
-            });
-        }
-    });
+    HttpServer::start_detached(listener, hub, Limits::with_max_body(MAX_BODY));
 }
 
-/// Reads one request, hands it to the hub, answers 200 (ACA-Py only logs other answers).
-async fn answer(mut stream: TcpStream, hub: &WebhookHub) -> std::io::Result<()> {
-    let mut data = Vec::with_capacity(2048);
-    let mut buf = [0u8; 4096];
-    let head_end = loop {
-        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break Some(at + 4);
+/// A POST to `…/topic/<topic>/` with `x-wallet-id` and a JSON body reaches the hub (200; ACA-Py
+/// only logs other answers). Anything else is answered 400 (405 for other methods) and dropped.
+impl Handler for WebhookHub {
+    fn handle(&self, request: Request) -> Reply {
+        if request.method != Method::POST {
+            return Reply::text(StatusCode::METHOD_NOT_ALLOWED, "POST webhooks here\n");
         }
-        let n = stream.read(&mut buf).await?;
-        if n == 0 || data.len() > 16 * 1024 {
-            break None;
-        }
-        data.extend_from_slice(&buf[..n]);
-    };
-    if let Some(head_end) = head_end {
-        let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
-        let header = |name: &str| {
-            head.lines()
-                .filter_map(|l| l.split_once(':'))
-                .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.trim().to_string())
+        let Some(topic) = request.path.split("/topic/").nth(1) else {
+            return Reply::text(StatusCode::BAD_REQUEST, "no /topic/ in the path\n");
         };
-        let length = header("content-length")
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(0)
-            .min(MAX_BODY);
-        let mut body = data[head_end..].to_vec();
-        while body.len() < length {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                break;
+        let topic = topic.trim_end_matches('/');
+        let Some(wallet) = request.header("x-wallet-id") else {
+            return Reply::text(StatusCode::BAD_REQUEST, "no x-wallet-id header\n");
+        };
+        match serde_json::from_slice::<Value>(&request.body) {
+            Ok(body) => {
+                self.arrived(wallet, topic, &body);
+                Reply::empty(StatusCode::OK)
             }
-            body.extend_from_slice(&buf[..n]);
-        }
-        body.truncate(length);
-        let path = head.split_whitespace().nth(1).unwrap_or("");
-        let topic = path
-            .split("/topic/")
-            .nth(1)
-            .map(|t| t.trim_end_matches('/'));
-        if let (Some(topic), Some(wallet), Ok(value)) = (
-            topic,
-            header("x-wallet-id"),
-            serde_json::from_slice::<Value>(&body),
-        ) {
-            hub.arrived(&wallet, topic, &value);
+            Err(e) => Reply::text(StatusCode::BAD_REQUEST, format!("body is not JSON: {e}\n")),
         }
     }
-    stream
-        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        .await?;
-    stream.shutdown().await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
 
     #[tokio::test]
     async fn arrival_before_or_after_the_wait_is_found() {
@@ -262,5 +222,25 @@ mod tests {
         stream.read_to_string(&mut reply).await.unwrap();
         assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
         waiting.wait(Duration::from_secs(2), "hello").await.unwrap();
+
+        // Chunked, as well as sized; a body that is not JSON is a 400.
+        let waiting = hub.expect("w9", message_key("chunked"));
+        let body = r#"{"content": "chunked"}"#;
+        for (chunk, expected) in [(body, "HTTP/1.1 200"), ("{nope", "HTTP/1.1 400")] {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            let request = format!(
+                "POST /topic/basicmessages/ HTTP/1.1\r\nx-wallet-id: w9\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+                chunk.len()
+            );
+            stream.write_all(request.as_bytes()).await.unwrap();
+            stream.shutdown().await.unwrap();
+            let mut reply = String::new();
+            stream.read_to_string(&mut reply).await.unwrap();
+            assert!(reply.starts_with(expected), "{reply}");
+        }
+        waiting
+            .wait(Duration::from_secs(2), "chunked")
+            .await
+            .unwrap();
     }
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::collector::TraceCollector;
 use super::event::{TraceEvent, TracePhase};
-use super::threads::{ThreadLog, ThreadSample};
+use engine::trace::{ThreadLog, ThreadSample};
 
 /// An event this far (seconds) outside a sample's start..end still joins it: the agents' clocks
 /// and ours are the same machine's, but an event is posted after its step ends.
