@@ -8,7 +8,8 @@
 //! Here each mediator runs with a 1 s heartbeat (0.5 s to read a pong) and takes a burst of 80
 //! holders onboarding at 40/s: its event loop falls behind, and holders count the sockets it
 //! drops (`connection_lost`, repaired at once). Measured here (2-core machine, load average
-//! about 16): 0.12.8 dropped 2 sockets, 1.7.0 dropped 7; the same bursts on a 30 s heartbeat
+//! 16-22): 0.12.8 dropped 2, 10 and 1 sockets in three runs, 1.7.0 dropped 7, 0 and 22, so only 0.12.8's
+//! drops are asserted; the same bursts on a 30 s heartbeat
 //! (the README's advice for a loaded mediator) dropped none on either, which the 200-holder load
 //! test (`mediator_ping_load.rs`, 30 s heartbeat) covers. One release at a time (a lock): two
 //! bursts at once would measure the machine, not the mediators.
@@ -90,6 +91,20 @@ testbed::each_acapy! {
         mediator_of(acapy);
         let (dropped, report) = drops_in_burst(&name, "1");
         println!("{acapy}: sockets dropped in a burst of 80 on a 1 s heartbeat: {dropped}");
-        assert!(dropped > 0, "{acapy} dropped no socket on a 1 s heartbeat: {:#}", report["failures"]);
+        // Every drop was repaired: a socket opened again for each one.
+        let opens = entry(&report, "socket_open")["num_requests"].as_u64().unwrap();
+        assert!(opens >= 80.min(report["users"]["spawned"].as_u64().unwrap()) + dropped, "{opens} socket opens, {dropped} drops");
+        match acapy {
+            // Measured: 2, 10 and 1 drops in three runs.
+            testbed::Acapy::V0_12_8 => assert!(
+                dropped > 0,
+                "{acapy} dropped no socket on a 1 s heartbeat: {:#}",
+                report["failures"]
+            ),
+            // Measured: 7, 0 and 22 drops in three runs. aiohttp 3.14 pushes the heartbeat
+            // back while data arrives and skips a ping then, so this burst does not reliably
+            // saturate it into drops: nothing is asserted but the repair above.
+            testbed::Acapy::V1_7_0 => {}
+        }
     }
 }
