@@ -75,7 +75,7 @@ fn main() {
         })
         .expect("issue");
         timed(&mut store_t, || {
-            wallet.store_credential(&credential, request.pending)
+            wallet.store_credential(&credential, request.pending, None)
         })
         .expect("store");
         let proof_req = proof_request(

@@ -268,7 +268,7 @@ fn exchange_in_memory(version: ProtocolVersion, family: FormatFamily) {
     assert_eq!(thid(&request_msg), parsed.thread_id);
     let issued = issue_message(version, family, &offer, &request_msg);
     let credential = issue::credential_of(&received(&issued), &parsed).unwrap();
-    let referent = wallet.store_credential(&credential, pending).unwrap();
+    let referent = wallet.store_credential(&credential, pending, None).unwrap();
     assert_eq!(wallet.credentials()[0].referent(), referent);
 
     let ack = issue::ack_message(version, &parsed.thread_id);
@@ -695,7 +695,7 @@ fn holder_messages(version: ProtocolVersion, family: FormatFamily) -> Vec<(Strin
     );
     let issued = issue_message(version, family, &offer, &request_msg);
     let credential = issue::credential_of(&received(&issued), &parsed).unwrap();
-    wallet.store_credential(&credential, pending).unwrap();
+    wallet.store_credential(&credential, pending, None).unwrap();
     let ack = issue::ack_message(version, &parsed.thread_id);
 
     let (proof_msg, _) = proof_request_message(version, family);
