@@ -323,35 +323,20 @@ impl Wallet {
             let revocation = self.credentials[credential].revocation();
             // A credential answers in one sub-proof per point in time it is proven at: the
             // referents asking for non-revocation up to the same time share one.
-            let mut entry_for = |referent: &str| -> usize {
-                let need = revocation.zip(parts.interval_of(referent)).map(|((id, _), i)| {
-                    RegistryNeed {
+            let need_of = |referent: &str| {
+                revocation
+                    .zip(parts.interval_of(referent))
+                    .map(|((id, _), interval)| RegistryNeed {
                         rev_reg_id: id.to_string(),
-                        to: i.proven_at(now),
-                    }
-                });
-                match entries
-                    .iter()
-                    .position(|e| e.credential == credential && e.need == need)
-                {
-                    Some(position) => position,
-                    None => {
-                        entries.push(PlanEntry {
-                            credential,
-                            attributes: Vec::new(),
-                            predicates: Vec::new(),
-                            need,
-                        });
-                        entries.len() - 1
-                    }
-                }
+                        to: interval.proven_at(now),
+                    })
             };
             for referent in attributes {
-                let at = entry_for(&referent);
+                let at = entry_for(&mut entries, credential, need_of(&referent));
                 entries[at].attributes.push(referent);
             }
             for referent in predicates {
-                let at = entry_for(&referent);
+                let at = entry_for(&mut entries, credential, need_of(&referent));
                 entries[at].predicates.push(referent);
             }
         }
@@ -477,6 +462,25 @@ impl PresentationPlan {
         needs.sort();
         needs.dedup();
         needs
+    }
+}
+
+/// The position of the plan entry of `credential` proven against `need`, added if missing.
+fn entry_for(entries: &mut Vec<PlanEntry>, credential: usize, need: Option<RegistryNeed>) -> usize {
+    match entries
+        .iter()
+        .position(|e| e.credential == credential && e.need == need)
+    {
+        Some(position) => position,
+        None => {
+            entries.push(PlanEntry {
+                credential,
+                attributes: Vec::new(),
+                predicates: Vec::new(),
+                need,
+            });
+            entries.len() - 1
+        }
     }
 }
 
