@@ -93,6 +93,10 @@ fn prove(wallet: &Wallet, request: &Value) -> Result<Value, anoncreds::AnonCreds
     let mut states = RegistryStates::new();
     for need in plan.needs() {
         let (delta, timestamp) = issuer.delta_at(need.to)?;
+        // Through the ledger's shape and back, as a holder reading the ledger gets it.
+        let (delta, timestamp) = anoncreds::revocation::delta_from_ledger(&as_ledger_answers(
+            &delta, timestamp,
+        ))?;
         states.insert(
             need,
             RegistryAt {
@@ -104,6 +108,13 @@ fn prove(wallet: &Wallet, request: &Value) -> Result<Value, anoncreds::AnonCreds
         );
     }
     wallet.present(&plan, &states)
+}
+
+/// A delta (indy-credx's JSON) as the ledger's GET_REVOC_REG_DELTA answers it.
+fn as_ledger_answers(delta: &Value, timestamp: u64) -> Value {
+    json!({"revocDefType": "CL_ACCUM", "value": {
+        "accum_to": {"txnTime": timestamp, "value": {"accum": delta["value"]["accum"]}},
+        "issued": delta["value"]["issued"], "revoked": delta["value"]["revoked"]}})
 }
 
 fn verified(request: &Value, presentation: &Value) -> bool {
