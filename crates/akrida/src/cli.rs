@@ -142,6 +142,14 @@ pub struct RunArgs {
     /// The server issues AnonCreds (not legacy Indy) credentials.
     #[arg(long, env = "IS_ANONCREDS", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub is_anoncreds: bool,
+    /// The Indy ledger the credentials' revocation registries are on: its genesis transactions,
+    /// a file path or an http(s) URL. Holders read registry definitions and deltas from it
+    /// (one ledger client for the process); revocable credentials and issue-revoke need it.
+    #[arg(long, env = "GENESIS_FILE", value_name = "PATH|URL")]
+    pub genesis: Option<String>,
+    /// The ledger's name (Akrida's LEDGER), shown in reports; --genesis says where it is.
+    #[arg(long, env = "LEDGER", value_name = "NAME")]
+    pub ledger: Option<String>,
     /// ld_proof: the issuer's did:key. Default: a new one created in the issuer's wallet.
     #[arg(long, env = "ISSUER_DID", value_name = "DID")]
     pub issuer_did: Option<String>,
@@ -427,6 +435,8 @@ impl RunArgs {
             "pickup_strategy": self.pickup_strategy.to_string(),
             "pickup_interval": self.pickup_interval,
             "timeout_seconds": self.timeout,
+            "ledger": self.ledger,
+            "genesis": self.genesis,
             "label": self.label,
             "ca_certs": self.ca_certs,
             "tls_verification": if self.tls_insecure { "off (--tls-insecure)" } else { "on" },

@@ -111,6 +111,8 @@ pub struct Wallet {
     /// Parsed once per id: a credential definition is a few kilobytes of big numbers.
     cred_defs: HashMap<String, CredentialDefinition>,
     credentials: Vec<StoredCredential>,
+    /// Credentials stored so far, removed ones included: referents are never reused.
+    stored: u64,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -134,6 +136,14 @@ impl Wallet {
     /// The stored credentials, oldest first.
     pub fn credentials(&self) -> &[StoredCredential] {
         &self.credentials
+    }
+
+    /// Forgets the credential `referent` (a holder done with a revoked credential drops it, so
+    /// that later proofs choose among the others).
+    pub fn remove_credential(&mut self, referent: &str) -> bool {
+        let before = self.credentials.len();
+        self.credentials.retain(|c| c.referent != referent);
+        self.credentials.len() != before
     }
 
     /// The link secret serialised, for callers that persist a holder. Creates it if needed.
@@ -279,7 +289,8 @@ impl Wallet {
             rev_reg_def.as_ref(),
         )
         .map_err(|e| AnonCredsError::refused("checking the credential signature", e))?;
-        let referent = format!("cred-{}", self.credentials.len() + 1);
+        self.stored += 1;
+        let referent = format!("cred-{}", self.stored);
         self.credentials.push(StoredCredential {
             referent: referent.clone(),
             credential,

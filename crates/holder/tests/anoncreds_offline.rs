@@ -498,6 +498,14 @@ fn connection_to(holder_key: &KeyPair, peer: VerKey, url: &str) -> Connection {
     }
 }
 
+/// Non-revocable credentials need no ledger.
+fn no_ledger(http: &reqwest::Client) -> holder::anoncreds::RevocationReads<'_> {
+    holder::anoncreds::RevocationReads {
+        registries: None,
+        http,
+    }
+}
+
 async fn flows_over_http(version: ProtocolVersion, family: FormatFamily) {
     let holder_key = KeyPair::generate();
     let offer = issuer().offer().unwrap();
@@ -533,6 +541,7 @@ async fn flows_over_http(version: ProtocolVersion, family: FormatFamily) {
         &connection,
         &mut wallet,
         &issuer().cred_def_json(),
+        no_ledger(&client),
         channel,
         &inbox,
         timeout,
@@ -542,17 +551,19 @@ async fn flows_over_http(version: ProtocolVersion, family: FormatFamily) {
     assert_eq!(issued.thread_id, offer_msg.id().unwrap());
     assert_eq!(wallet.credentials().len(), 1);
 
-    let thread = present::present_indy_proof(
+    let presented = present::present_indy_proof(
         &received(&request_msg),
         &connection,
         &mut wallet,
+        no_ledger(&client),
         channel,
         &inbox,
         timeout,
     )
     .await
     .unwrap();
-    assert_eq!(thread, request_msg["@id"]);
+    assert_eq!(presented.thread_id, request_msg["@id"]);
+    assert_eq!(presented.registries_read, 0);
 
     let seen = peer.seen.lock().unwrap().clone();
     let kinds: Vec<&str> = seen
@@ -649,6 +660,7 @@ async fn credential_that_fails_its_check_is_not_acknowledged() {
         &connection,
         &mut wallet,
         &issuer().cred_def_json(),
+        no_ledger(&client),
         Channel::Http {
             client: &client,
             url: &url,

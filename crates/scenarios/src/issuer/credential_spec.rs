@@ -176,8 +176,15 @@ pub fn dif_request(attributes: &[Attribute], challenge: &str) -> Value {
     })
 }
 
-/// An Indy / AnonCreds proof request revealing every attribute of `cred_def_id`.
-pub fn indy_proof_request(attributes: &[Attribute], cred_def_id: &str, nonce: &str) -> Value {
+/// An Indy / AnonCreds proof request revealing every attribute of `cred_def_id`; with
+/// `non_revoked_to`, it asks the holder to prove its credential was not revoked at that time
+/// (unix seconds), for the whole request.
+pub fn indy_proof_request(
+    attributes: &[Attribute],
+    cred_def_id: &str,
+    nonce: &str,
+    non_revoked_to: Option<u64>,
+) -> Value {
     let mut requested = serde_json::Map::new();
     for (i, attribute) in attributes.iter().enumerate() {
         requested.insert(
@@ -185,13 +192,17 @@ pub fn indy_proof_request(attributes: &[Attribute], cred_def_id: &str, nonce: &s
             json!({"name": attribute.name, "restrictions": [{"cred_def_id": cred_def_id}]}),
         );
     }
-    json!({
+    let mut request = json!({
         "name": "akrida proof",
         "version": "1.0",
         "nonce": nonce,
         "requested_attributes": requested,
         "requested_predicates": {},
-    })
+    });
+    if let Some(to) = non_revoked_to {
+        request["non_revoked"] = json!({"to": to});
+    }
+    request
 }
 
 /// Attributes as the admin API's credential preview lists them.
@@ -253,7 +264,10 @@ mod tests {
                 ["path"][0],
             "$.credentialSubject.score"
         );
-        let indy = indy_proof_request(&attributes, "X:3:CL:1:tag", "123");
+        let indy = indy_proof_request(&attributes, "X:3:CL:1:tag", "123", None);
         assert_eq!(indy["requested_attributes"]["attr_0"]["name"], "score");
+        assert!(indy.get("non_revoked").is_none());
+        let now = indy_proof_request(&attributes, "X:3:CL:1:tag", "123", Some(1_700_000_000));
+        assert_eq!(now["non_revoked"], json!({"to": 1_700_000_000}));
     }
 }
