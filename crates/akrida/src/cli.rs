@@ -139,6 +139,11 @@ pub struct RunArgs {
     /// Credential attributes: a JSON list of {"name", "value"} objects (Akrida's CRED_ATTR).
     #[arg(long, env = "CRED_ATTR", default_value = scenarios::issuer::credential_spec::DEFAULT_ATTRIBUTES, value_name = "JSON")]
     pub cred_attr: String,
+    /// indy / anoncreds proofs: a JSON object with the requested_attributes and/or
+    /// requested_predicates the verifier asks for, instead of those made from CRED_ATTR
+    /// (integer values as `>=` predicates, the others revealed).
+    #[arg(long, env = "PROOF_REQUEST", value_name = "JSON")]
+    pub proof_request: Option<String>,
     /// The server issues AnonCreds (not legacy Indy) credentials.
     #[arg(long, env = "IS_ANONCREDS", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub is_anoncreds: bool,
@@ -417,6 +422,7 @@ impl RunArgs {
             "cred_def": self.cred_def,
             "schema": self.schema,
             "cred_attr": self.cred_attr,
+            "proof_request": self.proof_request,
             "is_anoncreds": self.is_anoncreds,
             "issuer_did": self.issuer_did,
             "message": self.message,

@@ -12,7 +12,9 @@ use holder::ports::PortPool;
 use holder::router::InboundRouter;
 use holder::anoncreds::Registries;
 use holder::HolderConfig;
-use scenarios::issuer::credential_spec::{check_ld_attributes, parse_attributes};
+use scenarios::issuer::credential_spec::{
+    check_ld_attributes, parse_attributes, parse_proof_request,
+};
 use scenarios::issuer::{CredFormat, CredentialOffer, IssuerConfig, IssuerScenario, Kind, Reach};
 
 use crate::cli::RunArgs;
@@ -48,6 +50,15 @@ that supports revocation (ACA-Py cannot revoke JSON-LD credentials: POST /revoca
 answers 400 \"No issuer credential revocation record\")"
             .into());
     }
+    let proof_request = match args.proof_request.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => {
+            if format == CredFormat::LdProof {
+                return Err("PROOF_REQUEST is an Indy proof request: it needs CRED_FORMAT indy or anoncreds".into());
+            }
+            Some(parse_proof_request(text)?)
+        }
+        _ => None,
+    };
     let offer = if kind.issues() {
         Some(credential_offer(args, format, &issuer, verifier.as_ref(), &attributes).await?)
     } else {
@@ -88,6 +99,7 @@ answers 400 \"No issuer credential revocation record\")"
             issuer_did: String::new(),
         }),
         attributes,
+        proof_request,
         message: args.message.clone(),
         timeout,
         run_id: format!("{:08x}", rand::random::<u32>()),

@@ -32,13 +32,20 @@ use std::process::Command;
 
 use serde::Deserialize;
 
+mod ledger;
 mod support;
 mod tls;
+pub use ledger::{Ledger, Node, TailsServer};
 pub use support::{
     free_port, locust_bin, locustfile, oldest_locust_bin, read_csv, scratch_dir, Locust,
     OLDEST_LOCUST,
 };
 pub use tls::{read_access_log, AccessLogEntry, Front, Tls};
+
+/// The issuer/verifier on the testbed's Indy ledger (started only when named): its schema and
+/// revocable credential definition are in its [`Agent::schema_id`] and [`Agent::cred_def_id`],
+/// the pool in [`Testbed::ledger`].
+pub const LEDGER_ISSUER: &str = "issuer-indy";
 
 /// Agents the script starts by default (`up`, [`ensure`] with no names).
 pub const ALL_AGENTS: &[&str] = &["mediator", "pickup", "issuer", "multitenant"];
@@ -63,6 +70,10 @@ pub struct Testbed {
     /// [`ensure_tls`]) ran. See [`Testbed::tls`].
     #[serde(default)]
     pub tls: Option<Tls>,
+    /// The Indy ledger (pool, tails server, the issuer's DID); present once `issuer-indy` was
+    /// started. See [`Testbed::ledger`].
+    #[serde(default)]
+    pub ledger: Option<Ledger>,
 }
 
 /// The testbed's PostgreSQL cluster (its own `initdb` under `<dir>/pg`, TCP on 127.0.0.1 only).
@@ -146,6 +157,23 @@ pub struct Agent {
     /// PostgreSQL wallets only: the askar pool size (`max_connections`) it was started with.
     #[serde(default)]
     pub pg_max_connections: Option<u32>,
+    /// Ledger-backed agents (`issuer-indy`): the pool's genesis file it was started with.
+    #[serde(default)]
+    pub genesis_file: Option<PathBuf>,
+    /// Ledger-backed agents: its public DID on the ledger (role ENDORSER).
+    #[serde(default)]
+    pub public_did: Option<String>,
+    /// Ledger-backed agents: the tails server it uploads to (`--tails-server-base-url`).
+    #[serde(default)]
+    pub tails_server_url: Option<String>,
+    /// Ledger-backed agents: the schema made at its first start (`akrida-prefs` 1.0, attributes
+    /// `score` and `level`).
+    #[serde(default)]
+    pub schema_id: Option<String>,
+    /// Ledger-backed agents: the revocable credential definition on that schema, made once at
+    /// its first start and reused by every test.
+    #[serde(default)]
+    pub cred_def_id: Option<String>,
 }
 
 impl Agent {
@@ -169,6 +197,16 @@ impl Testbed {
         self.tls.as_ref().unwrap_or_else(|| {
             panic!(
                 "the testbed in {} has no TLS ingress; use testbed::ensure_tls",
+                self.dir.display()
+            )
+        })
+    }
+
+    /// The Indy ledger; panics when the testbed has none (ensure `issuer-indy`).
+    pub fn ledger(&self) -> &Ledger {
+        self.ledger.as_ref().unwrap_or_else(|| {
+            panic!(
+                "the testbed in {} has no Indy ledger; use testbed::ensure(&[\"issuer-indy\"])",
                 self.dir.display()
             )
         })
@@ -357,6 +395,35 @@ mod tests {
             (Some(7), "127.0.0.1:5", 300)
         );
         assert!(tb.tls.is_none());
+    }
+
+    #[test]
+    fn parses_the_ledger_and_its_issuer() {
+        let json = r#"{"dir": "/x", "agents": {
+          "issuer-indy": {"pid": 3, "admin_url": "http://127.0.0.1:3", "http_url": "http://127.0.0.1:1",
+            "ws_url": "ws://127.0.0.1:2", "label": "TB-Issuer-Indy", "log": "/x/l", "home": "/x/h",
+            "genesis_file": "/x/ledger/pool_transactions_genesis", "ledger_pool_name": "akrida-testbed",
+            "seed": "s", "public_did": "MHi91XcNur1vjGkN6DRDUx", "tails_server_url": "http://127.0.0.1:9",
+            "schema_id": "MHi91XcNur1vjGkN6DRDUx:2:akrida-prefs:1.0",
+            "cred_def_id": "MHi91XcNur1vjGkN6DRDUx:3:CL:8:akrida"}},
+          "ledger": {"pool_name": "akrida-testbed", "pool_dir": "/x/ledger/pool",
+            "genesis_file": "/x/ledger/pool_transactions_genesis",
+            "nodes": {"Node1": {"pid": 5, "node_port": 11, "client_port": 12, "log": "/x/logs/ledger-Node1.log"}},
+            "tails_server": {"pid": 6, "port": 9, "url": "http://127.0.0.1:9", "dir": "/x/ledger/tails",
+              "log": "/x/logs/tails-server.log"},
+            "trustee_did": "V4SGRU86Z58d6TV7PBUe6f", "issuer_seed": "s", "issuer_did": "MHi91XcNur1vjGkN6DRDUx",
+            "issuer_verkey": "C4M6", "started_in_seconds": 19.1}}"#;
+        let tb: Testbed = serde_json::from_str(json).unwrap();
+        let ledger = tb.ledger();
+        let issuer = tb.agent(LEDGER_ISSUER);
+        assert_eq!(issuer.genesis_file.as_ref(), Some(&ledger.genesis_file));
+        assert_eq!(issuer.public_did, ledger.issuer_did);
+        assert_eq!(
+            issuer.tails_server_url.as_deref(),
+            Some(ledger.tails_server.url.as_str())
+        );
+        assert_eq!(ledger.nodes["Node1"].client_port, 12);
+        assert!(issuer.cred_def_id.as_deref().unwrap().contains(":3:CL:"));
     }
 
     #[test]

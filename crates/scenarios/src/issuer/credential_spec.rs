@@ -176,33 +176,86 @@ pub fn dif_request(attributes: &[Attribute], challenge: &str) -> Value {
     })
 }
 
-/// An Indy / AnonCreds proof request revealing every attribute of `cred_def_id`; with
-/// `non_revoked_to`, it asks the holder to prove its credential was not revoked at that time
-/// (unix seconds), for the whole request.
-pub fn indy_proof_request(
-    attributes: &[Attribute],
-    cred_def_id: &str,
-    nonce: &str,
-    non_revoked_to: Option<u64>,
-) -> Value {
-    let mut requested = serde_json::Map::new();
+/// An Indy / AnonCreds proof request for a credential of `cred_def_id`: attributes whose value
+/// is an integer are proven with a `>=` predicate on that value (a zero-knowledge range proof;
+/// the value stays hidden), the others are revealed.
+pub fn indy_proof_request(attributes: &[Attribute], cred_def_id: &str, nonce: &str) -> Value {
+    let restrictions = json!([{"cred_def_id": cred_def_id}]);
+    let (mut revealed, mut predicates) = (serde_json::Map::new(), serde_json::Map::new());
     for (i, attribute) in attributes.iter().enumerate() {
-        requested.insert(
-            format!("attr_{i}"),
-            json!({"name": attribute.name, "restrictions": [{"cred_def_id": cred_def_id}]}),
+        match attribute.value.trim().parse::<i32>() {
+            Ok(threshold) => predicates.insert(
+                format!("pred_{i}"),
+                json!({"name": attribute.name, "p_type": ">=", "p_value": threshold,
+                       "restrictions": restrictions}),
+            ),
+            Err(_) => revealed.insert(
+                format!("attr_{i}"),
+                json!({"name": attribute.name, "restrictions": restrictions}),
+            ),
+        };
+    }
+    indy_request_with(nonce, revealed.into(), predicates.into())
+}
+
+/// `PROOF_REQUEST`: the verifier sends these `requested_attributes` / `requested_predicates`
+/// (Indy proof request form, restrictions included) instead of the ones made from `CRED_ATTR`.
+pub fn parse_proof_request(text: &str) -> Result<Value, String> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("PROOF_REQUEST is not JSON: {e}"))?;
+    let object = value.as_object().ok_or(
+        "PROOF_REQUEST must be a JSON object with requested_attributes and/or requested_predicates",
+    )?;
+    if let Some(key) = object
+        .keys()
+        .find(|k| *k != "requested_attributes" && *k != "requested_predicates")
+    {
+        return Err(format!(
+            "PROOF_REQUEST key {key:?}: only requested_attributes and requested_predicates are taken"
+        ));
+    }
+    let mut referents = 0;
+    for key in ["requested_attributes", "requested_predicates"] {
+        match object.get(key) {
+            None => {}
+            Some(Value::Object(items)) => referents += items.len(),
+            Some(_) => return Err(format!("PROOF_REQUEST {key} must be a JSON object")),
+        }
+    }
+    if referents == 0 {
+        return Err(
+            "PROOF_REQUEST asks for nothing: give requested_attributes or requested_predicates"
+                .into(),
         );
     }
-    let mut request = json!({
+    Ok(value)
+}
+
+/// A whole proof request from [`parse_proof_request`]'s parts and a fresh nonce.
+pub fn custom_indy_proof_request(parts: &Value, nonce: &str) -> Value {
+    let part = |key: &str| parts.get(key).cloned().unwrap_or_else(|| json!({}));
+    indy_request_with(
+        nonce,
+        part("requested_attributes"),
+        part("requested_predicates"),
+    )
+}
+
+/// `request` asking the holder to prove, for the whole request, that its credentials were not
+/// revoked at time `to` (unix seconds): a `non_revoked` interval.
+pub fn with_non_revoked(mut request: Value, to: u64) -> Value {
+    request["non_revoked"] = json!({"to": to});
+    request
+}
+
+fn indy_request_with(nonce: &str, attributes: Value, predicates: Value) -> Value {
+    json!({
         "name": "akrida proof",
         "version": "1.0",
         "nonce": nonce,
-        "requested_attributes": requested,
-        "requested_predicates": {},
-    });
-    if let Some(to) = non_revoked_to {
-        request["non_revoked"] = json!({"to": to});
-    }
-    request
+        "requested_attributes": attributes,
+        "requested_predicates": predicates,
+    })
 }
 
 /// Attributes as the admin API's credential preview lists them.
@@ -264,10 +317,54 @@ mod tests {
                 ["path"][0],
             "$.credentialSubject.score"
         );
-        let indy = indy_proof_request(&attributes, "X:3:CL:1:tag", "123", None);
+        let indy = indy_proof_request(&attributes, "X:3:CL:1:tag", "123");
         assert_eq!(indy["requested_attributes"]["attr_0"]["name"], "score");
-        assert!(indy.get("non_revoked").is_none());
-        let now = indy_proof_request(&attributes, "X:3:CL:1:tag", "123", Some(1_700_000_000));
+    }
+
+    #[test]
+    fn a_non_revoked_interval_covers_the_whole_request() {
+        let attributes = parse_attributes(DEFAULT_ATTRIBUTES).unwrap();
+        let plain = indy_proof_request(&attributes, "X:3:CL:1:tag", "123");
+        assert!(plain.get("non_revoked").is_none());
+        let now = with_non_revoked(plain, 1_700_000_000);
         assert_eq!(now["non_revoked"], json!({"to": 1_700_000_000}));
+        assert_eq!(now["requested_attributes"]["attr_0"]["name"], "score");
+    }
+
+    #[test]
+    fn integer_attributes_become_predicates() {
+        let attributes =
+            parse_attributes(r#"[{"name":"score","value":"test"},{"name":"level","value":"7"}]"#)
+                .unwrap();
+        let indy = indy_proof_request(&attributes, "X:3:CL:1:tag", "9");
+        assert_eq!(indy["requested_attributes"]["attr_0"]["name"], "score");
+        assert!(indy["requested_attributes"].get("attr_1").is_none());
+        let predicate = &indy["requested_predicates"]["pred_1"];
+        assert_eq!(predicate["name"], "level");
+        assert_eq!(predicate["p_type"], ">=");
+        assert_eq!(predicate["p_value"], 7);
+        assert_eq!(predicate["restrictions"][0]["cred_def_id"], "X:3:CL:1:tag");
+    }
+
+    #[test]
+    fn proof_request_parts_are_checked() {
+        let parts = parse_proof_request(
+            r#"{"requested_predicates": {"p": {"name": "level", "p_type": ">=", "p_value": 100}}}"#,
+        )
+        .unwrap();
+        let request = custom_indy_proof_request(&parts, "5");
+        assert_eq!(request["nonce"], "5");
+        assert_eq!(request["requested_predicates"]["p"]["p_value"], 100);
+        assert_eq!(request["requested_attributes"], json!({}));
+        for bad in [
+            "not json",
+            "[]",
+            "{}",
+            r#"{"requested_attributes": {}}"#,
+            r#"{"requested_attributes": []}"#,
+            r#"{"nonce": "1", "requested_attributes": {"a": {"name": "x"}}}"#,
+        ] {
+            assert!(parse_proof_request(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -145,6 +145,9 @@ pub struct IssuerConfig {
     pub connections_per_agent: usize,
     pub offer: CredentialOffer,
     pub attributes: Vec<Attribute>,
+    /// `PROOF_REQUEST` (indy / anoncreds): the parts of the proof request the verifier sends
+    /// instead of those made from `attributes` (see `credential_spec::parse_proof_request`).
+    pub proof_request: Option<serde_json::Value>,
     /// `MESSAGE_TO_SEND`: the text of basic messages (a tracking token is appended).
     pub message: String,
     /// Bound on each step that waits for a server or a message.

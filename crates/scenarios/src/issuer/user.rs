@@ -415,7 +415,8 @@ impl IssuerUser {
         .await
     }
 
-    /// Whether the holder has no credential of the scenario's format yet.
+    /// Whether the holder has no credential of the scenario's format yet (Indy credentials
+    /// live in the AnonCreds wallet, JSON-LD ones in `credentials`).
     fn credentials_empty(&self) -> bool {
         match self.config.offer {
             CredentialOffer::LdProof { .. } => self.credentials.is_empty(),
@@ -454,13 +455,17 @@ impl IssuerUser {
             }
             CredentialOffer::Indy { cred_def_id, .. } => {
                 let nonce = rand::random::<u64>().to_string();
-                let to = non_revoked.then(::anoncreds::unix_now);
-                let request = credential_spec::indy_proof_request(
-                    &config.attributes,
-                    cred_def_id,
-                    &nonce,
-                    to,
-                );
+                let request = match &config.proof_request {
+                    Some(parts) => credential_spec::custom_indy_proof_request(parts, &nonce),
+                    None => {
+                        credential_spec::indy_proof_request(&config.attributes, cred_def_id, &nonce)
+                    }
+                };
+                // Now, by the holders' clock (the verifier's is the same machine's or close).
+                let request = match non_revoked {
+                    true => credential_spec::with_non_revoked(request, ::anoncreds::unix_now()),
+                    false => request,
+                };
                 let exchange = verifier_api
                     .request_indy_presentation(connection_id, &request)
                     .await;
