@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use controller::acapy::{ApiVersion, ServerApi};
+use holder::anoncreds::Registries;
 use holder::inbound::InboundListener;
 use holder::ports::PortPool;
 use holder::router::InboundRouter;
-use holder::anoncreds::Registries;
 use holder::HolderConfig;
 use scenarios::issuer::credential_spec::{
     check_ld_attributes, parse_attributes, parse_proof_request,

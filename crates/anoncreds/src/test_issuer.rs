@@ -129,7 +129,9 @@ impl TestIssuer {
         let registry = self.registry.as_ref().ok_or_else(|| {
             AnonCredsError::Mismatch("this credential definition is not revocable".into())
         })?;
-        Ok(registry.lock().expect("no test panics while holding the registry"))
+        Ok(registry
+            .lock()
+            .expect("no test panics while holding the registry"))
     }
 
     /// The revocation registry definition as the ledger serves it (`tailsLocation` is the
@@ -183,7 +185,10 @@ impl TestIssuer {
             .ok_or_else(|| {
                 AnonCredsError::Mismatch(format!("the registry was not published by {to}"))
             })?;
-        Ok((serde_json::to_value(delta).expect("a delta serialises"), *at))
+        Ok((
+            serde_json::to_value(delta).expect("a delta serialises"),
+            *at,
+        ))
     }
 
     pub fn schema_id(&self) -> &str {
@@ -249,13 +254,15 @@ impl TestIssuer {
             &offer,
             &request,
             made.into(),
-            revocation.as_ref().map(|(index, r)| CredentialRevocationConfig {
-                reg_def: &r.def,
-                reg_def_private: &r.private,
-                registry: &r.current,
-                registry_idx: *index,
-                registry_used: &r.used,
-            }),
+            revocation
+                .as_ref()
+                .map(|(index, r)| CredentialRevocationConfig {
+                    reg_def: &r.def,
+                    reg_def_private: &r.private,
+                    registry: &r.current,
+                    registry_idx: *index,
+                    registry_used: &r.used,
+                }),
         )
         .map_err(|e| AnonCredsError::refused("issuing the credential", e))?;
         Ok(serde_json::to_value(&credential).expect("a credential serialises"))

@@ -381,15 +381,14 @@ impl Wallet {
                     })?;
                     let stored = &self.credentials[entry.credential];
                     let (_, index) = stored.revocation().expect("a need only for revocable ones");
-                    let state = revocation_state(registry, index).map_err(|e| {
-                        AnonCredsError::Refused {
+                    let state =
+                        revocation_state(registry, index).map_err(|e| AnonCredsError::Refused {
                             step: "proving non-revocation",
                             reason: format!(
                                 "credential {} (index {index} of registry {}): {e}",
                                 stored.referent, need.rev_reg_id
                             ),
-                        }
-                    })?;
+                        })?;
                     Some((registry.timestamp, state))
                 }
             };

@@ -27,7 +27,8 @@ struct Fixture {
 }
 
 fn tails_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("akrida-revocation-offline-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("akrida-revocation-offline-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -76,7 +77,11 @@ fn holder(issuer: &TestIssuer, name: &str) -> Wallet {
 fn request_with(non_revoked: Option<Value>) -> Value {
     let issuer = &fixture().issuer;
     let mut request = proof_request(
-        &[("name_ref", "name", json!([{"cred_def_id": issuer.cred_def_id()}]))],
+        &[(
+            "name_ref",
+            "name",
+            json!([{"cred_def_id": issuer.cred_def_id()}]),
+        )],
         &[("age_ref", "age", ">=", 18, json!([]))],
     )
     .unwrap();
@@ -94,9 +99,8 @@ fn prove(wallet: &Wallet, request: &Value) -> Result<Value, anoncreds::AnonCreds
     for need in plan.needs() {
         let (delta, timestamp) = issuer.delta_at(need.to)?;
         // Through the ledger's shape and back, as a holder reading the ledger gets it.
-        let (delta, timestamp) = anoncreds::revocation::delta_from_ledger(&as_ledger_answers(
-            &delta, timestamp,
-        ))?;
+        let (delta, timestamp) =
+            anoncreds::revocation::delta_from_ledger(&as_ledger_answers(&delta, timestamp))?;
         states.insert(
             need,
             RegistryAt {
@@ -147,7 +151,11 @@ fn a_revoked_credential_fails_verification() {
     let presentation = prove(&fixture().bob, &request).unwrap();
     assert_eq!(presentation["identifiers"][0]["timestamp"], REVOKED);
     let outcome = verify(&request, &presentation, &[&fixture().issuer]);
-    assert_eq!(outcome, Ok(false), "the proof itself must fail, not the request");
+    assert_eq!(
+        outcome,
+        Ok(false),
+        "the proof itself must fail, not the request"
+    );
 }
 
 #[test]
@@ -230,7 +238,11 @@ fn a_wrong_registry_definition_is_refused_at_storage() {
         .create_request(&offer, &issuer.cred_def_json(), PROVER_DID)
         .unwrap();
     let credential = issuer
-        .issue(&offer, &request.request, &[("name", "Carol"), ("age", "40")])
+        .issue(
+            &offer,
+            &request.request,
+            &[("name", "Carol"), ("age", "40")],
+        )
         .unwrap();
     let mut other = issuer.rev_reg_def_json().unwrap();
     other["id"] = json!(format!("{}:4:other", ISSUER_DID));

@@ -120,11 +120,16 @@ mod tests {
     fn nodes_are_listed_and_bad_files_named() {
         let genesis = Genesis::parse("g.txn", format!("{NODE}\n\n")).unwrap();
         assert_eq!(genesis.nodes, vec!["Node1 at 127.0.0.1:9702"]);
-        assert!(genesis.describe().contains("g.txn (Node1 at 127.0.0.1:9702)"));
+        assert!(genesis
+            .describe()
+            .contains("g.txn (Node1 at 127.0.0.1:9702)"));
         let e = Genesis::parse("g.txn", String::new()).unwrap_err();
         assert_eq!(e.to_string(), "genesis g.txn: no transactions in it");
         let e = Genesis::parse("g.txn", "{\"txn\": {}}".into()).unwrap_err();
-        assert!(e.to_string().contains("line 1 is not a NODE transaction"), "{e}");
+        assert!(
+            e.to_string().contains("line 1 is not a NODE transaction"),
+            "{e}"
+        );
         let e = Genesis::parse("g.txn", "<html>".into()).unwrap_err();
         assert!(e.to_string().contains("line 1 is not JSON"), "{e}");
     }
@@ -136,7 +141,8 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            e.to_string().starts_with("genesis /nonexistent/genesis.txn: not readable"),
+            e.to_string()
+                .starts_with("genesis /nonexistent/genesis.txn: not readable"),
             "{e}"
         );
     }

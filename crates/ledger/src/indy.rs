@@ -17,7 +17,9 @@ use indy_vdr::config::PoolConfig;
 use indy_vdr::ledger::identifiers::RevocationRegistryId;
 use indy_vdr::ledger::RequestBuilder;
 use indy_vdr::pool::helpers::perform_ledger_request;
-use indy_vdr::pool::{Pool, PoolBuilder, PoolTransactions, PreparedRequest, RequestResult, SharedPool};
+use indy_vdr::pool::{
+    Pool, PoolBuilder, PoolTransactions, PreparedRequest, RequestResult, SharedPool,
+};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
@@ -45,8 +47,9 @@ impl Query {
     fn build(&self, builder: &RequestBuilder) -> Result<PreparedRequest, VdrError> {
         match self {
             Query::FirstPoolTransaction => builder.build_get_txn_request(None, 0, 1),
-            Query::RevocationRegistryDefinition(id) => builder
-                .build_get_revoc_reg_def_request(None, &RevocationRegistryId(id.clone())),
+            Query::RevocationRegistryDefinition(id) => {
+                builder.build_get_revoc_reg_def_request(None, &RevocationRegistryId(id.clone()))
+            }
             Query::RevocationRegistryDelta(id, to) => builder.build_get_revoc_reg_delta_request(
                 None,
                 &RevocationRegistryId(id.clone()),
@@ -122,7 +125,10 @@ impl Ledger {
     /// Checks that the pool answers: reads its first pool transaction, which every node has.
     pub async fn check(&self) -> Result<(), LedgerError> {
         let data = self
-            .read(Query::FirstPoolTransaction, "a read of its first pool transaction")
+            .read(
+                Query::FirstPoolTransaction,
+                "a read of its first pool transaction",
+            )
             .await?;
         if data.is_null() {
             return Err(self.unexpected(
@@ -167,7 +173,8 @@ impl Ledger {
         to: u64,
     ) -> Result<LedgerDelta, LedgerError> {
         let what = format!("the delta of revocation registry {id} up to {to}");
-        let to = i64::try_from(to).map_err(|_| self.unexpected(&what, "time out of range".into()))?;
+        let to =
+            i64::try_from(to).map_err(|_| self.unexpected(&what, "time out of range".into()))?;
         let data = self
             .read(Query::RevocationRegistryDelta(id.to_string(), to), &what)
             .await?;
@@ -230,11 +237,12 @@ fn spawn_ledger_thread(pool: SharedPool) -> std::io::Result<mpsc::UnboundedSende
                     tokio::task::spawn_local(async move {
                         let answer = match job.query.build(&pool.get_request_builder()) {
                             Err(e) => Err(one_line(&e)),
-                            Ok(request) => match perform_ledger_request(&pool, &request, None).await
-                            {
-                                Ok((RequestResult::Reply(reply), _)) => Ok(reply),
-                                Ok((RequestResult::Failed(e), _)) | Err(e) => Err(one_line(&e)),
-                            },
+                            Ok(request) => {
+                                match perform_ledger_request(&pool, &request, None).await {
+                                    Ok((RequestResult::Reply(reply), _)) => Ok(reply),
+                                    Ok((RequestResult::Failed(e), _)) | Err(e) => Err(one_line(&e)),
+                                }
+                            }
                         };
                         // The asker may have timed out and gone: nothing to do then.
                         let _ = job.answer.send(answer);
@@ -262,11 +270,7 @@ mod tests {
     /// Holders read from tokio tasks that may move between threads: the reads must be Send.
     #[test]
     fn reads_are_send() {
-        let genesis = Genesis::parse(
-            "test",
-            GENESIS.to_string(),
-        )
-        .unwrap();
+        let genesis = Genesis::parse("test", GENESIS.to_string()).unwrap();
         let ledger = Ledger::new(&genesis, Duration::from_secs(1)).unwrap();
         assert_send(&ledger.revocation_registry_delta("R", 1));
         assert_send(&ledger.revocation_registry_definition("R"));
@@ -284,7 +288,11 @@ mod tests {
         let ledger = Ledger::new(&genesis, Duration::from_secs(1)).unwrap();
         let started = std::time::Instant::now();
         let e = ledger.check().await.unwrap_err().to_string();
-        assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "{:?}",
+            started.elapsed()
+        );
         assert!(
             e.starts_with(&format!("the Indy ledger of silent.txn (Node1 at 127.0.0.1:{port}) did not answer a read of its first pool transaction")),
             "{e}"

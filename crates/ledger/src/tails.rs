@@ -41,7 +41,9 @@ pub struct TailsCache {
 
 impl std::fmt::Debug for TailsCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TailsCache").field("dir", &self.dir).finish()
+        f.debug_struct("TailsCache")
+            .field("dir", &self.dir)
+            .finish()
     }
 }
 
@@ -59,11 +61,7 @@ impl TailsCache {
 
     /// A cache in a fresh folder of the system's temporary directory.
     pub fn in_temp_dir() -> std::io::Result<Self> {
-        let name = format!(
-            "akrida-tails-{}-{:08x}",
-            std::process::id(),
-            rand_suffix()
-        );
+        let name = format!("akrida-tails-{}-{:08x}", std::process::id(), rand_suffix());
         Self::new(std::env::temp_dir().join(name))
     }
 
@@ -109,7 +107,10 @@ impl TailsCache {
             return Err(failed(format!("answered HTTP {}", response.status())));
         }
         let limit = registry.max_bytes();
-        if response.content_length().is_some_and(|length| length > limit) {
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
             return Err(failed(format!(
                 "{} bytes announced, more than a registry of {} credentials has ({limit})",
                 response.content_length().unwrap_or_default(),
@@ -208,10 +209,7 @@ impl Registry {
             .as_u64()
             .filter(|n| *n > 0)
             .ok_or_else(|| invalid("the registry definition has no maxCredNum"))?;
-        let file_name: String = hash
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect();
+        let file_name: String = hash.chars().filter(char::is_ascii_alphanumeric).collect();
         if file_name.is_empty() {
             return Err(invalid("tailsHash is empty"));
         }

@@ -84,12 +84,22 @@ async fn concurrent_holders_share_one_download() {
         downloaded += u32::from(file.downloaded);
     }
     assert_eq!(downloaded, 1, "one holder downloaded, the others waited");
-    assert_eq!(served.load(Ordering::SeqCst), 1, "the server saw one request");
+    assert_eq!(
+        served.load(Ordering::SeqCst),
+        1,
+        "the server saw one request"
+    );
     assert_eq!(cache.downloads(), 1);
 
     // A second registry is a second download.
     let other = definition("R:4:two", &format!("{url}/R:4:two"), &tails, 10);
-    assert!(cache.fetch(&other, &reqwest::Client::new()).await.unwrap().downloaded);
+    assert!(
+        cache
+            .fetch(&other, &reqwest::Client::new())
+            .await
+            .unwrap()
+            .downloaded
+    );
     assert_eq!(cache.downloads(), 2);
 }
 
@@ -105,7 +115,10 @@ async fn a_file_with_another_hash_is_refused_and_the_next_holder_retries() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(e.contains("tails file of revocation registry R:4:bad"), "{e}");
+    assert!(
+        e.contains("tails file of revocation registry R:4:bad"),
+        "{e}"
+    );
     assert!(e.contains("the registry's tailsHash is 4u8nQ"), "{e}");
     assert_eq!(cache.downloads(), 0);
     cache
@@ -125,7 +138,10 @@ async fn a_file_larger_than_the_registry_allows_is_refused() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(e.contains("more than a registry of 10 credentials has"), "{e}");
+    assert!(
+        e.contains("more than a registry of 10 credentials has"),
+        "{e}"
+    );
 }
 
 #[tokio::test]

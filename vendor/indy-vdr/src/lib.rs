@@ -60,9 +60,6 @@ pub mod utils;
 pub mod common;
 /// Configuration data types and defaults
 pub mod config;
-/// Foreign function interface (C API)
-#[cfg(feature = "ffi")]
-mod ffi;
 /// Request and response types for the Indy Node ledger
 pub mod ledger;
 /// Handling of verifier pool instances and communication

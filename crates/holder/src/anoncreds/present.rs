@@ -143,8 +143,7 @@ pub async fn present_indy_proof(
     let plan = wallet.plan_presentation(&request.request, ::anoncreds::unix_now())?;
     let needs = plan.needs();
     let (states, tails_downloads) = revocation.states(&needs).await?;
-    let presentation =
-        super::off_reactor(wallet, move |w| w.present(&plan, &states)).await??;
+    let presentation = super::off_reactor(wallet, move |w| w.present(&plan, &states)).await??;
     let message = presentation_message(&request, &presentation);
 
     let reply = inbox.expect_reply(&request.thread_id);
