@@ -158,6 +158,12 @@ impl Ledger {
                 if data["value"]["tailsHash"].as_str().is_none() {
                     return Err(self.unexpected(&what, "no value.tailsHash".into()));
                 }
+                // The ledger keeps no "ver": clients add it (libindy's
+                // parse_get_revoc_reg_def_response did), and indy-credx needs it.
+                let mut data = data;
+                if data.get("ver").is_none() {
+                    data["ver"] = Value::String("1.0".into());
+                }
                 Ok(data)
             })
             .await?;
