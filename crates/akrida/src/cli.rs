@@ -184,6 +184,14 @@ pub struct RunArgs {
     /// The server issues AnonCreds (not legacy Indy) credentials.
     #[arg(help_heading = heading::CREDENTIALS, long, env = "IS_ANONCREDS", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub is_anoncreds: bool,
+    /// The Indy ledger the credentials' revocation registries are on: its genesis transactions,
+    /// a file path or an http(s) URL. Holders read registry definitions and deltas from it
+    /// (one ledger client for the process); revocable credentials and issue-revoke need it.
+    #[arg(help_heading = heading::CREDENTIALS, long, env = "GENESIS_FILE", value_name = "PATH|URL")]
+    pub genesis: Option<String>,
+    /// The ledger's name (Akrida's LEDGER), shown in reports; --genesis says where it is.
+    #[arg(help_heading = heading::CREDENTIALS, long, env = "LEDGER", value_name = "NAME")]
+    pub ledger: Option<String>,
     /// ld_proof: the issuer's did:key. Default: a new one created in the issuer's wallet.
     #[arg(help_heading = heading::CREDENTIALS, long, env = "ISSUER_DID", value_name = "DID")]
     pub issuer_did: Option<String>,

@@ -17,6 +17,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 use crate::error::AnonCredsError;
+use crate::revocation::Interval;
 
 /// The part of a stored credential that selection looks at.
 pub trait Candidate {
@@ -38,6 +39,9 @@ pub struct AttributeRequest {
     pub names: Option<Vec<String>>,
     #[serde(default)]
     pub restrictions: Option<Value>,
+    /// This attribute's own non-revocation interval (wins over the request's).
+    #[serde(default)]
+    pub non_revoked: Option<Interval>,
 }
 
 impl AttributeRequest {
@@ -59,6 +63,9 @@ pub struct PredicateRequest {
     pub p_value: i64,
     #[serde(default)]
     pub restrictions: Option<Value>,
+    /// This predicate's own non-revocation interval (wins over the request's).
+    #[serde(default)]
+    pub non_revoked: Option<Interval>,
 }
 
 impl PredicateRequest {
@@ -91,6 +98,26 @@ pub struct ProofRequestParts {
     pub requested_attributes: BTreeMap<String, AttributeRequest>,
     #[serde(default)]
     pub requested_predicates: BTreeMap<String, PredicateRequest>,
+    /// The non-revocation interval of the whole request.
+    #[serde(default)]
+    pub non_revoked: Option<Interval>,
+}
+
+impl ProofRequestParts {
+    /// The non-revocation interval that applies to attribute or predicate `referent`: its
+    /// own, else the request's, else none.
+    pub fn interval_of(&self, referent: &str) -> Option<Interval> {
+        let own = match self.requested_attributes.get(referent) {
+            Some(attribute) => attribute.non_revoked,
+            None => self
+                .requested_predicates
+                .get(referent)
+                .and_then(|p| p.non_revoked),
+        };
+        // An empty interval asks for nothing: ACA-Py's verifier then expects no timestamp.
+        own.or(self.non_revoked)
+            .filter(|i| i.from.is_some() || i.to.is_some())
+    }
 }
 
 /// Whether `credential` passes `restrictions` (absent or `[]`: it does).
@@ -306,6 +333,7 @@ mod tests {
             p_type: t.into(),
             p_value: v,
             restrictions: None,
+            non_revoked: None,
         };
         assert!(p(">=", 30).holds_for("30").unwrap());
         assert!(!p(">", 30).holds_for("30").unwrap());

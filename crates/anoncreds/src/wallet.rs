@@ -7,7 +7,10 @@
 //!    blinding data ([`PendingRequest`]) that only this holder knows;
 //! 2. [`Wallet::store_credential`]: the issuer's credential is checked against the request
 //!    (signature correctness proof, raw values against their encodings) and kept;
-//! 3. [`Wallet::create_presentation`]: a proof request is answered from stored credentials.
+//! 3. [`Wallet::plan_presentation`] then [`Wallet::present`]: a proof request is answered from
+//!    stored credentials; the plan says which revocation registries the holder must read
+//!    first (see [`crate::revocation`]). [`Wallet::create_presentation`] does both when no
+//!    non-revocation is asked.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,7 +21,9 @@ use indy_credx::types::{
 use indy_credx::{prover, utils::encode_credential_attribute};
 use serde_json::{json, Value};
 
+use crate::choose::Answer;
 use crate::error::{parse, AnonCredsError};
+use crate::revocation::{credential_index, revocation_state, RegistryNeed, RegistryStates};
 use crate::select::{common_view, Candidate, ProofRequestParts};
 
 /// The name under which the request records the link secret (libindy's "master secret id").
@@ -53,12 +58,20 @@ pub struct CredentialRequest {
 pub struct StoredCredential {
     referent: String,
     credential: indy_credx::types::Credential,
+    /// Its index in its revocation registry; `None` when it is not revocable.
+    rev_reg_idx: Option<u32>,
 }
 
 impl StoredCredential {
     /// The holder's local id of this credential.
     pub fn referent(&self) -> &str {
         &self.referent
+    }
+
+    /// The revocation registry and the credential's index in it, when it is revocable.
+    pub fn revocation(&self) -> Option<(&str, u32)> {
+        let id = self.credential.rev_reg_id.as_ref()?;
+        Some((id.0.as_str(), self.rev_reg_idx?))
     }
 
     /// Raw attribute values by name, as issued.
@@ -98,6 +111,8 @@ pub struct Wallet {
     /// Parsed once per id: a credential definition is a few kilobytes of big numbers.
     cred_defs: HashMap<String, CredentialDefinition>,
     credentials: Vec<StoredCredential>,
+    /// Credentials stored so far, removed ones included: referents are never reused.
+    stored: u64,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -121,6 +136,14 @@ impl Wallet {
     /// The stored credentials, oldest first.
     pub fn credentials(&self) -> &[StoredCredential] {
         &self.credentials
+    }
+
+    /// Forgets the credential `referent` (a holder done with a revoked credential drops it, so
+    /// that later proofs choose among the others).
+    pub fn remove_credential(&mut self, referent: &str) -> bool {
+        let before = self.credentials.len();
+        self.credentials.retain(|c| c.referent != referent);
+        self.credentials.len() != before
     }
 
     /// The link secret serialised, for callers that persist a holder. Creates it if needed.
@@ -199,12 +222,32 @@ impl Wallet {
     /// does not match its encoding (the signature covers only the encodings, so a changed raw
     /// value would otherwise go unnoticed until a verifier compares them), and a signature
     /// that does not verify against the definition and our blinded link secret.
+    ///
+    /// A revocable credential (one naming a `rev_reg_id`) is checked against its revocation
+    /// registry's definition, `rev_reg_def` (the ledger's JSON), as Credo and ACA-Py holders
+    /// do; without it the non-revocation part of the signature goes unchecked.
     pub fn store_credential(
         &mut self,
         credential: &Value,
         pending: PendingRequest,
+        rev_reg_def: Option<&Value>,
     ) -> Result<String, AnonCredsError> {
+        let rev_reg_idx = credential_index(credential)?;
+        let rev_reg_def: Option<indy_credx::types::RevocationRegistryDefinition> = rev_reg_def
+            .map(|d| parse("revocation registry definition", d))
+            .transpose()?;
         let mut credential: indy_credx::types::Credential = parse("credential", credential)?;
+        if let (Some(def), Some(id)) = (&rev_reg_def, &credential.rev_reg_id) {
+            let indy_credx::types::RevocationRegistryDefinition::RevocationRegistryDefinitionV1(
+                def,
+            ) = def;
+            if def.id.0 != id.0 {
+                return Err(AnonCredsError::Mismatch(format!(
+                    "credential is in revocation registry {}, the definition given is {}",
+                    id.0, def.id.0
+                )));
+            }
+        }
         if credential.cred_def_id.0 != pending.cred_def_id {
             return Err(AnonCredsError::Mismatch(format!(
                 "credential is for credential definition {}, the request was for {}",
@@ -238,36 +281,132 @@ impl Wallet {
                 pending.cred_def_id
             ))
         })?;
-        prover::process_credential(&mut credential, &pending.metadata, secret, cred_def, None)
-            .map_err(|e| AnonCredsError::refused("checking the credential signature", e))?;
-        let referent = format!("cred-{}", self.credentials.len() + 1);
+        prover::process_credential(
+            &mut credential,
+            &pending.metadata,
+            secret,
+            cred_def,
+            rev_reg_def.as_ref(),
+        )
+        .map_err(|e| AnonCredsError::refused("checking the credential signature", e))?;
+        self.stored += 1;
+        let referent = format!("cred-{}", self.stored);
         self.credentials.push(StoredCredential {
             referent: referent.clone(),
             credential,
+            rev_reg_idx,
         });
         Ok(referent)
     }
 
-    /// Answers `proof_request` (the libindy proof request of `hlindy/proof-req@v2.0` /
-    /// `libindy-request-presentation-0`) from stored credentials: every requested attribute is
-    /// revealed, every predicate proved, nothing self-attested. Returns the libindy
-    /// presentation (`proof`, `requested_proof`, `identifiers`).
+    /// Answers `proof_request` when it asks for no non-revocation (or only of credentials
+    /// that are not revocable): [`Wallet::plan_presentation`] and [`Wallet::present`] in one.
     pub fn create_presentation(&self, proof_request: &Value) -> Result<Value, AnonCredsError> {
+        let plan = self.plan_presentation(proof_request, unix_now())?;
+        if let Some(need) = plan.needs().first() {
+            return Err(AnonCredsError::Unanswerable(format!(
+                "the proof request asks for non-revocation of a credential in revocation registry {}, which needs the registry's state from the ledger",
+                need.rev_reg_id
+            )));
+        }
+        self.present(&plan, &RegistryStates::new())
+    }
+
+    /// Chooses the stored credentials that answer `proof_request` (the libindy proof request
+    /// of `hlindy/proof-req@v2.0` / `libindy-request-presentation-0`) and says which
+    /// revocation registries must be read, and up to when, to prove non-revocation where the
+    /// request asks for it. `now` (unix seconds) stands for an interval's open end.
+    pub fn plan_presentation(
+        &self,
+        proof_request: &Value,
+        now: u64,
+    ) -> Result<PresentationPlan, AnonCredsError> {
         let request: PresentationRequest = parse("proof request", proof_request)?;
         let parts: ProofRequestParts = parse("proof request", proof_request)?;
         let chosen = crate::choose::choose(&parts, &self.credentials)?;
+        let mut entries: Vec<PlanEntry> = Vec::new();
+        for Answer {
+            credential,
+            attributes,
+            predicates,
+        } in chosen
+        {
+            let revocation = self.credentials[credential].revocation();
+            // A credential answers in one sub-proof per point in time it is proven at: the
+            // referents asking for non-revocation up to the same time share one.
+            let need_of = |referent: &str| {
+                revocation
+                    .zip(parts.interval_of(referent))
+                    .map(|((id, _), interval)| RegistryNeed {
+                        rev_reg_id: id.to_string(),
+                        to: interval.proven_at(now),
+                    })
+            };
+            for referent in attributes {
+                let at = entry_for(&mut entries, credential, need_of(&referent));
+                entries[at].attributes.push(referent);
+            }
+            for referent in predicates {
+                let at = entry_for(&mut entries, credential, need_of(&referent));
+                entries[at].predicates.push(referent);
+            }
+        }
+        Ok(PresentationPlan { request, entries })
+    }
+
+    /// Builds the presentation `plan` describes: every requested attribute revealed, every
+    /// predicate proved, nothing self-attested; non-revocation proven from `states`, which
+    /// must hold every registry of [`PresentationPlan::needs`]. Returns the libindy
+    /// presentation (`proof`, `requested_proof`, `identifiers`).
+    pub fn present(
+        &self,
+        plan: &PresentationPlan,
+        states: &RegistryStates,
+    ) -> Result<Value, AnonCredsError> {
         let secret = self.link_secret.as_ref().ok_or_else(|| {
             AnonCredsError::Unanswerable("no credential is stored (no link secret yet)".into())
         })?;
 
+        // Revocation states first: `PresentCredentials` borrows them.
+        let mut proven_at = Vec::with_capacity(plan.entries.len());
+        for entry in &plan.entries {
+            let state = match &entry.need {
+                None => None,
+                Some(need) => {
+                    let registry = states.get(need).ok_or_else(|| {
+                        AnonCredsError::Mismatch(format!(
+                            "no state of revocation registry {} up to {} was given",
+                            need.rev_reg_id, need.to
+                        ))
+                    })?;
+                    let stored = &self.credentials[entry.credential];
+                    let (_, index) = stored.revocation().expect("a need only for revocable ones");
+                    let state =
+                        revocation_state(registry, index).map_err(|e| AnonCredsError::Refused {
+                            step: "proving non-revocation",
+                            reason: format!(
+                                "credential {} (index {index} of registry {}): {e}",
+                                stored.referent, need.rev_reg_id
+                            ),
+                        })?;
+                    Some((registry.timestamp, state))
+                }
+            };
+            proven_at.push(state);
+        }
+
         let mut present = PresentCredentials::new();
-        for answer in &chosen {
-            let mut add =
-                present.add_credential(&self.credentials[answer.credential].credential, None, None);
-            for referent in &answer.attributes {
+        for (entry, state) in plan.entries.iter().zip(&proven_at) {
+            let credential = &self.credentials[entry.credential].credential;
+            let mut add = present.add_credential(
+                credential,
+                state.as_ref().map(|(timestamp, _)| *timestamp),
+                state.as_ref().map(|(_, state)| state),
+            );
+            for referent in &entry.attributes {
                 add.add_requested_attribute(referent.clone(), true);
             }
-            for referent in &answer.predicates {
+            for referent in &entry.predicates {
                 add.add_requested_predicate(referent.clone());
             }
         }
@@ -276,8 +415,8 @@ impl Wallet {
         // credential carries all of them: rebuilding it saves a ledger lookup.
         let mut schemas: HashMap<SchemaId, Schema> = HashMap::new();
         let mut cred_defs: HashMap<CredentialDefinitionId, &CredentialDefinition> = HashMap::new();
-        for answer in &chosen {
-            let credential = &self.credentials[answer.credential].credential;
+        for entry in &plan.entries {
+            let credential = &self.credentials[entry.credential].credential;
             if !schemas.contains_key(&credential.schema_id) {
                 schemas.insert(credential.schema_id.clone(), schema_of(credential)?);
             }
@@ -295,11 +434,72 @@ impl Wallet {
         let schema_refs: HashMap<SchemaId, &Schema> =
             schemas.iter().map(|(id, s)| (id.clone(), s)).collect();
 
-        let presentation =
-            prover::create_presentation(&request, present, None, secret, &schema_refs, &cred_defs)
-                .map_err(|e| AnonCredsError::refused("creating the presentation", e))?;
+        let presentation = prover::create_presentation(
+            &plan.request,
+            present,
+            None,
+            secret,
+            &schema_refs,
+            &cred_defs,
+        )
+        .map_err(|e| AnonCredsError::refused("creating the presentation", e))?;
         serde_json::to_value(&presentation).map_err(|e| AnonCredsError::invalid("presentation", e))
     }
+}
+
+/// One sub-proof of a planned presentation: a credential, the referents it answers, and the
+/// registry state it proves non-revocation against (when asked).
+#[derive(Debug)]
+struct PlanEntry {
+    credential: usize,
+    attributes: Vec<String>,
+    predicates: Vec<String>,
+    need: Option<RegistryNeed>,
+}
+
+/// Which credentials answer a proof request, and what must be read from the ledger first.
+#[derive(Debug)]
+pub struct PresentationPlan {
+    request: PresentationRequest,
+    entries: Vec<PlanEntry>,
+}
+
+impl PresentationPlan {
+    /// The registry states to read (each once, sorted).
+    pub fn needs(&self) -> Vec<RegistryNeed> {
+        let mut needs: Vec<RegistryNeed> =
+            self.entries.iter().filter_map(|e| e.need.clone()).collect();
+        needs.sort();
+        needs.dedup();
+        needs
+    }
+}
+
+/// The position of the plan entry of `credential` proven against `need`, added if missing.
+fn entry_for(entries: &mut Vec<PlanEntry>, credential: usize, need: Option<RegistryNeed>) -> usize {
+    match entries
+        .iter()
+        .position(|e| e.credential == credential && e.need == need)
+    {
+        Some(position) => position,
+        None => {
+            entries.push(PlanEntry {
+                credential,
+                attributes: Vec::new(),
+                predicates: Vec::new(),
+                need,
+            });
+            entries.len() - 1
+        }
+    }
+}
+
+/// Seconds since the Unix epoch, by the system clock.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// The legacy (ledger) JSON of a credential definition given in the newer AnonCreds shape.

@@ -64,7 +64,7 @@ fn receive(wallet: &mut Wallet, issuer: &TestIssuer, values: &[(&str, &str)]) {
         .unwrap();
     let credential = issuer.issue(&offer, &request.request, values).unwrap();
     wallet
-        .store_credential(&credential, request.pending)
+        .store_credential(&credential, request.pending, None)
         .unwrap();
 }
 

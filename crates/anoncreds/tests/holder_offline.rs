@@ -39,7 +39,7 @@ fn receive(wallet: &mut Wallet, issuer: &TestIssuer, values: &[(&str, &str)]) ->
     assert_eq!(request.request["cred_def_id"], issuer.cred_def_id());
     let credential = issuer.issue(&offer, &request.request, values).unwrap();
     wallet
-        .store_credential(&credential, request.pending)
+        .store_credential(&credential, request.pending, None)
         .unwrap();
     credential
 }
@@ -175,7 +175,7 @@ fn changed_raw_value_is_refused_at_storage() {
         .unwrap();
     credential["values"]["age"]["raw"] = json!("21");
     let err = wallet
-        .store_credential(&credential, request.pending)
+        .store_credential(&credential, request.pending, None)
         .unwrap_err();
     assert!(
         err.to_string()
@@ -203,7 +203,7 @@ fn changed_signed_value_is_refused_at_storage() {
     // Raw and encoding agree, but the issuer signed "17": the signature check must catch it.
     credential["values"]["age"] = json!({"raw": "21", "encoded": "21"});
     let err = wallet
-        .store_credential(&credential, request.pending)
+        .store_credential(&credential, request.pending, None)
         .unwrap_err();
     assert!(
         matches!(
@@ -249,7 +249,7 @@ fn credential_for_another_definition_is_refused() {
         )
         .unwrap();
     let err = wallet
-        .store_credential(&foreign, request.pending)
+        .store_credential(&foreign, request.pending, None)
         .unwrap_err();
     assert!(err.to_string().contains("the request was for"), "{err}");
 }
@@ -371,7 +371,7 @@ fn cred_def_in_the_anoncreds_shape_is_accepted_after_conversion() {
         )
         .unwrap();
     wallet
-        .store_credential(&credential, request.pending)
+        .store_credential(&credential, request.pending, None)
         .unwrap();
     let err = legacy_cred_def("x", &json!({"schemaId": "s"})).unwrap_err();
     assert!(err.to_string().contains("no \"type\""), "{err}");

@@ -386,6 +386,32 @@ impl ServerApi {
         id: &str,
         timeout: Duration,
     ) -> Result<Value, AdminError> {
+        let (record, call) = self.wait_presentation_outcome(id, timeout).await?;
+        if verified_of(&record) == Some(true) {
+            Ok(record)
+        } else {
+            Err(AdminError::Unexpected {
+                call: call.into(),
+                problem: format!(
+                    "presentation not verified (state {}, verified {}{})",
+                    record["state"],
+                    record["verified"],
+                    record["error_msg"]
+                        .as_str()
+                        .map(|e| format!(", error: {e}"))
+                        .unwrap_or_default()
+                ),
+            })
+        }
+    }
+
+    /// Waits until the verifier has judged presentation exchange `id` (or abandoned it) and
+    /// returns its record, whatever the verdict ([`verified_of`] reads it), with the call made.
+    pub async fn wait_presentation_outcome(
+        &self,
+        id: &str,
+        timeout: Duration,
+    ) -> Result<(Value, &'static str), AdminError> {
         let (path, call) = match self.version {
             ApiVersion::V1 => (
                 format!("/present-proof/records/{id}"),
@@ -406,24 +432,7 @@ impl ServerApi {
                 finished.then(|| record.clone())
             })
             .await?;
-        let verified =
-            record["verified"].as_str() == Some("true") || record["verified"] == Value::Bool(true);
-        if verified {
-            Ok(record)
-        } else {
-            Err(AdminError::Unexpected {
-                call: call.into(),
-                problem: format!(
-                    "presentation not verified (state {}, verified {}{})",
-                    record["state"],
-                    record["verified"],
-                    record["error_msg"]
-                        .as_str()
-                        .map(|e| format!(", error: {e}"))
-                        .unwrap_or_default()
-                ),
-            })
-        }
+        Ok((record, call))
     }
 
     /// Revokes the credential issued in exchange `cred_ex_id` and publishes the revocation
@@ -499,6 +508,17 @@ impl ServerApi {
             tokio::time::sleep(pause.min(deadline - now)).await;
             pause = (pause * 2).min(POLL_MAX);
         }
+    }
+}
+
+/// The verifier's verdict in a presentation exchange record (`verified`: `"true"`/`"false"`, or
+/// a boolean); `None` while it has none.
+pub fn verified_of(record: &Value) -> Option<bool> {
+    match &record["verified"] {
+        Value::String(s) if s == "true" => Some(true),
+        Value::String(s) if s == "false" => Some(false),
+        Value::Bool(b) => Some(*b),
+        _ => None,
     }
 }
 

@@ -39,8 +39,14 @@ pub enum HolderError {
     UnexpectedReply { step: &'static str, got: String },
     #[error("{0}")]
     Protocol(String),
+    /// The verifier acknowledged a presentation with `verification_result: "false"`.
+    #[error("the verifier acknowledged the presentation with verification_result \"false\"")]
+    PresentationRejected,
     #[error("anoncreds: {0}")]
     AnonCreds(#[from] ::anoncreds::AnonCredsError),
+    /// Reading a revocation registry from the ledger, or its tails file.
+    #[error("{0}")]
+    Ledger(#[from] ::ledger::LedgerError),
     #[error("mediator offers no WebSocket endpoint (services: {0})")]
     NoWebSocketEndpoint(String),
     #[error("holder is shut down")]

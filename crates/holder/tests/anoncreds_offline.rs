@@ -268,7 +268,7 @@ fn exchange_in_memory(version: ProtocolVersion, family: FormatFamily) {
     assert_eq!(thid(&request_msg), parsed.thread_id);
     let issued = issue_message(version, family, &offer, &request_msg);
     let credential = issue::credential_of(&received(&issued), &parsed).unwrap();
-    let referent = wallet.store_credential(&credential, pending).unwrap();
+    let referent = wallet.store_credential(&credential, pending, None).unwrap();
     assert_eq!(wallet.credentials()[0].referent(), referent);
 
     let ack = issue::ack_message(version, &parsed.thread_id);
@@ -498,6 +498,14 @@ fn connection_to(holder_key: &KeyPair, peer: VerKey, url: &str) -> Connection {
     }
 }
 
+/// Non-revocable credentials need no ledger.
+fn no_ledger(http: &reqwest::Client) -> holder::anoncreds::RevocationReads<'_> {
+    holder::anoncreds::RevocationReads {
+        registries: None,
+        http,
+    }
+}
+
 async fn flows_over_http(version: ProtocolVersion, family: FormatFamily) {
     let holder_key = KeyPair::generate();
     let offer = issuer().offer().unwrap();
@@ -533,6 +541,7 @@ async fn flows_over_http(version: ProtocolVersion, family: FormatFamily) {
         &connection,
         &mut wallet,
         &issuer().cred_def_json(),
+        no_ledger(&client),
         channel,
         &inbox,
         timeout,
@@ -542,17 +551,19 @@ async fn flows_over_http(version: ProtocolVersion, family: FormatFamily) {
     assert_eq!(issued.thread_id, offer_msg.id().unwrap());
     assert_eq!(wallet.credentials().len(), 1);
 
-    let thread = present::present_indy_proof(
+    let presented = present::present_indy_proof(
         &received(&request_msg),
         &connection,
         &mut wallet,
+        no_ledger(&client),
         channel,
         &inbox,
         timeout,
     )
     .await
     .unwrap();
-    assert_eq!(thread, request_msg["@id"]);
+    assert_eq!(presented.thread_id, request_msg["@id"]);
+    assert_eq!(presented.registries_read, 0);
 
     let seen = peer.seen.lock().unwrap().clone();
     let kinds: Vec<&str> = seen
@@ -649,6 +660,7 @@ async fn credential_that_fails_its_check_is_not_acknowledged() {
         &connection,
         &mut wallet,
         &issuer().cred_def_json(),
+        no_ledger(&client),
         Channel::Http {
             client: &client,
             url: &url,
@@ -695,7 +707,7 @@ fn holder_messages(version: ProtocolVersion, family: FormatFamily) -> Vec<(Strin
     );
     let issued = issue_message(version, family, &offer, &request_msg);
     let credential = issue::credential_of(&received(&issued), &parsed).unwrap();
-    wallet.store_credential(&credential, pending).unwrap();
+    wallet.store_credential(&credential, pending, None).unwrap();
     let ack = issue::ack_message(version, &parsed.thread_id);
 
     let (proof_msg, _) = proof_request_message(version, family);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use controller::acapy::{ApiVersion, ServerApi};
+use holder::anoncreds::Registries;
 use holder::inbound::InboundListener;
 use holder::ports::PortPool;
 use holder::router::InboundRouter;
@@ -62,6 +63,24 @@ answers 400 \"No issuer credential revocation record\")"
     } else {
         None
     };
+    let revocable = matches!(&offer, Some(CredentialOffer::Indy { cred_def, .. })
+        if !cred_def["value"]["revocation"].is_null());
+    if kind == Kind::IssueRevoke && !revocable && offer.is_some() {
+        return Err(format!(
+            "issue-revoke needs a credential definition that supports revocation; CRED_DEF {} does not",
+            args.cred_def.as_deref().unwrap_or_default()
+        ));
+    }
+    let registries = match args.genesis.as_deref() {
+        Some(genesis) => Some(checked_ledger(genesis, args, trust, timeout).await?),
+        None if revocable => {
+            return Err(format!(
+                "CRED_DEF {} supports revocation: holders read its revocation registries from the ledger, so give the ledger's genesis transactions with --genesis PATH|URL (GENESIS_FILE)",
+                args.cred_def.as_deref().unwrap_or_default()
+            ))
+        }
+        None => None,
+    };
     if args.connections_per_agent == 0 {
         return Err("CONNECTIONS_PER_AGENT must be at least 1".into());
     }
@@ -83,8 +102,36 @@ answers 400 \"No issuer credential revocation record\")"
         message: args.message.clone(),
         timeout,
         run_id: format!("{:08x}", rand::random::<u32>()),
+        registries,
+        revocations: Arc::default(),
     };
     Ok(IssuerScenario::new(config))
+}
+
+/// The process's one ledger client, checked before any load: its genesis read (file or URL)
+/// and one read answered by the pool. Also the tails cache the holders share.
+async fn checked_ledger(
+    genesis: &str,
+    args: &RunArgs,
+    trust: &net::Trust,
+    timeout: Duration,
+) -> Result<Registries, String> {
+    let named = |e: ledger::LedgerError| match &args.ledger {
+        Some(name) => format!("LEDGER {name}: {e}"),
+        None => e.to_string(),
+    };
+    let http = net::shared_http_client(trust, timeout).map_err(|e| e.to_string())?;
+    let genesis = ledger::Genesis::load(genesis, &http, timeout)
+        .await
+        .map_err(named)?;
+    let client = ledger::Ledger::new(&genesis, timeout).map_err(named)?;
+    client.check().await.map_err(named)?;
+    let tails = ledger::TailsCache::in_temp_dir()
+        .map_err(|e| format!("a folder for tails files in the temporary directory: {e}"))?;
+    Ok(Registries {
+        ledger: Arc::new(client),
+        tails: Arc::new(tails),
+    })
 }
 
 /// The verifier: `VERIFIER_URL` (with `VERIFIER_HEADERS`), or the issuer's URL and headers.

@@ -90,6 +90,11 @@ impl Run<'_> {
             .env("CRED_DEF", servers.issuer.cred_def_id.as_deref().unwrap())
             .env("SCHEMA", servers.issuer.schema_id.as_deref().unwrap())
             .env("CRED_ATTR", CRED_ATTR)
+            // The definition is revocable: holders read its registries from the ledger.
+            .env(
+                "GENESIS_FILE",
+                servers.issuer.genesis_file.as_deref().unwrap(),
+            )
             .env("WITH_MEDIATION", self.mediated.to_string())
             .env(
                 "MEDIATION_URL",

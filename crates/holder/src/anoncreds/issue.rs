@@ -9,6 +9,9 @@
 //!
 //! The credential definition is an input: the holder would fetch it from the ledger; a scenario
 //! gets it from wherever it can (see the book's AnonCreds page on ACA-Py's `GET /credential-definitions/{id}`).
+//! A revocable credential is checked against its revocation registry's definition, read from
+//! the ledger, and the registry's tails file is fetched then (as ACA-Py's holder does), so a
+//! later proof of non-revocation finds it.
 
 use std::time::Duration;
 
@@ -20,6 +23,7 @@ use serde_json::{json, Value};
 use super::formats::{
     family_of, payload_fields, payload_json, FormatFamily, Payload, ProtocolVersion,
 };
+use super::registries::RevocationReads;
 use crate::connection::Connection;
 use crate::error::HolderError;
 use crate::inbox::Inbox;
@@ -149,16 +153,22 @@ pub struct IndyIssued {
     pub thread_id: String,
     /// The credential's referent in the wallet.
     pub referent: String,
+    /// Whether this holder downloaded the credential's tails file (the first of the process
+    /// to need that registry).
+    pub tails_downloaded: bool,
 }
 
 /// Accepts an AnonCreds `offer` (received on `connection`): sends the request over `channel`,
 /// waits for the credential, checks and stores it in `wallet`, and acknowledges it.
-/// `cred_def` is the credential definition JSON of the offer's `cred_def_id`.
+/// `cred_def` is the credential definition JSON of the offer's `cred_def_id`; `revocation`
+/// reads the registry of a revocable credential.
+#[allow(clippy::too_many_arguments)]
 pub async fn accept_indy_offer(
     offer: &Message,
     connection: &Connection,
     wallet: &mut Wallet,
     cred_def: &Value,
+    revocation: RevocationReads<'_>,
     channel: Channel<'_>,
     inbox: &Inbox,
     timeout: Duration,
@@ -173,13 +183,22 @@ pub async fn accept_indy_offer(
     channel.send(connection.pack(&request)?, inbox).await?;
     let issued = reply.wait("credential", timeout).await?;
     let credential = credential_of(&issued, &offer)?;
-    let referent =
-        super::off_reactor(wallet, move |w| w.store_credential(&credential, pending)).await??;
+    let registry = match credential["rev_reg_id"].as_str() {
+        Some(rev_reg_id) => Some(revocation.registry(rev_reg_id).await?),
+        None => None,
+    };
+    let tails_downloaded = registry.as_ref().is_some_and(|r| r.downloaded);
+    let definition = registry.map(|r| r.definition);
+    let referent = super::off_reactor(wallet, move |w| {
+        w.store_credential(&credential, pending, definition.as_ref())
+    })
+    .await??;
 
     let ack = ack_message(offer.version, &offer.thread_id);
     channel.send(connection.pack(&ack)?, inbox).await?;
     Ok(IndyIssued {
         thread_id: offer.thread_id,
         referent,
+        tails_downloaded,
     })
 }

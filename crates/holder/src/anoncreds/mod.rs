@@ -17,10 +17,12 @@
 pub mod formats;
 pub mod issue;
 pub mod present;
+pub mod registries;
 
 pub use formats::{FormatFamily, Payload, ProtocolVersion};
 pub use issue::{accept_indy_offer, is_indy_offer, IndyIssued, IndyOffer};
-pub use present::{is_indy_proof_request, present_indy_proof, IndyProofRequest};
+pub use present::{is_indy_proof_request, present_indy_proof, IndyPresented, IndyProofRequest};
+pub use registries::{Registries, RevocationReads};
 
 use ::anoncreds::Wallet;
 

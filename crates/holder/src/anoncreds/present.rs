@@ -6,6 +6,11 @@
 //! presentation in `presentations~attach`; 2.0 messages add `formats`. After verifying, ACA-Py
 //! sends `ack` on the thread with `verification_result` `"true"` or `"false"` (both versions),
 //! so a presentation it rejected fails here rather than passing silently.
+//!
+//! When the request asks for non-revocation (`non_revoked`, for the request or per item), the
+//! holder first reads what its plan needs — each revocable credential's registry delta up to
+//! the interval's end from the ledger, and the registry's tails file — and proves against the
+//! accumulator at the ledger time the delta names.
 
 use std::time::Duration;
 
@@ -16,6 +21,7 @@ use serde_json::Value;
 use super::formats::{
     family_of, payload_fields, payload_json, version_of, FormatFamily, Payload, ProtocolVersion,
 };
+use super::registries::RevocationReads;
 use crate::connection::Connection;
 use crate::error::HolderError;
 use crate::inbox::Inbox;
@@ -105,34 +111,48 @@ pub fn check_ack(answer: &Message, version: ProtocolVersion) -> Result<(), Holde
         });
     }
     match answer.value["verification_result"].as_str() {
-        Some("false") => Err(HolderError::Protocol(
-            "the verifier acknowledged the presentation with verification_result \"false\"".into(),
-        )),
+        Some("false") => Err(HolderError::PresentationRejected),
         _ => Ok(()),
     }
 }
 
-/// Answers an AnonCreds proof `request` (received on `connection`) from `wallet`: sends the
-/// presentation over `channel` and waits for the verifier's ack. (`&mut` only because the
-/// wallet moves to the blocking pool while the proof is computed.)
+/// A presentation sent and acknowledged.
+#[derive(Debug, Clone)]
+pub struct IndyPresented {
+    pub thread_id: String,
+    /// Registry states read from the ledger for it (one per registry and time).
+    pub registries_read: usize,
+    /// Tails files this holder downloaded for it.
+    pub tails_downloads: u64,
+}
+
+/// Answers an AnonCreds proof `request` (received on `connection`) from `wallet`: reads the
+/// revocation registries the answer needs through `revocation`, sends the presentation over
+/// `channel` and waits for the verifier's ack. (`&mut` only because the wallet moves to the
+/// blocking pool while the proof is computed.)
 pub async fn present_indy_proof(
     request: &Message,
     connection: &Connection,
     wallet: &mut Wallet,
+    revocation: RevocationReads<'_>,
     channel: Channel<'_>,
     inbox: &Inbox,
     timeout: Duration,
-) -> Result<String, HolderError> {
+) -> Result<IndyPresented, HolderError> {
     let request = IndyProofRequest::parse(request)?;
-    let presentation = {
-        let proof_request = request.request.clone();
-        super::off_reactor(wallet, move |w| w.create_presentation(&proof_request)).await??
-    };
+    let plan = wallet.plan_presentation(&request.request, ::anoncreds::unix_now())?;
+    let needs = plan.needs();
+    let (states, tails_downloads) = revocation.states(&needs).await?;
+    let presentation = super::off_reactor(wallet, move |w| w.present(&plan, &states)).await??;
     let message = presentation_message(&request, &presentation);
 
     let reply = inbox.expect_reply(&request.thread_id);
     channel.send(connection.pack(&message)?, inbox).await?;
     let ack = reply.wait("presentation ack", timeout).await?;
     check_ack(&ack, request.version)?;
-    Ok(request.thread_id)
+    Ok(IndyPresented {
+        thread_id: request.thread_id,
+        registries_read: needs.len(),
+        tails_downloads,
+    })
 }

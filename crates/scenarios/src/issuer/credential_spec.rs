@@ -241,6 +241,13 @@ pub fn custom_indy_proof_request(parts: &Value, nonce: &str) -> Value {
     )
 }
 
+/// `request` asking the holder to prove, for the whole request, that its credentials were not
+/// revoked at time `to` (unix seconds): a `non_revoked` interval.
+pub fn with_non_revoked(mut request: Value, to: u64) -> Value {
+    request["non_revoked"] = json!({"to": to});
+    request
+}
+
 fn indy_request_with(nonce: &str, attributes: Value, predicates: Value) -> Value {
     json!({
         "name": "akrida proof",
@@ -312,6 +319,16 @@ mod tests {
         );
         let indy = indy_proof_request(&attributes, "X:3:CL:1:tag", "123");
         assert_eq!(indy["requested_attributes"]["attr_0"]["name"], "score");
+    }
+
+    #[test]
+    fn a_non_revoked_interval_covers_the_whole_request() {
+        let attributes = parse_attributes(DEFAULT_ATTRIBUTES).unwrap();
+        let plain = indy_proof_request(&attributes, "X:3:CL:1:tag", "123");
+        assert!(plain.get("non_revoked").is_none());
+        let now = with_non_revoked(plain, 1_700_000_000);
+        assert_eq!(now["non_revoked"], json!({"to": 1_700_000_000}));
+        assert_eq!(now["requested_attributes"]["attr_0"]["name"], "score");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! One user type plays them all; a [`Kind`] picks its tasks and weights (the engine draws each
 //! iteration's task by weight). Sample names are Akrida's: `startup`, `issuer_getinvite`,
 //! `verifier_getinvite`, `accept_invite`, `receive_credential`, `msg_client`,
-//! `presentation_exchange`, `revoke_credential`.
+//! `presentation_exchange`, `revoke_credential`, and akrida's `revoked_presentation`.
 
 pub mod credential_spec;
 pub mod link;
@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use controller::acapy::ServerApi;
 use engine::{Phases, Scenario, User};
+use holder::anoncreds::Registries;
 use holder::HolderConfig;
 
 pub use credential_spec::{Attribute, CredFormat};
@@ -28,6 +29,9 @@ pub const RECEIVE_CREDENTIAL: &str = "receive_credential";
 pub const MSG_CLIENT: &str = "msg_client";
 pub const PRESENTATION_EXCHANGE: &str = "presentation_exchange";
 pub const REVOKE_CREDENTIAL: &str = "revoke_credential";
+/// `issue-revoke`: the proof of a credential just revoked, asked with a non-revoked interval;
+/// it succeeds when the verifier's record says `verified: "false"`.
+pub const REVOKED_PRESENTATION: &str = "revoked_presentation";
 
 /// Which Akrida test this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +40,8 @@ pub enum Kind {
     Connection,
     /// Each iteration: the issuer issues a credential.
     Issue,
-    /// Each iteration: a credential issued, then revoked.
+    /// Each iteration: a credential issued, proven not revoked, revoked, and proven again (the
+    /// verifier must then reject it).
     IssueRevoke,
     /// Each iteration: the issuer sends a basic message; its arrival is timed and counted.
     Msg,
@@ -95,7 +100,10 @@ impl Kind {
     pub fn needs_verifier(self) -> bool {
         matches!(
             self,
-            Self::PresentProof | Self::PresentProofExisting | Self::FractionIssueVerify
+            Self::PresentProof
+                | Self::PresentProofExisting
+                | Self::FractionIssueVerify
+                | Self::IssueRevoke
         )
     }
 
@@ -146,6 +154,13 @@ pub struct IssuerConfig {
     pub timeout: Duration,
     /// Makes message tokens unique across runs.
     pub run_id: String,
+    /// The ledger client and tails cache the holders share (when akrida was given a ledger):
+    /// revocable credentials need them.
+    pub registries: Option<Registries>,
+    /// `issue-revoke`: one revocation at a time. ACA-Py 0.12.8 publishes concurrent
+    /// revocations of one registry as ledger entries built on the same accumulator, and the
+    /// ledger refuses all but the first (see the README's "Revocation").
+    pub revocations: Arc<tokio::sync::Mutex<()>>,
 }
 
 pub struct IssuerScenario {

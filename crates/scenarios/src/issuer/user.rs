@@ -19,7 +19,7 @@ use super::link::Link;
 use super::messages::{Arrival, MessageTracker};
 use super::{
     CredentialOffer, IssuerConfig, Kind, ACCEPT_INVITE, MSG_CLIENT, PRESENTATION_EXCHANGE,
-    RECEIVE_CREDENTIAL, REVOKE_CREDENTIAL,
+    RECEIVE_CREDENTIAL, REVOKED_PRESENTATION, REVOKE_CREDENTIAL,
 };
 use crate::liveness::ADMIN;
 use crate::DIDCOMM;
@@ -29,6 +29,20 @@ use crate::DIDCOMM;
 const TEND_EVERY: Duration = Duration::from_secs(1);
 /// How long a stopping user still listens for messages it gave up on, before calling them lost.
 const LAST_CALL: Duration = Duration::from_secs(2);
+
+/// Counter of tails files downloaded (once per revocation registry per process).
+const TAILS_DOWNLOADS: &str = "tails_downloads";
+/// Counter of revocation registry states read from the ledger for proofs.
+const REGISTRY_READS: &str = "revocation_registry_reads";
+
+/// What a proof is expected to come to on the verifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// `verified: "true"`.
+    Verified,
+    /// `verified: "false"`: the proof of a revoked credential.
+    Rejected,
+}
 
 /// A connection to a server under test, as both sides know it.
 struct Peer {
@@ -52,6 +66,8 @@ pub struct IssuerUser {
     wallet: ::anoncreds::Wallet,
     /// The issuer's exchange id of the last credential, for `revoke_credential`.
     last_exchange: Option<String>,
+    /// The wallet's referent of the last AnonCreds credential.
+    last_indy_referent: Option<String>,
     tracker: MessageTracker,
     last_tend: Instant,
 }
@@ -73,6 +89,7 @@ impl IssuerUser {
             credentials: Vec::new(),
             wallet: ::anoncreds::Wallet::new(),
             last_exchange: None,
+            last_indy_referent: None,
             tracker,
             last_tend: Instant::now(),
         }
@@ -306,11 +323,16 @@ impl IssuerUser {
                 let holder = self.holder.as_ref().ok_or("holder not started")?;
                 let issuer = self.issuer.as_ref().ok_or("no connection to the issuer")?;
                 let http = holder.http();
+                let revocation = anoncreds::RevocationReads {
+                    registries: config.registries.as_ref(),
+                    http,
+                };
                 let issued = anoncreds::accept_indy_offer(
                     &offer,
                     &issuer.connection,
                     &mut self.wallet,
                     cred_def,
+                    revocation,
                     issuer
                         .connection
                         .http_channel(http)
@@ -320,6 +342,9 @@ impl IssuerUser {
                 )
                 .await
                 .map_err(|e| e.to_string())?;
+                if issued.tails_downloaded {
+                    ctx.count(TAILS_DOWNLOADS, 1);
+                }
                 ctx.record_thread(
                     RECEIVE_CREDENTIAL,
                     &issued.thread_id,
@@ -327,40 +352,87 @@ impl IssuerUser {
                     ctx.unix_now(),
                 );
                 self.last_exchange = Some(exchange);
+                self.last_indy_referent = Some(issued.referent);
                 Ok(())
             }
         }
     }
 
-    /// `issue-revoke`'s task: a credential (`receive_credential`), then `revoke_credential`.
+    /// `issue-revoke`'s task, four samples: a credential (`receive_credential`); its proof with
+    /// a non-revoked interval, which the verifier must accept (`presentation_exchange`); its
+    /// revocation, published (`revoke_credential`); and the same proof again, which the
+    /// verifier must now reject (`revoked_presentation`). The holder then drops the revoked
+    /// credential, so the next iteration proves the next one.
     async fn issue_and_revoke(&mut self, ctx: &UserContext) -> Result<(), String> {
         self.receive_credential(ctx).await?;
+        let referent = self.last_indy_referent.clone();
+        let outcome = self.prove_then_revoke(ctx).await;
+        if let Some(referent) = referent {
+            self.wallet.remove_credential(&referent);
+        }
+        outcome
+    }
+
+    async fn prove_then_revoke(&mut self, ctx: &UserContext) -> Result<(), String> {
+        ctx.timed(
+            DIDCOMM,
+            PRESENTATION_EXCHANGE,
+            self.prove_one(ctx, true, Verdict::Verified),
+        )
+        .await?;
         let exchange = self
             .last_exchange
             .clone()
             .ok_or("no credential exchange to revoke")?;
+        let revocations = self.config.revocations.clone();
+        ctx.timed(ADMIN, REVOKE_CREDENTIAL, async {
+            // One at a time (see `IssuerConfig::revocations`); the wait counts in the sample,
+            // as it would for an issuer that serialises its revocations.
+            let _turn = revocations.lock().await;
+            self.config.issuer.revoke_credential(&exchange).await
+        })
+        .await
+        .map_err(|e| e.to_string())?;
         ctx.timed(
-            ADMIN,
-            REVOKE_CREDENTIAL,
-            self.config.issuer.revoke_credential(&exchange),
+            DIDCOMM,
+            REVOKED_PRESENTATION,
+            self.prove_one(ctx, true, Verdict::Rejected),
         )
         .await
-        .map_err(|e| e.to_string())
     }
 
     /// `presentation_exchange`: from the verifier's request (the admin call) to the verifier's
     /// record saying `verified`. `present-proof` first gets a fresh credential.
     async fn presentation_exchange(&mut self, ctx: &UserContext) -> Result<(), String> {
-        // Indy credentials live in the AnonCreds wallet, JSON-LD ones in `credentials`.
-        let holds_one = !self.credentials.is_empty() || !self.wallet.credentials().is_empty();
-        if self.config.kind == Kind::PresentProof || !holds_one {
+        if self.config.kind == Kind::PresentProof || self.credentials_empty() {
             self.receive_credential(ctx).await?;
         }
-        ctx.timed(DIDCOMM, PRESENTATION_EXCHANGE, self.prove_one(ctx))
-            .await
+        ctx.timed(
+            DIDCOMM,
+            PRESENTATION_EXCHANGE,
+            self.prove_one(ctx, false, Verdict::Verified),
+        )
+        .await
     }
 
-    async fn prove_one(&mut self, ctx: &UserContext) -> Result<(), String> {
+    /// Whether the holder has no credential of the scenario's format yet (Indy credentials
+    /// live in the AnonCreds wallet, JSON-LD ones in `credentials`).
+    fn credentials_empty(&self) -> bool {
+        match self.config.offer {
+            CredentialOffer::LdProof { .. } => self.credentials.is_empty(),
+            CredentialOffer::Indy { .. } => self.wallet.credentials().is_empty(),
+        }
+    }
+
+    /// One proof to the verifier, judged on the verifier's record: `verdict` says which
+    /// `verified` value is success. `non_revoked` (AnonCreds only) asks the holder to prove
+    /// its credential is not revoked now.
+    async fn prove_one(
+        &mut self,
+        ctx: &UserContext,
+        non_revoked: bool,
+        verdict: Verdict,
+    ) -> Result<(), String> {
         let started = ctx.unix_now();
         let config = self.config.clone();
         let verifier_api = config
@@ -389,6 +461,11 @@ impl IssuerUser {
                         credential_spec::indy_proof_request(&config.attributes, cred_def_id, &nonce)
                     }
                 };
+                // Now, by the holders' clock (the verifier's is the same machine's or close).
+                let request = match non_revoked {
+                    true => credential_spec::with_non_revoked(request, ::anoncreds::unix_now()),
+                    false => request,
+                };
                 let exchange = verifier_api
                     .request_indy_presentation(connection_id, &request)
                     .await;
@@ -412,36 +489,72 @@ impl IssuerUser {
             .connection
             .http_channel(http)
             .map_err(|e| e.to_string())?;
-        let thread_id = if indy {
-            anoncreds::present_indy_proof(
+        let presented = if indy {
+            let revocation = anoncreds::RevocationReads {
+                registries: config.registries.as_ref(),
+                http,
+            };
+            let outcome = anoncreds::present_indy_proof(
                 &request,
                 &verifier.connection,
                 &mut self.wallet,
+                revocation,
                 channel,
                 holder.inbox(),
                 config.timeout,
             )
-            .await
-            .map_err(|e| e.to_string())?
+            .await;
+            match outcome {
+                Ok(presented) => {
+                    ctx.count(TAILS_DOWNLOADS, presented.tails_downloads);
+                    ctx.count(REGISTRY_READS, presented.registries_read as u64);
+                    Some(presented.thread_id)
+                }
+                // The verifier's ack said "false": its record says more, read below.
+                Err(holder::HolderError::PresentationRejected) if verdict == Verdict::Rejected => {
+                    None
+                }
+                Err(e) => return Err(e.to_string()),
+            }
         } else {
-            presentation::respond_to_request(
-                &request,
-                &verifier.connection,
-                &self.credentials,
-                &self.subject_key,
-                channel,
-                holder.inbox(),
-                config.timeout,
+            Some(
+                presentation::respond_to_request(
+                    &request,
+                    &verifier.connection,
+                    &self.credentials,
+                    &self.subject_key,
+                    channel,
+                    holder.inbox(),
+                    config.timeout,
+                )
+                .await
+                .map_err(|e| e.to_string())?
+                .thread_id,
             )
-            .await
-            .map_err(|e| e.to_string())?
-            .thread_id
         };
-        verifier_api
-            .wait_presentation_verified(&exchange, config.timeout)
-            .await
-            .map_err(|e| e.to_string())?;
-        ctx.record_thread(PRESENTATION_EXCHANGE, &thread_id, started, ctx.unix_now());
+        match verdict {
+            Verdict::Verified => {
+                verifier_api
+                    .wait_presentation_verified(&exchange, config.timeout)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Verdict::Rejected => {
+                let (record, _) = verifier_api
+                    .wait_presentation_outcome(&exchange, config.timeout)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if controller::acapy::verified_of(&record) != Some(false) {
+                    return Err(format!(
+                        "the verifier did not reject the proof of a revoked credential (state {}, verified {})",
+                        record["state"], record["verified"]
+                    ));
+                }
+            }
+        }
+        if let Some(thread_id) = presented {
+            ctx.record_thread(PRESENTATION_EXCHANGE, &thread_id, started, ctx.unix_now());
+        }
         Ok(())
     }
 
