@@ -121,3 +121,27 @@ pub fn http_get(url: &str) -> String {
     );
     body.to_string()
 }
+
+/// Waits for an `akrida` child process at most `limit`; past it, kills it and fails the test
+/// with its stderr (a hang is a failure, never a stuck CI run).
+pub fn wait_bounded(mut child: Child, limit: std::time::Duration) -> Output {
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "akrida did not finish within {limit:?} (a hang); stderr:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// The successful samples of `name` in a JSON report.
+pub fn successes(report: &serde_json::Value, name: &str) -> u64 {
+    let e = entry(report, name);
+    e["num_requests"].as_u64().unwrap() - e["num_failures"].as_u64().unwrap()
+}

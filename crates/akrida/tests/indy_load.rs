@@ -7,6 +7,7 @@ mod indy_support;
 
 use std::time::{Duration, Instant};
 
+use common::successes;
 use indy_support::*;
 
 /// 100 holders (direct) taking credentials from the ledger-backed issuer for a minute: no
@@ -14,6 +15,11 @@ use indy_support::*;
 #[test]
 fn hundred_holders_issue() {
     let servers = servers();
+    let tails = testbed::ensure(&[testbed::LEDGER_ISSUER])
+        .ledger()
+        .tails_server
+        .clone();
+    let downloads_before = tails.downloads();
     let run = Run {
         users: 100,
         rate: Some(10),
@@ -34,6 +40,16 @@ fn hundred_holders_issue() {
         issued >= 1 && connected >= 50,
         "{connected} holders connected, {issued} credentials"
     );
+    // The definition is revocable: each holder checks its credential against the registry's
+    // tails file, which the process fetches once for all holders (the testbed's definition has
+    // one active registry, of 1,000 credentials), not once per holder.
+    let counters = &report["counters"];
+    assert_eq!(counters["tails_downloads"], 1, "{counters:#}");
+    assert_eq!(
+        tails.downloads() - downloads_before,
+        1,
+        "the tails server served the file once"
+    );
     // A loaded issuer processes the last acks late: give it up to two minutes.
     let deadline = Instant::now() + Duration::from_secs(120);
     let (finished, unfinished) = loop {
@@ -47,8 +63,9 @@ fn hundred_holders_issue() {
         finished >= issued && finished <= issued + 100,
         "{finished} finished on the issuer, {issued} received"
     );
-    // Not asserted: exchanges left `offer-sent` or `credential-issued` on the issuer. Under a
-    // loaded machine more were left than the one per holder a stop in mid-credential explains
-    // (155 for 100 holders once); the README lists it as not yet explained.
+    // Not asserted: exchanges left `offer-sent` or `credential-issued` on the issuer. A holder
+    // stopped at the end of the run may leave one offer it was still waiting for, and a loaded
+    // issuer may not yet have processed the ack of its last credential (155 for 100 holders
+    // once, under a load of 15-20); the book's benchmarks page says what is not yet explained.
     eprintln!("{finished} finished and {unfinished} unfinished exchanges on the issuer, {issued} credentials received");
 }

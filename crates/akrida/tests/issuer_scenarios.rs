@@ -106,22 +106,6 @@ fn run_akrida(
     wait_bounded(child, limit)
 }
 
-fn wait_bounded(mut child: std::process::Child, limit: Duration) -> Output {
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let output = child.wait_with_output().unwrap();
-            panic!(
-                "akrida did not finish within {limit:?} (a hang); stderr:\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child.wait_with_output().unwrap()
-}
-
 /// GET on the issuer's admin API, as JSON.
 fn issuer_get(servers: &Servers, path: &str) -> Value {
     let url = format!("{}{path}", servers.issuer_records_url());
@@ -152,11 +136,6 @@ fn adjacent_free_ports() -> (u16, u16) {
         }
     }
     panic!("no two adjacent free ports on 127.0.0.1");
-}
-
-fn successes(report: &Value, name: &str) -> u64 {
-    let e = entry(report, name);
-    e["num_requests"].as_u64().unwrap() - e["num_failures"].as_u64().unwrap()
 }
 
 fn no_failures(report: &Value, output: &Output) {

@@ -59,41 +59,8 @@ fn run(
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("akrida starts");
-    let limit = Duration::from_secs(u64::from(seconds) + 150);
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let output = child.wait_with_output().unwrap();
-            panic!(
-                "akrida did not finish within {limit:?}; stderr:\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn successes(report: &Value, name: &str) -> u64 {
-    let e = entry(report, name);
-    e["num_requests"].as_u64().unwrap() - e["num_failures"].as_u64().unwrap()
-}
-
-/// Downloads of every registry's tails file the tails server has served so far.
-fn tails_downloads(ledger: &testbed::Ledger) -> u64 {
-    ledger
-        .tails_server
-        .stats()
-        .as_object()
-        .map(|registries| {
-            registries
-                .values()
-                .filter_map(|r| r["downloads"].as_u64())
-                .sum()
-        })
-        .unwrap_or(0)
+    let child = command.spawn().expect("akrida starts");
+    wait_bounded(child, Duration::from_secs(u64::from(seconds) + 150))
 }
 
 /// The verifier's 2.0 presentation records of this run's users: (verified, rejected), each
@@ -137,7 +104,7 @@ fn revoked_credentials_fail_verification_and_valid_ones_pass() {
     let genesis = ledger.genesis_file.to_string_lossy().into_owned();
     let label = format!("it-revoke-{}", std::process::id());
     let users = 3;
-    let downloads_before = tails_downloads(&ledger);
+    let downloads_before = ledger.tails_server.downloads();
     let output = run(&issuer, &label, users, 25, &[("GENESIS_FILE", &genesis)]);
     let report = parse_json(&output);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -171,7 +138,7 @@ fn revoked_credentials_fail_verification_and_valid_ones_pass() {
     // One tails file, downloaded once for the whole run (not once per holder).
     let counters = &report["counters"];
     assert_eq!(counters["tails_downloads"], 1, "{counters:#}");
-    assert_eq!(tails_downloads(&ledger) - downloads_before, 1);
+    assert_eq!(ledger.tails_server.downloads() - downloads_before, 1);
     assert_eq!(
         counters["revocation_registry_reads"].as_u64(),
         Some(proven + rejected),

@@ -79,6 +79,20 @@ impl TailsServer {
         serde_json::from_str(&body)
             .unwrap_or_else(|e| panic!("{}/_stats is not JSON ({e}): {body}", self.url))
     }
+
+    /// Downloads of every registry's tails file the server has served so far (a test takes
+    /// the difference over its run).
+    pub fn downloads(&self) -> u64 {
+        self.stats()
+            .as_object()
+            .map(|registries| {
+                registries
+                    .values()
+                    .filter_map(|r| r["downloads"].as_u64())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
 }
 
 impl Ledger {

@@ -4,11 +4,11 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use super::common::{entry, http_get, parse_json};
+use super::common::{http_get, parse_json, wait_bounded};
 
 /// The schema's attributes: `score` is revealed, `level` (an integer) proven with `>= 7`.
 pub const CRED_ATTR: &str =
@@ -105,21 +105,8 @@ impl Run<'_> {
             .env_remove("VERIFIER_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("akrida starts");
-        let limit = Duration::from_secs(u64::from(self.seconds) + 120);
-        let started = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if started.elapsed() > limit {
-                let _ = child.kill();
-                let output = child.wait_with_output().unwrap();
-                panic!(
-                    "akrida did not finish within {limit:?} (a hang); stderr:\n{}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        child.wait_with_output().unwrap()
+        let child = command.spawn().expect("akrida starts");
+        wait_bounded(child, Duration::from_secs(u64::from(self.seconds) + 120))
     }
 
     /// A run that must have no failure and exit 0; its JSON report.
@@ -140,11 +127,6 @@ impl Run<'_> {
     pub fn v1(&self) -> bool {
         self.issuer_type == "acapy"
     }
-}
-
-pub fn successes(report: &Value, name: &str) -> u64 {
-    let e = entry(report, name);
-    e["num_requests"].as_u64().unwrap() - e["num_failures"].as_u64().unwrap()
 }
 
 pub fn issuer_get(servers: &Servers, path: &str) -> Value {
