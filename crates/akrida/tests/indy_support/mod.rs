@@ -144,6 +144,10 @@ pub fn connection_ids(servers: &Servers, run: &Run) -> Vec<String> {
             page["results"].as_array().cloned().unwrap_or_default()
         })
         .map(|c| c["connection_id"].as_str().unwrap().to_string())
+        // ACA-Py 0.12.8 can list one connection twice for one alias (seen: users 10-99 of a
+        // 100-user run each came back twice); counting its records twice would double them.
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect()
 }
 
