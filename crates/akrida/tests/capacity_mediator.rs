@@ -261,7 +261,7 @@ fn rate_search_for_mediator_onboardings() {
     let ca = tls.ca_cert.display().to_string();
     let grants_before = granted(mediator);
     let mark = tls.access_log_mark();
-    // Short plateaus and a tight SLO keep this under a minute; the README's measurement uses
+    // Short plateaus and a tight SLO keep this under a minute; the book's measurement (Capacity page) uses
     // minute-long plateaus and the 10 s budget.
     let (report, output, wall) = capacity(
         &[

@@ -35,7 +35,7 @@ fn hundred_holders_issue() {
     let connected = successes(&report, "accept_invite");
     // How many finish in the minute depends on the issuer's CPU, which this machine shares
     // with other test suites (measured: 92 connected and 3 credentials under a load of 36,
-    // see the README); what must hold is no failure and the issuer agreeing with the count.
+    // see the book's benchmarks page); what must hold is no failure and the issuer agreeing with the count.
     assert!(
         issued >= 1 && connected >= 50,
         "{connected} holders connected, {issued} credentials"

@@ -230,11 +230,11 @@ async fn implicit_drain_of(acapy: testbed::Acapy, queued: usize) -> Vec<String> 
     arrived
 }
 
-// The finding the README reported for 0.12.8 (the implicit drain losing queued messages: "one
+// The finding the README once reported for 0.12.8 (the implicit drain losing queued messages: "one
 // delivered, about half of the rest dropped") re-checked on both releases: with 8 messages
 // queued for one holder and one return-route message per message (no reply asked, sent back to
 // back, as akrida's holders do after a reconnect), each release delivers all 8, exactly once.
-// Both releases' `AcceptResult` has a `__bool__` (the README's "always truthy" was wrong), so
+// Both releases' `AcceptResult` has a `__bool__` (the old "always truthy" claim was wrong), so
 // `process_undelivered` hands over one message per return-route message and leaves the others
 // queued. What this asserts is what was measured on each: no loss.
 testbed::each_acapy! {

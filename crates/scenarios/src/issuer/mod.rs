@@ -159,7 +159,7 @@ pub struct IssuerConfig {
     pub registries: Option<Registries>,
     /// `issue-revoke`: one revocation at a time. ACA-Py 0.12.8 publishes concurrent
     /// revocations of one registry as ledger entries built on the same accumulator, and the
-    /// ledger refuses all but the first (see the README's "Revocation").
+    /// ledger refuses all but the first (see the book's Revocation page).
     pub revocations: Arc<tokio::sync::Mutex<()>>,
 }
 
