@@ -97,6 +97,22 @@ async fn usable_invitation(
     Ok((text, invitation))
 }
 
+/// The issuer's admin API (`ISSUER_URL`, `ISSUER_HEADERS`), checked as [`checked_admin`] does.
+pub(super) async fn checked_issuer(
+    args: &RunArgs,
+    trust: &net::Trust,
+) -> Result<controller::AdminClient, String> {
+    checked_admin(
+        args.issuer_url.as_deref(),
+        "ISSUER_URL",
+        args.issuer_headers.as_deref(),
+        "ISSUER_HEADERS",
+        "the issuer",
+        trust,
+    )
+    .await
+}
+
 /// An admin API client for `url` (the setting `url_var`) with the headers in `headers`
 /// (`headers_var`): the URL set and http(s), the headers a JSON object of strings, and the server
 /// answering there (TLS verified). Errors never show the headers' values.

@@ -17,7 +17,7 @@ use scenarios::issuer::credential_spec::{
 };
 use scenarios::issuer::{CredFormat, CredentialOffer, IssuerConfig, IssuerScenario, Kind, Reach};
 
-use super::checks::{checked_admin, checked_mediators};
+use super::checks::{checked_admin, checked_issuer, checked_mediators};
 use crate::cli::RunArgs;
 
 pub async fn issuer_scenario(
@@ -26,15 +26,7 @@ pub async fn issuer_scenario(
     trust: &net::Trust,
 ) -> Result<IssuerScenario, String> {
     let timeout = Duration::from_secs_f64(args.timeout);
-    let issuer_admin = checked_admin(
-        args.issuer_url.as_deref(),
-        "ISSUER_URL",
-        args.issuer_headers.as_deref(),
-        "ISSUER_HEADERS",
-        "the issuer",
-        trust,
-    )
-    .await?;
+    let issuer_admin = checked_issuer(args, trust).await?;
     let issuer = ServerApi::new(issuer_admin, args.issuer_type);
     let verifier = if kind.needs_verifier() {
         Some(checked_verifier(args, trust).await?)

@@ -16,7 +16,7 @@ use scenarios::{Liveness, LivenessConfig, MediatorOnboard, MediatorPing, Mediato
 use engine::Scenario;
 
 use crate::cli::RunArgs;
-use checks::{check_reachable, checked_admin, checked_mediator, checked_mediators, is_http_url};
+use checks::{check_reachable, checked_issuer, checked_mediator, checked_mediators, is_http_url};
 
 /// The scenario as the engine sees it.
 pub type SharedScenario = Arc<dyn Scenario>;
@@ -88,15 +88,7 @@ async fn mediator_holders(
 
 /// `liveness`: the issuer's admin API (`ISSUER_URL`, `ISSUER_HEADERS`), checked.
 async fn liveness(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenario, String> {
-    let issuer = checked_admin(
-        args.issuer_url.as_deref(),
-        "ISSUER_URL",
-        args.issuer_headers.as_deref(),
-        "ISSUER_HEADERS",
-        "the issuer",
-        trust,
-    )
-    .await?;
+    let issuer = checked_issuer(args, trust).await?;
     Ok(Arc::new(Liveness::new(LivenessConfig {
         issuer,
         timeout: Duration::from_secs_f64(args.timeout),
