@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde::{Serialize, Serializer};
 
-use crate::config::values::{parse_bool, parse_rate, parse_run_time, parse_seconds};
+use values::{parse_bool, parse_rate, parse_run_time, parse_seconds};
 
 /// The help headings that group `RunArgs`' options, in `--help`, in the book's configuration
 /// reference, and in the settings a run shows (`crate::settings` shows a heading's options only

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use engine::{LoadShape, Stage};
 
-use crate::config::values::parse_run_time;
+use values::parse_run_time;
 
 /// `--stages 1m:100,5m:1000,1m:0`.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,12 +1,10 @@
 //! `akrida`: the command line. It parses arguments, loads configuration and wires the library
 //! crates together; protocol and statistics logic live in those crates, not here.
 
-mod agent;
 mod capacity;
 mod cli;
 mod config;
 mod exit;
-mod invitation_link;
 mod limits;
 mod live;
 mod load_shape;
@@ -46,7 +44,19 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Capacity(args) => capacity::capacity(args),
         Command::Worker(args) => worker::worker(args),
-        Command::Agent => agent::run(),
+        Command::Agent => agent(),
+    }
+}
+
+/// `akrida agent`: the agent.js protocol on stdin/stdout, until the controller says `shutdown` or
+/// closes stdin.
+fn agent() -> ExitCode {
+    match agent_protocol::serve_stdio() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("akrida agent: cannot start the async runtime: {e}");
+            ExitCode::from(exit::BAD_SETUP)
+        }
     }
 }
 

@@ -74,13 +74,7 @@ mod tests {
     }
 
     impl User for IdleUser {
-        fn on_start<'a>(&'a mut self, _: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
-            Box::pin(async { Ok(()) })
-        }
         fn run_task<'a>(&'a mut self, _: &'static str, _: &'a UserContext) -> BoxFuture<'a, ()> {
-            Box::pin(async {})
-        }
-        fn on_stop<'a>(&'a mut self, _: &'a UserContext) -> BoxFuture<'a, ()> {
             Box::pin(async {})
         }
     }

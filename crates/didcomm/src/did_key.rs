@@ -2,28 +2,10 @@
 //!
 //! The optional `#fragment` (ACA-Py writes `did:key:z6Mk…#z6Mk…`) is accepted and ignored.
 
-use thiserror::Error;
-
-use crate::keys::{KeyError, VerKey};
+use crate::keys::{DidKeyError, KeyError, VerKey};
 
 /// Multicodec varint prefix of an Ed25519 public key.
 const ED25519_PUB_MULTICODEC: [u8; 2] = [0xed, 0x01];
-
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum DidKeyError {
-    #[error("{did:?} is not a did:key")]
-    NotDidKey { did: String },
-    #[error("{did:?}: only base58btc multibase ('z') is supported")]
-    UnsupportedMultibase { did: String },
-    #[error("{did:?}: the key is not valid base58")]
-    NotBase58 { did: String },
-    #[error("{did:?}: not an Ed25519 key (multicodec prefix {prefix:02x?})")]
-    NotEd25519 { did: String, prefix: Vec<u8> },
-    #[error("{did:?}: Ed25519 key has {len} bytes, expected 32")]
-    WrongLength { did: String, len: usize },
-    #[error("{did:?}: not a point on the Ed25519 curve")]
-    NotOnCurve { did: String },
-}
 
 /// The multibase form of an Ed25519 key: `z6Mk…`. Also the fingerprint Credo uses.
 pub fn fingerprint(key: &VerKey) -> String {
@@ -75,6 +57,28 @@ pub fn parse(did: &str) -> Result<VerKey, DidKeyError> {
         .ok_or_else(|| DidKeyError::NotDidKey { did: did.into() })?;
     let multibase = rest.split('#').next().unwrap_or(rest);
     parse_fingerprint(multibase, did)
+}
+
+/// The names peers write a key by, beside the `did:key` codec they use.
+impl VerKey {
+    /// Reads any of the forms peers use: raw base58, `did:key:z…`, or `did:key:z…#fragment`.
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
+        if text.starts_with("did:key:") {
+            Ok(parse(text)?)
+        } else {
+            Self::from_base58(text)
+        }
+    }
+
+    /// `did:key:z6Mk…` (no fragment).
+    pub fn to_did_key(&self) -> String {
+        encode(self)
+    }
+
+    /// `did:key:z6Mk…#z6Mk…`, the form ACA-Py writes in invitations and grants.
+    pub fn to_did_key_with_fragment(&self) -> String {
+        encode_with_fragment(self)
+    }
 }
 
 #[cfg(test)]

@@ -2,13 +2,12 @@
 //!
 //! DIDComm v1 names a key three ways: a raw base58 verkey (`C1WP…`), a `did:key`
 //! (`did:key:z6Mk…`), or a `did:key` with a fragment (`did:key:z6Mk…#z6Mk…`, what ACA-Py puts in
-//! invitations and mediation grants). [`VerKey::parse`] reads all three.
+//! invitations and mediation grants). [`VerKey::parse`] reads all three; it lives in `did_key.rs`
+//! beside the `did:key` codec, so that this module needs nothing from that one.
 
 use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
 use rand::rngs::OsRng;
 use thiserror::Error;
-
-use crate::did_key;
 
 /// What can be wrong with a key someone else gave us.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -20,9 +19,26 @@ pub enum KeyError {
     #[error("key {0:?} is not a point on the Ed25519 curve")]
     NotOnCurve(String),
     #[error("{0}")]
-    DidKey(#[from] did_key::DidKeyError),
+    DidKey(#[from] DidKeyError),
     #[error("signature is invalid")]
     BadSignature,
+}
+
+/// What can be wrong with a `did:key` (read in `did_key.rs`).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum DidKeyError {
+    #[error("{did:?} is not a did:key")]
+    NotDidKey { did: String },
+    #[error("{did:?}: only base58btc multibase ('z') is supported")]
+    UnsupportedMultibase { did: String },
+    #[error("{did:?}: the key is not valid base58")]
+    NotBase58 { did: String },
+    #[error("{did:?}: not an Ed25519 key (multicodec prefix {prefix:02x?})")]
+    NotEd25519 { did: String, prefix: Vec<u8> },
+    #[error("{did:?}: Ed25519 key has {len} bytes, expected 32")]
+    WrongLength { did: String, len: usize },
+    #[error("{did:?}: not a point on the Ed25519 curve")]
+    NotOnCurve { did: String },
 }
 
 /// A public Ed25519 verification key.
@@ -56,27 +72,8 @@ impl VerKey {
         Self::from_bytes(array)
     }
 
-    /// Reads any of the forms peers use: raw base58, `did:key:z…`, or `did:key:z…#fragment`.
-    pub fn parse(text: &str) -> Result<Self, KeyError> {
-        if text.starts_with("did:key:") {
-            Ok(did_key::parse(text)?)
-        } else {
-            Self::from_base58(text)
-        }
-    }
-
     pub fn to_base58(&self) -> String {
         bs58::encode(self.0).into_string()
-    }
-
-    /// `did:key:z6Mk…` (no fragment).
-    pub fn to_did_key(&self) -> String {
-        did_key::encode(self)
-    }
-
-    /// `did:key:z6Mk…#z6Mk…`, the form ACA-Py writes in invitations and grants.
-    pub fn to_did_key_with_fragment(&self) -> String {
-        did_key::encode_with_fragment(self)
     }
 
     /// The X25519 public key for the same identity (birational map Edwards → Montgomery).

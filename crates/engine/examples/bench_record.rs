@@ -136,13 +136,7 @@ impl Scenario for Idle {
 }
 
 impl User for IdleUser {
-    fn on_start<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async { Ok(()) })
-    }
     fn run_task<'a>(&'a mut self, _task: &'static str, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
-        Box::pin(async {})
-    }
-    fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
 }

@@ -16,8 +16,11 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// One simulated user (a holder). The engine drives it; the user records its own samples.
 pub trait User: Send + 'static {
     /// Onboarding. On `Err(cause)` the engine waits one wait-time and calls `on_start` again
-    /// before any task (Akrida's `ensure_is_running`); a stop interrupts it.
-    fn on_start<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>>;
+    /// before any task (Akrida's `ensure_is_running`); a stop interrupts it. By default there
+    /// is nothing to onboard.
+    fn on_start<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
     /// Runs the named task (one of the scenario's `tasks()`) once; records samples itself.
     /// A stop drops the future wherever it is, as Locust kills a user's greenlet.
     fn run_task<'a>(&'a mut self, task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()>;
@@ -31,7 +34,10 @@ pub trait User: Send + 'static {
         Box::pin(std::future::pending())
     }
     /// Clean-up when the user is stopped; bounded by `RunConfig::stop_timeout`, then dropped.
-    fn on_stop<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, ()>;
+    /// By default there is nothing to clean up.
+    fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// Makes the users of one kind of test.

@@ -58,10 +58,6 @@ impl User for PingUser {
                 .await;
         })
     }
-
-    fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
-        Box::pin(async {})
-    }
 }
 
 /// Python's csv reader, for the excel dialect our files use.

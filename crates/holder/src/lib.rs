@@ -14,6 +14,7 @@ pub mod error;
 pub mod holder;
 pub mod inbound;
 pub mod inbox;
+pub mod invitation_link;
 pub mod keyring;
 pub mod mediation;
 pub mod outbound;

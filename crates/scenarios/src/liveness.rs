@@ -58,20 +58,12 @@ struct LivenessUser {
 }
 
 impl User for LivenessUser {
-    fn on_start<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async { Ok(()) })
-    }
-
     fn run_task<'a>(&'a mut self, _task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             let _ = ctx
                 .timed(ADMIN, GET_LIVENESS, get_liveness(&self.config))
                 .await;
         })
-    }
-
-    fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
-        Box::pin(async {})
     }
 }
 

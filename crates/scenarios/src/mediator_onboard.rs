@@ -63,12 +63,9 @@ struct OnboardingSlot {
     begun: Arc<AtomicU64>,
 }
 
+/// No `on_start` and no `on_stop`: the holders are made per iteration, and an onboarding cut
+/// short by the stop is dropped with its holder and sockets.
 impl User for OnboardingSlot {
-    /// Nothing to set up: the holders are made per iteration.
-    fn on_start<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async { Ok(()) })
-    }
-
     fn run_task<'a>(&'a mut self, _task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             // Onboarding N goes through invitation N mod count, so MEDIATION_URLS_FILE spreads
@@ -90,10 +87,5 @@ impl User for OnboardingSlot {
                 session.close().await;
             }
         })
-    }
-
-    fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
-        // An onboarding cut short by the stop was dropped with its holder and sockets.
-        Box::pin(async {})
     }
 }

@@ -7,110 +7,19 @@
 use std::time::Duration;
 
 use engine::report::GeneratorSample;
-use engine::thresholds::{self, Metric, Threshold, ThresholdResult};
+use engine::thresholds::{self, Threshold};
 use engine::{RunConfig, RunHandle, Runner, Wait};
-use serde::Serialize;
 use tokio::sync::watch;
 
-use super::search::{self, Phase, Search, Verdict};
-use super::Setup;
+use super::flags::Setup;
+use super::measured::{
+    is_latency, Driven, GeneratorHealth, Latency, Plateau, RowTotal, StopRecord,
+};
+use super::search::{self, Phase, Search};
+use super::words::progress_line;
 use crate::cli::{CapacityArgs, SearchKind};
 use crate::selfwatch::{self, SelfWatch};
 use crate::setup::{self, SharedScenario};
-
-/// One plateau as measured.
-#[derive(Debug, Clone, Serialize)]
-pub struct Plateau {
-    pub number: usize,
-    pub phase: Phase,
-    pub load: f64,
-    /// Unix times: the plateau began (warm-up included), was judged from, ended.
-    pub started_at: f64,
-    pub judged_from: f64,
-    pub ended_at: f64,
-    pub warmup_seconds: f64,
-    /// Users running when the plateau ended.
-    pub users: usize,
-    /// Judged samples of all tasks (the open model's iteration and queue rows are not in it).
-    pub requests: u64,
-    pub failures: u64,
-    pub fail_ratio: f64,
-    pub throughput_per_s: f64,
-    /// Iterations due in the judged window that no user started in time (open model).
-    pub missed_iterations: u64,
-    pub slos: Vec<ThresholdResult>,
-    /// p50/p95/p99 of the charted sample (the first latency SLO's, as judged; else `total`).
-    pub latency: Latency,
-    pub generator: GeneratorHealth,
-    pub verdict: Verdict,
-}
-
-/// A plateau's latency percentiles (ms) of one sample; None when it had no timed samples.
-#[derive(Debug, Clone, Serialize)]
-pub struct Latency {
-    pub sample: String,
-    pub p50_ms: Option<f64>,
-    pub p95_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-}
-
-/// Whether a threshold's metric is a latency in ms.
-pub fn is_latency(metric: Metric) -> bool {
-    matches!(
-        metric,
-        Metric::Percentile(_) | Metric::Avg | Metric::Min | Metric::Max
-    )
-}
-
-/// akrida's own health over a plateau's judged window.
-#[derive(Debug, Clone, Serialize)]
-pub struct GeneratorHealth {
-    /// Self-watch samples in the judged window (one a second when akrida is well).
-    pub seconds: usize,
-    pub saturated_seconds: usize,
-    /// Seconds of the window without a sample: the watcher itself could not run, which is
-    /// saturation too.
-    pub unsampled_seconds: usize,
-    pub cpu_max_percent: f64,
-    pub cores: f64,
-    pub lag_max_ms: f64,
-}
-
-/// What the plateaus found.
-pub struct Driven {
-    pub search: Search,
-    pub plateaus: Vec<Plateau>,
-    /// Ctrl-C cut the search short.
-    pub interrupted: bool,
-    pub scenario: String,
-    pub stop: StopRecord,
-    /// Every row's counts over the whole run, warm-ups and refinement included: what the
-    /// servers were sent in all (e.g. onboardings to compare with the mediator's grants).
-    pub totals: Vec<RowTotal>,
-}
-
-/// One row's counts over the whole run.
-#[derive(Debug, Clone, Serialize)]
-pub struct RowTotal {
-    pub kind: String,
-    pub name: String,
-    pub requests: u64,
-    pub failures: u64,
-}
-
-/// When the load ended, so a reader (or a test) can check that the search stopped hammering
-/// the server once it was over: no sample may end after `search_ended_at`, beyond the few
-/// that were already in flight then and finished before the users' stop reached them.
-#[derive(Debug, Clone, Serialize)]
-pub struct StopRecord {
-    /// Unix time the search was over and asked every user to stop.
-    pub search_ended_at: f64,
-    /// Unix time every user had stopped (its clean-up done: sockets closed).
-    pub users_stopped_at: f64,
-    /// Unix time the last sample of the run ended (any row, the open model's included); None
-    /// when nothing was recorded.
-    pub last_sample_at: Option<f64>,
-}
 
 /// Runs the search against the servers; Err only for a setup problem (before any load).
 pub async fn drive(args: &CapacityArgs, setup: &Setup) -> Result<Driven, String> {
@@ -164,10 +73,7 @@ Ctrl-C stops and still writes the reports",
         };
         match driver.plateau(plateaus.len() + 1, load, phase).await {
             Some(plateau) => {
-                eprintln!(
-                    "akrida capacity: {}",
-                    super::report::progress_line(&plateau, setup)
-                );
+                eprintln!("akrida capacity: {}", progress_line(&plateau, setup));
                 search.record(load, phase, plateau.verdict);
                 plateaus.push(plateau);
             }

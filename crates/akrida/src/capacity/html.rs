@@ -8,10 +8,10 @@ use std::fmt::Write;
 use engine::report::html::{esc, nice_ceiling, settings_section, short, utc, COLORS, CSS};
 use engine::thresholds::{trim_float, Metric};
 
-use super::drive::{is_latency, Driven, Plateau};
-use super::report::{load_text, table_rows, verdict_text};
+use super::flags::Setup;
+use super::measured::{is_latency, Driven, Plateau};
 use super::search::{Outcome, Verdict};
-use super::Setup;
+use super::words::{load_text, table_rows, verdict_text};
 
 /// Everything the page shows.
 pub struct Page<'a> {
@@ -432,13 +432,13 @@ mod tests {
             throughput_per_s: 3.3,
             missed_iterations: 0,
             slos: Vec::new(),
-            latency: super::super::drive::Latency {
+            latency: super::super::measured::Latency {
                 sample: "total".into(),
                 p50_ms: p95.map(|v| v / 2.0),
                 p95_ms: p95,
                 p99_ms: p95.map(|v| v * 2.0),
             },
-            generator: super::super::drive::GeneratorHealth {
+            generator: super::super::measured::GeneratorHealth {
                 seconds: 3,
                 saturated_seconds: 0,
                 unsampled_seconds: 0,

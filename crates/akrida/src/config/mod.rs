@@ -4,4 +4,3 @@
 //! variables the environment does not already set, which gives exactly that precedence.
 
 pub mod dotenv;
-pub mod values;

@@ -83,7 +83,7 @@ async fn usable_invitation(
     setting: &str,
     trust: &net::Trust,
 ) -> Result<(String, didcomm::Invitation), String> {
-    let text = crate::invitation_link::long_form(url, trust, REACH_TIMEOUT)
+    let text = holder::invitation_link::long_form(url, trust, REACH_TIMEOUT)
         .await
         .map_err(|e| {
             format!("{setting} is a short link that does not lead to an invitation: {e}")

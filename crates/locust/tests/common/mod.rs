@@ -59,17 +59,11 @@ impl Scenario for Ticks {
 }
 
 impl User for TickUser {
-    fn on_start<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async { Ok(()) })
-    }
     fn run_task<'a>(&'a mut self, _task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             ctx.record("test", "tick", Duration::from_millis(2), Ok(()));
             tokio::time::sleep(Duration::from_millis(50)).await;
         })
-    }
-    fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
-        Box::pin(async {})
     }
 }
 
@@ -98,9 +92,6 @@ impl Scenario for Burn {
 }
 
 impl User for BurnUser {
-    fn on_start<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async { Ok(()) })
-    }
     fn run_task<'a>(&'a mut self, _task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             if !self.burned {
@@ -118,9 +109,6 @@ impl User for BurnUser {
             ctx.record("test", "tick", Duration::from_millis(2), Ok(()));
             tokio::time::sleep(Duration::from_millis(50)).await;
         })
-    }
-    fn on_stop<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, ()> {
-        Box::pin(async {})
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config::values::{parse_bool, parse_seconds};
+use values::{parse_bool, parse_seconds};
 
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -1,5 +1,7 @@
-//! Parsers for values people type into flags and `.env` files. Each returns an error that quotes
-//! the value and says what would have been accepted; clap prefixes it with the option's name.
+//! Parsers for values people type into flags, `.env` files and agent commands. Each returns an
+//! error that quotes the value and says what would have been accepted; clap prefixes it with the
+//! option's name. Shared by the command line and the agent protocol, so `WITH_MEDIATION=no` means
+//! the same to `akrida run` as to `akrida agent`.
 
 use std::time::Duration;
 

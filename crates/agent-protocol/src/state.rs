@@ -16,8 +16,8 @@ use holder::{
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use super::identity::{self, Identity, MediatedIdentity};
-use super::settings::Settings;
+use crate::identity::{self, Identity, MediatedIdentity};
+use crate::settings::Settings;
 
 /// Messages kept for a later `receiveCredential` / `receiveMessage` (more are dropped, oldest
 /// first): an agent nobody asks must not grow without bound.
@@ -170,7 +170,7 @@ impl Agent {
             "MEDIATION_URL is not set: the agent needs the mediator's invitation URL to start with mediation",
         )?;
         let text =
-            crate::invitation_link::long_form(url, &self.settings.trust, self.settings.timeout)
+            holder::invitation_link::long_form(url, &self.settings.trust, self.settings.timeout)
                 .await
                 .map_err(|e| {
                     format!(
@@ -316,10 +316,7 @@ impl Agent {
             timeout,
         )
         .await
-        .map_err(|e| match e {
-            HolderError::Timeout { .. } => format!("Connection timeout! ({e})"),
-            e => format!("connection failed: {e}"),
-        })?;
+        .map_err(|e| in_agent_words(e, "Connection timeout!", "connection failed"))?;
         // connections/1.0 has no `complete`: a trust ping makes the inviter's record active.
         let to = &connection.their_service().endpoint;
         make_active(
@@ -398,10 +395,7 @@ impl Agent {
             remaining,
         )
         .await
-        .map_err(|e| match e {
-            HolderError::Timeout { .. } => format!("Credential timeout! ({e})"),
-            e => format!("credential exchange failed: {e}"),
-        })?;
+        .map_err(|e| in_agent_words(e, "Credential timeout!", "credential exchange failed"))?;
         if running.credentials.len() >= KEPT_CREDENTIALS {
             running.credentials.remove(0);
         }
@@ -450,10 +444,7 @@ impl Agent {
             remaining,
         )
         .await
-        .map_err(|e| match e {
-            HolderError::Timeout { .. } => format!("Presentation timeout! ({e})"),
-            e => format!("presentation exchange failed: {e}"),
-        })?;
+        .map_err(|e| in_agent_words(e, "Presentation timeout!", "presentation exchange failed"))?;
         Ok((json!("Presentation Exchange"), None))
     }
 
@@ -536,4 +527,14 @@ fn keep_for_later(message: &Message) -> bool {
     credential::is_offer(message)
         || basic_message::is_basic_message(message)
         || presentation::is_request(message)
+}
+
+/// A holder's error as agent.js words it: agent.js answers a timeout with `… timeout!` (as in
+/// `Mediator timeout!`), which is what a controller's logs show; akrida keeps those words for a
+/// timeout and adds the cause, and says `… failed: cause` for anything else.
+fn in_agent_words(e: HolderError, timeout: &str, failed: &str) -> String {
+    match e {
+        HolderError::Timeout { .. } => format!("{timeout} ({e})"),
+        e => format!("{failed}: {e}"),
+    }
 }

@@ -78,7 +78,7 @@ fn optional_bool(fields: &Map<String, Value>, name: &str) -> Result<Option<bool>
     match fields.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::String(s)) => crate::config::values::parse_bool(s)
+        Some(Value::String(s)) => values::parse_bool(s)
             .map(Some)
             .map_err(|e| format!("start: {name}: {e}")),
         Some(other) => Err(format!("start: {name} must be a boolean, got {other}")),

@@ -5,7 +5,10 @@
 //! else (logs go to stderr). Commands run one at a time, in the order they came (so a script
 //! piped in works as typed commands do; Akrida waits for each answer anyway). Malformed lines and
 //! unknown commands get an error line; a panic in a handler becomes an error line too; EOF on
-//! stdin ends the agent (after the commands before it) with exit code 0.
+//! stdin ends the agent (after the commands before it).
+//!
+//! Settings come from the environment, with Akrida's variable names ([`Settings`]); the caller
+//! loads any `.env` file first.
 
 mod identity;
 mod protocol;
@@ -16,7 +19,6 @@ use std::future::Future;
 use std::io::{BufRead, Write};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::process::ExitCode;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -24,28 +26,24 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use protocol::{error_line, ok_line, Command};
-use settings::Settings;
+pub use settings::Settings;
 use state::{Agent, Answer};
 
 /// Bound on the goodbye to the mediator when shutting down.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
 
-pub fn run() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+/// Serves the protocol on this process's stdin and stdout until `shutdown`, EOF on stdin, or
+/// stdout closing. The only error is an async runtime that cannot start; everything a command
+/// gets wrong (including a bad setting) is answered on stdout as an error line instead.
+pub fn serve_stdio() -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("akrida agent: cannot start the async runtime: {e}");
-            return ExitCode::from(crate::exit::BAD_SETUP);
-        }
-    };
+        .build()?;
     let lines = read_stdin_lines();
-    let code = runtime.block_on(serve(Settings::from_env(), lines));
+    runtime.block_on(serve(Settings::from_env(), lines));
     // The stdin thread may still sit in a read: do not wait for it.
     runtime.shutdown_background();
-    code
+    Ok(())
 }
 
 /// Stdin lines, read on a thread of their own (a blocking read must not hold the runtime).
@@ -82,7 +80,7 @@ fn emit(line: &str) -> bool {
     writeln!(out, "{line}").and_then(|_| out.flush()).is_ok()
 }
 
-async fn serve(settings: Result<Settings, String>, mut lines: mpsc::Receiver<String>) -> ExitCode {
+async fn serve(settings: Result<Settings, String>, mut lines: mpsc::Receiver<String>) {
     let settings_error = settings.as_ref().err().cloned();
     if let Some(e) = &settings_error {
         tracing::error!("configuration: {e}");
@@ -105,7 +103,8 @@ async fn serve(settings: Result<Settings, String>, mut lines: mpsc::Receiver<Str
             }
         };
         if command == Command::Shutdown {
-            return shutdown(&mut agent).await;
+            shutdown(&mut agent).await;
+            return;
         }
         if let Some(e) = &settings_error {
             if !emit(&error_line(&format!("configuration: {e}"))) {
@@ -131,14 +130,12 @@ async fn serve(settings: Result<Settings, String>, mut lines: mpsc::Receiver<Str
         }
     }
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, agent.close()).await;
-    ExitCode::SUCCESS
 }
 
-async fn shutdown(agent: &mut Agent) -> ExitCode {
+async fn shutdown(agent: &mut Agent) {
     // Answer first, as agent.js does: the controller waits for this line, not for the close.
     emit(&ok_line(json!("Shutting down agent"), None));
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, agent.close()).await;
-    ExitCode::SUCCESS
 }
 
 async fn dispatch(agent: &mut Agent, command: Command) -> Result<Answer, String> {
