@@ -150,6 +150,12 @@ pub struct RunArgs {
         value_name = "TYPE"
     )]
     pub verifier_type: controller::acapy::ApiVersion,
+    /// indy / anoncreds proofs: the verifier asks every holder to prove its credentials were not
+    /// revoked at the time of the request (a `non_revoked` interval, as verifiers that check
+    /// revocation do), so each proof carries a revocation-registry state read from the ledger.
+    /// Needs a revocable CRED_DEF (and --genesis). issue-revoke always asks.
+    #[arg(help_heading = heading::VERIFIER, long, env = "PROOF_NON_REVOKED", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub non_revoked: bool,
     /// Invitations are out-of-band (DID Exchange); false asks for connections/1.0 invitations.
     #[arg(help_heading = heading::ISSUER, long, env = "OOB_INVITE", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub oob_invite: bool,

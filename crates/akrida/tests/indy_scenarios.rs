@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use indy_support::*;
+use serde_json::Value;
 
 fn issue(issuer_type: &str, mediated: bool) {
     let servers = servers();
@@ -72,6 +73,12 @@ fn issue_v1_mediated() {
 }
 
 fn prove(scenario: &str, issuer_type: &str, mediated: bool) {
+    prove_with(scenario, issuer_type, mediated, &[]);
+}
+
+/// Runs a proof scenario; checks the verifier's records (`presentations`, which also checks
+/// that non-revocation was asked and proven exactly when `extra` says so). The JSON report.
+fn prove_with(scenario: &str, issuer_type: &str, mediated: bool, extra: &[(&str, &str)]) -> Value {
     let servers = servers();
     let run = Run {
         scenario,
@@ -79,7 +86,7 @@ fn prove(scenario: &str, issuer_type: &str, mediated: bool) {
         mediated,
         users: 2,
         seconds: 14,
-        extra: &[],
+        extra,
         ..Run::default()
     };
     let report = run.clean(&servers);
@@ -107,6 +114,7 @@ fn prove(scenario: &str, issuer_type: &str, mediated: bool) {
         "fraction-issue-verify" => assert!(received >= 2, "receive_credential {received}"),
         _ => assert!(received >= proven, "a fresh credential per proof"),
     }
+    report
 }
 
 #[test]
@@ -132,6 +140,50 @@ fn present_proof_existing_v1_mediated() {
 #[test]
 fn fraction_issue_verify_v2_mediated() {
     prove("fraction-issue-verify", "acapy_v2", true);
+}
+
+/// `PROOF_NON_REVOKED=true`: the verifier asks for non-revocation now; each proof reads the
+/// registry's state from the ledger and names its time, and the verifier accepts it (checked
+/// on its records, 2.0 and 1.0). Without the setting (the tests above) nothing is asked.
+#[test]
+fn proofs_of_non_revocation_when_the_verifier_asks() {
+    for (scenario, issuer_type) in [
+        ("present-proof", "acapy_v2"),
+        ("present-proof-existing", "acapy"),
+    ] {
+        let report = prove_with(
+            scenario,
+            issuer_type,
+            false,
+            &[("PROOF_NON_REVOKED", "true")],
+        );
+        let proven = successes(&report, "presentation_exchange");
+        let reads = report["counters"]["revocation_registry_reads"]
+            .as_u64()
+            .unwrap_or(0);
+        assert!(
+            reads >= proven,
+            "{scenario}: a registry read from the ledger per proof: {reads} reads, {proven} proofs"
+        );
+    }
+}
+
+/// A non-revocation proof cannot be asked of JSON-LD credentials: said before any load.
+#[test]
+fn non_revocation_is_refused_for_json_ld_credentials() {
+    let servers = servers();
+    let run = Run {
+        scenario: "present-proof",
+        extra: &[("PROOF_NON_REVOKED", "true"), ("CRED_FORMAT", "ld_proof")],
+        ..Run::default()
+    };
+    let output = run.start(&servers);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "a setup error: {stderr}");
+    assert!(
+        stderr.contains("PROOF_NON_REVOKED") && stderr.contains("CRED_FORMAT indy or anoncreds"),
+        "{stderr}"
+    );
 }
 
 /// Proof requests the holder cannot satisfy (`PROOF_REQUEST`): a predicate its credential does

@@ -50,6 +50,9 @@ answers 400 \"No issuer credential revocation record\")"
         }
         _ => None,
     };
+    if args.non_revoked && format == CredFormat::LdProof {
+        return Err("PROOF_NON_REVOKED asks for proofs of non-revocation, which only AnonCreds credentials carry: it needs CRED_FORMAT indy or anoncreds".into());
+    }
     let offer = if kind.issues() {
         Some(credential_offer(args, format, &issuer, verifier.as_ref(), &attributes).await?)
     } else {
@@ -60,6 +63,12 @@ answers 400 \"No issuer credential revocation record\")"
     if kind == Kind::IssueRevoke && !revocable && offer.is_some() {
         return Err(format!(
             "issue-revoke needs a credential definition that supports revocation; CRED_DEF {} does not",
+            args.cred_def.as_deref().unwrap_or_default()
+        ));
+    }
+    if args.non_revoked && kind.needs_verifier() && !revocable && offer.is_some() {
+        return Err(format!(
+            "PROOF_NON_REVOKED needs a credential definition that supports revocation; CRED_DEF {} does not (its credentials have nothing to prove non-revocation with)",
             args.cred_def.as_deref().unwrap_or_default()
         ));
     }
@@ -91,6 +100,7 @@ answers 400 \"No issuer credential revocation record\")"
         }),
         attributes,
         proof_request,
+        non_revoked: args.non_revoked,
         message: args.message.clone(),
         timeout,
         run_id: format!("{:08x}", rand::random::<u32>()),

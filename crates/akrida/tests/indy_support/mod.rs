@@ -127,6 +127,13 @@ impl Run<'_> {
     pub fn v1(&self) -> bool {
         self.issuer_type == "acapy"
     }
+
+    /// Whether this run's verifier asks for proofs of non-revocation (`PROOF_NON_REVOKED`).
+    pub fn asks_non_revocation(&self) -> bool {
+        self.extra
+            .iter()
+            .any(|(name, value)| *name == "PROOF_NON_REVOKED" && *value == "true")
+    }
 }
 
 pub fn issuer_get(servers: &Servers, path: &str) -> Value {
@@ -239,11 +246,32 @@ pub fn presentations(servers: &Servers, run: &Run) -> (u64, u64) {
                 other += 1;
                 continue;
             }
-            let proof = if run.v1() {
-                &record["presentation"]
+            let (request, proof) = if run.v1() {
+                (&record["presentation_request"], &record["presentation"])
             } else {
-                &record["by_format"]["pres"]["indy"]
+                let by_format = &record["by_format"];
+                (
+                    &by_format["pres_request"]["indy"],
+                    &by_format["pres"]["indy"],
+                )
             };
+            // PROOF_NON_REVOKED: an interval asked, and the proof made at a ledger time of the
+            // registry; else neither (ACA-Py rejects a timestamp nobody asked for).
+            let identifiers = &proof["identifiers"];
+            if run.asks_non_revocation() {
+                assert!(
+                    request["non_revoked"]["to"].is_u64(),
+                    "a non-revoked interval was asked: {request:#}"
+                );
+                assert!(
+                    identifiers[0]["timestamp"].is_u64()
+                        && identifiers[0]["rev_reg_id"].is_string(),
+                    "the holder proved non-revocation at a ledger time: {identifiers:#}"
+                );
+            } else {
+                assert!(request.get("non_revoked").is_none(), "{request:#}");
+                assert!(identifiers[0]["timestamp"].is_null(), "{identifiers:#}");
+            }
             let requested = &proof["requested_proof"];
             assert_eq!(
                 requested["revealed_attrs"]["attr_0"]["raw"], "test",

@@ -148,6 +148,9 @@ pub struct IssuerConfig {
     /// `PROOF_REQUEST` (indy / anoncreds): the parts of the proof request the verifier sends
     /// instead of those made from `attributes` (see `credential_spec::parse_proof_request`).
     pub proof_request: Option<serde_json::Value>,
+    /// `PROOF_NON_REVOKED` (indy / anoncreds): the proof scenarios' requests ask for
+    /// non-revocation now (issue-revoke's always do).
+    pub non_revoked: bool,
     /// `MESSAGE_TO_SEND`: the text of basic messages (a tracking token is appended).
     pub message: String,
     /// Bound on each step that waits for a server or a message.

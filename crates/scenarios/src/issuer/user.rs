@@ -410,7 +410,7 @@ impl IssuerUser {
         ctx.timed(
             DIDCOMM,
             PRESENTATION_EXCHANGE,
-            self.prove_one(ctx, false, Verdict::Verified),
+            self.prove_one(ctx, self.config.non_revoked, Verdict::Verified),
         )
         .await
     }
