@@ -149,9 +149,18 @@ fn assert_load_stopped_with_the_search(
             "nginx saw a request begin {}s after the search ended: {entry:?}",
             began - search_ended
         );
-        // A socket's line is written when it closes: all were closed once the users stopped.
+        // A line is written when its request ends. Sockets and finished requests all ended
+        // once the users stopped. A request the stop cut short (nginx's 499: the client went
+        // first) is closed by the HTTP client's connection task once the runtime runs it after
+        // the user's future was dropped (seen 9 ms later under a CI build): as late as the
+        // stop reaching the users, no later.
+        let closes_by = if entry.status == 499 {
+            users_stopped + stop_reaches_users
+        } else {
+            users_stopped + LOG_RESOLUTION
+        };
         assert!(
-            entry.msec <= users_stopped + LOG_RESOLUTION,
+            entry.msec <= closes_by,
             "a request to the mediator was still open {}s after akrida's users had stopped: {entry:?}",
             entry.msec - users_stopped
         );

@@ -304,6 +304,18 @@ impl ServerApi {
         request: &Value,
     ) -> Result<String, AdminError> {
         self.require_v2("DIF presentation requests (JSON-LD credentials)")?;
+        self.send_v2_presentation_request(connection_id, "dif", request)
+            .await
+    }
+
+    /// present-proof 2.0's request, in one format (`dif`, `indy`); the verifier checks the
+    /// presentation itself and keeps its record (read back as the verdict). The exchange id.
+    async fn send_v2_presentation_request(
+        &self,
+        connection_id: &str,
+        format: &str,
+        request: &Value,
+    ) -> Result<String, AdminError> {
         let answer = self
             .admin
             .post(
@@ -312,7 +324,8 @@ impl ServerApi {
                     "connection_id": connection_id,
                     "auto_verify": true,
                     "auto_remove": false,
-                    "presentation_request": {"dif": request},
+                    // `format`'s value is the key: {"dif": …} or {"indy": …}.
+                    "presentation_request": {format: request},
                 }),
             )
             .await?;
@@ -349,23 +362,8 @@ impl ServerApi {
                 )
             }
             ApiVersion::V2 => {
-                let answer = self
-                    .admin
-                    .post(
-                        "/present-proof-2.0/send-request",
-                        &json!({
-                            "connection_id": connection_id,
-                            "auto_verify": true,
-                            "auto_remove": false,
-                            "presentation_request": {"indy": proof_request},
-                        }),
-                    )
-                    .await?;
-                field(
-                    &answer,
-                    "pres_ex_id",
-                    "POST /present-proof-2.0/send-request",
-                )
+                self.send_v2_presentation_request(connection_id, "indy", proof_request)
+                    .await
             }
         }
     }
