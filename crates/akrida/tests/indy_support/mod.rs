@@ -3,6 +3,8 @@
 //! records (credential exchanges, presentations) for one run's connections.
 #![allow(dead_code)] // each test binary uses a different part
 
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -61,8 +63,17 @@ impl Default for Run<'_> {
 }
 
 impl Run<'_> {
+    /// The holders' label prefix: the issuer's connections of this run are found by it, so two
+    /// runs of a test binary (which run in parallel) must not share it; runs that differ only
+    /// in their extra settings differ by those settings' hash.
     pub fn label(&self) -> String {
-        let extra = if self.extra.is_empty() { "" } else { "-x" };
+        let extra = if self.extra.is_empty() {
+            String::new()
+        } else {
+            let mut hasher = DefaultHasher::new();
+            self.extra.hash(&mut hasher);
+            format!("-{:08x}", hasher.finish() as u32)
+        };
         format!(
             "it-indy-{}-{}-{}{extra}-{}",
             self.scenario,
