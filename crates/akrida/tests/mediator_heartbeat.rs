@@ -6,11 +6,12 @@
 //! the same half interval.
 //!
 //! Here each mediator runs with a 1 s heartbeat (0.5 s to read a pong) and takes a burst of 80
-//! holders onboarding at 40/s; 10 s in, its event loop is held for 3 s (SIGSTOP/SIGCONT), as a
-//! saturated loop holds it, and holders count the sockets it drops (`connection_lost`, repaired
-//! at once). A burst alone saturated it only on a busy machine (0.12.8 dropped 2, 10 and 1
-//! sockets at load average 16-22, none in one CI run on a quieter machine), hence the freeze.
-//! With it: 0.12.8 dropped 5 and 11 sockets in two runs, 1.7.0 none: aiohttp 3.14 counts the
+//! holders onboarding at 40/s; 10 s in, its event loop is stalled five times for 0.7 s
+//! (SIGSTOP/SIGCONT, see `stall`), as a saturated loop stalls, and holders count the sockets it
+//! drops (`connection_lost`, repaired at once). A burst alone saturated it only on a busy machine (0.12.8 dropped 2, 10 and 1
+//! sockets at load average 16-22, none in one CI run on a quieter machine), hence the stalls.
+//! One 3 s hold dropped 5, 11 and 0 sockets on 0.12.8; the stalls 34, 6 and 0 (so a burst is
+//! repeated, up to three times, until one drops), 1.7.0 0-3: aiohttp 3.14 counts the
 //! pong that waited in the socket buffer, aiohttp 3.9 closes the socket first. Only 0.12.8's
 //! drops are asserted (under a loaded machine's burst 1.7.0 dropped 7 and 22 too); the same
 //! bursts on a 30 s heartbeat (the advice for a loaded mediator) dropped none on either, which
@@ -53,29 +54,43 @@ struct Frozen(u32);
 
 impl Frozen {
     fn hold(pid: u32) -> Self {
-        signal(pid, "-STOP");
+        signal(pid, libc::SIGSTOP);
         Frozen(pid)
     }
 }
 
 impl Drop for Frozen {
     fn drop(&mut self) {
-        signal(self.0, "-CONT");
+        signal(self.0, libc::SIGCONT);
     }
 }
 
-fn signal(pid: u32, which: &str) {
-    let status = std::process::Command::new("kill")
-        .args([which, &pid.to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success(), "kill {which} {pid} failed");
+fn signal(pid: u32, which: libc::c_int) {
+    // SAFETY: kill(2) with a pid and a signal number; no memory is shared.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, which) };
+    assert_eq!(rc, 0, "kill({pid}, {which}) failed");
+}
+
+/// Stalls the mediator's event loop as saturation does, in a way that catches its heartbeat
+/// mid-flight. A single long hold drops a socket only if a ping of it was waiting for its pong
+/// at that instant: on a quiet machine a pong comes back within a millisecond, so one hold often
+/// caught none. Here the loop runs for only a few milliseconds between holds of 0.7 s: every
+/// heartbeat that fell due during a hold fires when the loop resumes and sends its ping, and the
+/// next hold comes before the loop has read most of the pongs, which by then wait in the
+/// socket's buffer while the 0.5 s pong deadline passes.
+fn stall(pid: u32, holds: u32) {
+    for _ in 0..holds {
+        let _frozen = Frozen::hold(pid);
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        drop(_frozen);
+        std::thread::sleep(std::time::Duration::from_millis(3));
+    }
 }
 
 /// Sockets the mediator dropped during a burst of 80 holders (pinging every 2-4 s for 20 s)
-/// whose event loop, 10 s in, is held for 3 s (SIGSTOP, then SIGCONT): what a saturated
-/// mediator's loop does to its heartbeat, made certain. A burst alone saturates it only on a
-/// busy machine (a quiet one dropped no socket in one CI run).
+/// whose event loop, 10 s in, is stalled (see `stall`): what a saturated mediator's loop does
+/// to its heartbeat. A burst alone saturates it only on a busy machine (a quiet one dropped no
+/// socket in one CI run).
 fn drops_in_burst(name: &str, heartbeat: &str) -> (u64, serde_json::Value) {
     let _heartbeat = Heartbeat::set(name, heartbeat);
     let dir = output_dir(&format!("heartbeat-{name}-{heartbeat}"));
@@ -105,10 +120,7 @@ fn drops_in_burst(name: &str, heartbeat: &str) -> (u64, serde_json::Value) {
         .pid
         .expect("the mediator's pid");
     std::thread::sleep(std::time::Duration::from_secs(10));
-    {
-        let _frozen = Frozen::hold(mediator);
-        std::thread::sleep(std::time::Duration::from_secs(3));
-    }
+    stall(mediator, 5);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -128,20 +140,31 @@ testbed::each_acapy! {
         let _one = ONE_BURST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let name = acapy.name("mediator");
         mediator_of(acapy);
-        let (dropped, report) = drops_in_burst(&name, "1");
-        println!("{acapy}: sockets dropped in a burst of 80 on a 1 s heartbeat: {dropped}");
-        // Every drop was repaired: a socket opened again for each one.
-        let opens = entry(&report, "socket_open")["num_requests"].as_u64().unwrap();
-        assert!(opens >= 80.min(report["users"]["spawned"].as_u64().unwrap()) + dropped, "{opens} socket opens, {dropped} drops");
+        // A drop needs a ping in flight when the loop stalls, which each burst catches with a
+        // high but not certain chance (0.12.8, quiet machine: 34, 6 and 0 drops in three
+        // bursts). The finding is that 0.12.8 *can* drop a socket whose pong waits unread, so
+        // up to three bursts run until one drops; a release that never drops fails all three.
+        let mut bursts = Vec::new();
+        for _ in 0..3 {
+            let (dropped, report) = drops_in_burst(&name, "1");
+            println!("{acapy}: sockets dropped in a burst of 80 on a 1 s heartbeat: {dropped}");
+            // Every drop was repaired: a socket opened again for each one.
+            let opens = entry(&report, "socket_open")["num_requests"].as_u64().unwrap();
+            let spawned = report["users"]["spawned"].as_u64().unwrap();
+            assert!(opens >= 80.min(spawned) + dropped, "{opens} socket opens, {dropped} drops");
+            bursts.push(dropped);
+            if dropped > 0 || acapy == testbed::Acapy::V1_7_0 {
+                break;
+            }
+        }
         match acapy {
-            // Measured with the freeze: 5 and 11 drops in two runs.
             testbed::Acapy::V0_12_8 => assert!(
-                dropped > 0,
-                "{acapy} dropped no socket on a 1 s heartbeat: {:#}",
-                report["failures"]
+                bursts.iter().any(|&dropped| dropped > 0),
+                "{acapy} dropped no socket on a 1 s heartbeat in {} bursts",
+                bursts.len()
             ),
-            // Measured with the freeze: 0 and 0; without it, under a loaded machine's burst,
-            // 7, 0 and 22. Nothing is asserted but the repair above.
+            // 1.7.0 reads the waiting pong (aiohttp 3.14); it dropped 0-3 sockets per burst
+            // here, as late pongs on a loaded machine do. Nothing is asserted but the repair.
             testbed::Acapy::V1_7_0 => {}
         }
     }
