@@ -6,7 +6,7 @@
 //! the same half interval.
 //!
 //! Here each mediator runs with a 1 s heartbeat (0.5 s to read a pong) and takes a burst of 80
-//! holders onboarding at 40/s; 10 s in, its event loop is stalled ten times for 0.7 s
+//! holders onboarding at 40/s; 10 s in, its event loop is stalled five times for 0.7 s
 //! (SIGSTOP/SIGCONT, see `stall`), as a saturated loop stalls, and holders count the sockets it
 //! drops (`connection_lost`, repaired at once). A burst alone saturated it only on a busy machine (0.12.8 dropped 2, 10 and 1
 //! sockets at load average 16-22, none in one CI run on a quieter machine), hence the stalls.
@@ -120,7 +120,7 @@ fn drops_in_burst(name: &str, heartbeat: &str) -> (u64, serde_json::Value) {
         .pid
         .expect("the mediator's pid");
     std::thread::sleep(std::time::Duration::from_secs(10));
-    stall(mediator, 10);
+    stall(mediator, 5);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -142,7 +142,7 @@ testbed::each_acapy! {
         mediator_of(acapy);
         // A drop needs a ping in flight when the loop stalls, which each burst catches with a
         // chance far from certain (0.12.8, five stalls a burst: 34, 6, 0, 1, 1, 0 and 1 drops;
-        // ten stalls: 0, 0, 6). The finding is that 0.12.8 *can* drop a socket whose pong waits
+        // ten stalls did worse: 0, 0, 6, 0, 0, 0, 0, 17). The finding is that 0.12.8 *can* drop a socket whose pong waits
         // unread, so up to six bursts run until one drops; one that never drops fails all six.
         let mut bursts = Vec::new();
         for _ in 0..6 {
