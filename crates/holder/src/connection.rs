@@ -298,13 +298,13 @@ fn read_didexchange_response(
     }
     let did = response.str_field("did")?.to_string();
     if let Some(attachment) = response.value.get("did_doc~attach") {
-        let (doc_bytes, _) = verify_signed_attachment(attachment, Some(invitation_key))?;
+        let doc_bytes = verify_signed_attachment(attachment, Some(invitation_key))?.bytes;
         let doc: Value = serde_json::from_slice(&doc_bytes)
             .map_err(|e| HolderError::Protocol(format!("did_doc~attach is not JSON: {e}")))?;
         return Ok((did, parse_legacy_doc(&doc)?));
     }
     if let Some(attachment) = response.value.get("did_rotate~attach") {
-        let (signed_did, _) = verify_signed_attachment(attachment, Some(invitation_key))?;
+        let signed_did = verify_signed_attachment(attachment, Some(invitation_key))?.bytes;
         if signed_did != did.as_bytes() {
             return Err(HolderError::Protocol(format!(
                 "did_rotate~attach signs {:?}, response names {did:?}",
