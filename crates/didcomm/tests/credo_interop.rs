@@ -381,3 +381,81 @@ fn our_peer1_request_document_reads_back() {
     assert_eq!(resolved.authentication, vec![me]);
     assert_eq!(resolved.key_agreement, vec![*me.to_x25519().as_bytes()]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Nothing a peer writes makes the readers panic.
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Strings shaped like the references and keys peers write, and garbage.
+    fn reference() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "#[a-z0-9-]{0,8}",
+            "did:example:forms#[a-z0-9-]{0,8}",
+            "did:[a-z]{1,5}:[A-Za-z0-9]{0,10}(#[a-z0-9]{0,4})?",
+            "did:key:z[1-9A-HJ-NP-Za-km-z]{0,48}(#.{0,6})?",
+            "[1-9A-HJ-NP-Za-km-z]{0,46}",
+            ".{0,20}",
+        ]
+    }
+
+    fn json_leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            ".{0,12}".prop_map(Value::String),
+            reference().prop_map(Value::String),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn document_reader(
+            recipients in proptest::collection::vec(reference(), 0..4),
+            routing in proptest::collection::vec(reference(), 0..3),
+            method_id in reference(),
+            jwk_x in json_leaf(),
+            jwk_crv in json_leaf(),
+            multibase in json_leaf(),
+            base58 in json_leaf(),
+        ) {
+            let mut doc = fixture("doc_key_forms.json");
+            doc["service"][0]["recipientKeys"] = json!(recipients);
+            doc["service"][0]["routingKeys"] = json!(routing);
+            doc["verificationMethod"][0]["id"] = json!(method_id);
+            doc["verificationMethod"][0]["publicKeyBase58"] = base58;
+            doc["verificationMethod"][1]["publicKeyMultibase"] = multibase;
+            doc["verificationMethod"][2]["publicKeyJwk"] = json!({"kty": "OKP", "crv": jwk_crv, "x": jwk_x});
+            if let Err(e) = parse_doc(&doc, None) {
+                // Every error reads as a sentence.
+                prop_assert!(!e.to_string().is_empty());
+            }
+        }
+
+        #[test]
+        fn attachment_verifier(
+            protected in json_leaf(),
+            signature in json_leaf(),
+            kid in json_leaf(),
+            payload in json_leaf(),
+            general in any::<bool>(),
+        ) {
+            let mut att = fixture("did_rotate_general_two.json");
+            let mut entry = att["data"]["jws"]["signatures"][1].clone();
+            entry["protected"] = protected;
+            entry["signature"] = signature;
+            entry["header"]["kid"] = kid;
+            att["data"]["jws"] = if general {
+                json!({"signatures": [att["data"]["jws"]["signatures"][0].clone(), entry], "payload": payload})
+            } else {
+                entry
+            };
+            if let Err(e) = verify_signed_attachment(&att, Some(&invitation())) {
+                prop_assert!(!e.to_string().is_empty());
+            }
+        }
+    }
+}
