@@ -5,8 +5,6 @@
 //! - made by `examples/credo_fixtures.rs` the way Credo 0.6 builds them (see there), with the
 //!   invitation key from seed `[3; 32]`, the mediator's connection key `[4; 32]`, a second
 //!   signer `[5; 32]`, a routing key `[2; 32]`;
-//! - `from-credo-ts/`: two of Credo-TS's own did:peer test fixtures, as published in its
-//!   repository (release 0.6.3, `packages/core/src/modules/dids/methods/peer/__tests__/__fixtures__`).
 
 use didcomm::attachment::{verify_signed_attachment, AttachmentError};
 use didcomm::did_peer::{self, PeerDidError};
@@ -327,39 +325,39 @@ fn malformed_references_are_typed_errors_naming_them() {
 }
 
 #[test]
-fn credo_ts_own_fixtures_resolve() {
-    // A long-form did:peer:4 from Credo-TS's tests: a UUID key id, referenced relatively.
-    let doc = fixture("from-credo-ts/didPeer4zQmUJdJ.json");
-    let did = doc["id"].as_str().unwrap();
-    let resolved = did_peer::parse(did).unwrap();
-    let service = resolved.didcomm_v1_service().unwrap();
-    assert_eq!(service.endpoint, "https://example.com");
+fn keys_named_by_their_multibase_fingerprint_resolve() {
+    // Credo's older did:peer:1 documents name a key by its own fingerprint (`#6Mk…`, the
+    // did:key value without its `z`), list it under keyAgreement although it is an Ed25519
+    // key, and route through a did:key URL with a fragment.
+    let me = key(8);
+    let router = key(9);
+    let fingerprint = me.to_did_key().trim_start_matches("did:key:z").to_string();
+    let router_key = router.to_did_key();
+    let router_fragment = router_key.trim_start_matches("did:key:");
+    let doc = json!({
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": "did:peer:1zQmExampleOfAFingerprintReference",
+        "keyAgreement": [{
+            "id": format!("#{fingerprint}"),
+            "type": "Ed25519VerificationKey2018",
+            "publicKeyBase58": me.to_base58(),
+        }],
+        "service": [{
+            "id": "#service-0",
+            "type": "did-communication",
+            "serviceEndpoint": "https://mediator.example/endpoint",
+            "recipientKeys": [format!("#{fingerprint}")],
+            "routingKeys": [format!("{router_key}#{router_fragment}")],
+            "accept": ["didcomm/aip2;env=rfc19"],
+        }],
+    });
     assert_eq!(
-        service.recipient_keys,
-        vec![VerKey::from_base58("7H8ScGrunfcGBwMhhRakDMYguLAWiNWhQ2maYH84J8fE").unwrap()]
-    );
-    // Its resolved document, attached as is, reads the same.
-    assert_eq!(
-        parse_doc(&doc, Some(did)).unwrap()[0].recipient_keys,
-        service.recipient_keys
-    );
-
-    // A did:peer:1 document whose key is referenced by its multibase value (`#6Mk…`).
-    let doc = fixture("from-credo-ts/didPeer1zQmR-did-comm-service.json");
-    let services = parse_doc(&doc, None).unwrap();
-    assert_eq!(
-        services,
-        vec![DidCommService {
-            recipient_keys: vec![VerKey::from_base58(
-                "ByHnpUCFb1vAfh9CFZ8ZkmUZguURW8nSw889hy6rD8L7"
-            )
-            .unwrap()],
-            routing_keys: vec![VerKey::parse(
-                "did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH"
-            )
-            .unwrap()],
-            endpoint: "https://example.com/endpoint".into(),
-        }]
+        parse_doc(&doc, None).unwrap(),
+        vec![service(
+            me,
+            vec![router],
+            "https://mediator.example/endpoint"
+        )]
     );
 }
 
