@@ -259,6 +259,75 @@ fn check_search(report: &Value, stand_in: &StandIn, truth: f64) -> Result<String
     Ok(format!("capacity {found} (truth {truth})\n{}", table()))
 }
 
+/// The CSV and the HTML page carry each plateau's load asked, what ran, the iterations in
+/// flight, the drain before it and whether it was steady, as the JSON has them.
+fn check_files(report: &Value, dir: &std::path::Path) -> Result<(), String> {
+    let plateaus = report["plateaus"].as_array().ok_or("no plateaus")?;
+    let csv = std::fs::read_to_string(dir.join("search_capacity.csv"))
+        .map_err(|e| format!("CSV not written: {e}"))?;
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or(format!("no {name} column in {header:?}"))
+    };
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    if rows.len() != plateaus.len() {
+        return Err(format!(
+            "{} CSV rows for {} plateaus",
+            rows.len(),
+            plateaus.len()
+        ));
+    }
+    for (row, p) in rows.iter().zip(plateaus) {
+        let cell = |name: &str| column(name).map(|i| row.get(i).copied().unwrap_or_default());
+        let number = |name: &str| -> Result<f64, String> {
+            cell(name)?
+                .parse::<f64>()
+                .map_err(|_| format!("{name} is not a number in {row:?}"))
+        };
+        // The CSV writes times to the millisecond.
+        let same = |name: &str, json: &Value| -> Result<(), String> {
+            let agrees = match json.as_f64() {
+                Some(json) => (number(name)? - json).abs() <= 1e-3,
+                None => json.is_null() && cell(name)?.is_empty(),
+            };
+            if agrees {
+                Ok(())
+            } else {
+                Err(format!("{name}: CSV {:?}, JSON {json}", cell(name)?))
+            }
+        };
+        same("load", &p["load"])?;
+        same("asked_per_s", &p["asked_per_s"])?;
+        same("achieved_per_s", &p["achieved_per_s"])?;
+        same("in_flight_start", &p["in_flight_start"])?;
+        same("in_flight_end", &p["in_flight_end"])?;
+        same("drain_seconds", &p["drain"]["seconds"])?;
+        if cell("steady")? != p["steady"].to_string() {
+            return Err(format!(
+                "steady: CSV {:?}, JSON {}",
+                cell("steady")?,
+                p["steady"]
+            ));
+        }
+    }
+    let page = std::fs::read_to_string(dir.join("search.html"))
+        .map_err(|e| format!("HTML not written: {e}"))?;
+    for heading in ["<th>steady</th>", "<th>in flight</th>", "<th>drain s</th>"] {
+        if !page.contains(heading) {
+            return Err(format!("no {heading} in the HTML plateau table"));
+        }
+    }
+    let rows = page.matches("<tr class=\"plateau ").count();
+    if rows != plateaus.len() {
+        return Err(format!("{rows} HTML rows for {} plateaus", plateaus.len()));
+    }
+    Ok(())
+}
+
 /// Runs `search` for each (capacity, truth, args) three times, all at once, each against its own
 /// stand-in; every one must pass `check_search`.
 fn three_runs_each(kind: &'static str, cases: Vec<(f64, f64, Vec<String>)>) {
@@ -269,10 +338,22 @@ fn three_runs_each(kind: &'static str, cases: Vec<(f64, f64, Vec<String>)>) {
             let args = args.clone();
             runs.push(thread::spawn(move || {
                 let stand_in = start_stand_in(per_second, None);
-                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let dir = std::env::temp_dir().join(format!(
+                    "akrida-capacity-drain-{}-{kind}-{per_second}-{run}",
+                    std::process::id()
+                ));
+                let _ = std::fs::create_dir_all(&dir);
+                let prefix = dir.join("search");
+                let html = dir.join("search.html");
+                let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+                args.extend(["--csv", prefix.to_str().unwrap()]);
+                args.extend(["--html", html.to_str().unwrap()]);
                 let output = capacity(&stand_in.url, &args);
-                let outcome = report_of(&output, 0)
-                    .and_then(|report| check_search(&report, &stand_in, truth));
+                let outcome = report_of(&output, 0).and_then(|report| {
+                    check_files(&report, &dir)?;
+                    check_search(&report, &stand_in, truth)
+                });
+                let _ = std::fs::remove_dir_all(&dir);
                 (
                     format!("{kind} search, stand-in of {per_second}/s, run {run}"),
                     outcome,
