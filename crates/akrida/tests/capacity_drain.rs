@@ -306,7 +306,8 @@ fn check_files(report: &Value, dir: &std::path::Path) -> Result<(), String> {
         same("in_flight_start", &p["in_flight_start"])?;
         same("in_flight_end", &p["in_flight_end"])?;
         same("drain_seconds", &p["drain"]["seconds"])?;
-        if cell("steady")? != p["steady"].to_string() {
+        let steady = p["steady"].as_bool().map(|b| b.to_string());
+        if steady.as_deref() != Some(cell("steady")?) {
             return Err(format!(
                 "steady: CSV {:?}, JSON {}",
                 cell("steady")?,
