@@ -14,7 +14,8 @@
 //!
 //! The searches take a minute or two each, so they are `slow` tests, run in parallel (one
 //! thread and stand-in per search). The capacities are low so that a busy 2-core machine does
-//! not distort them: each stand-in sleeps through its service time.
+//! not distort them: each stand-in sleeps through its service time. A search the machine did
+//! disturb, on akrida's record or the stand-in's own, is run again (see `three_runs_each`).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -46,6 +47,9 @@ struct Record {
     queue: usize,
     changes: Vec<(f64, usize)>,
     wedged_at: Option<f64>,
+    /// The most an answer left after it was due (the serving thread slept too long: the machine
+    /// held the stand-in up), in seconds.
+    late_max: f64,
 }
 
 impl Record {
@@ -111,30 +115,36 @@ fn start_stand_in(per_second: f64, wedge: Option<Wedge>) -> StandIn {
                     service = wedge.service;
                 }
             }
-            serve(stream, arrived, service, &mut free_at);
-            served
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .change(-1);
+            let late = serve(stream, arrived, service, &mut free_at);
+            let mut record = served.lock().unwrap_or_else(PoisonError::into_inner);
+            record.change(-1);
+            record.late_max = record.late_max.max(late.as_secs_f64());
         }
     });
     StandIn { url, record }
 }
 
-fn serve(mut stream: TcpStream, arrived: Instant, service: Duration, free_at: &mut Instant) {
+/// Answers one request when it is due; returns how late the answer left.
+fn serve(
+    mut stream: TcpStream,
+    arrived: Instant,
+    service: Duration,
+    free_at: &mut Instant,
+) -> Duration {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut request = Vec::new();
     let mut buffer = [0u8; 1024];
     // A bare connect (the preflight check) reads EOF and costs no service time.
     while !request.windows(4).any(|w| w == b"\r\n\r\n") {
         match stream.read(&mut buffer) {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return Duration::ZERO,
             Ok(n) => request.extend_from_slice(&buffer[..n]),
         }
     }
     let done = (*free_at).max(arrived) + service;
     thread::sleep(done.saturating_duration_since(Instant::now()));
     *free_at = done;
+    let late = Instant::now().saturating_duration_since(done);
     let body = r#"{"alive": true}"#;
     let _ = write!(
         stream,
@@ -142,6 +152,7 @@ fn serve(mut stream: TcpStream, arrived: Instant, service: Duration, free_at: &m
         body.len()
     );
     let _ = stream.flush();
+    late
 }
 
 /// `akrida capacity liveness ARGS --json` in a clean environment, against `url`.
@@ -149,8 +160,7 @@ fn capacity(url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_akrida"))
         .args(["capacity", "liveness"])
         .args(args)
-        // A machine shared with builds stalls akrida now and then; not what is measured here.
-        .args(["--max-lag", "400", "--json"])
+        .arg("--json")
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("ISSUER_URL", url)
@@ -185,7 +195,7 @@ fn check_search(report: &Value, stand_in: &StandIn, truth: f64) -> Result<String
             .iter()
             .map(|p| {
                 format!(
-                    "  {} {} asked {} ran {:.1}/s steady {} in flight {}→{} drain {} → {}",
+                    "  {} {} asked {} ran {:.1}/s steady {} in flight {}→{} drain {} p50 {} p95 {} lag {} ms → {}",
                     p["number"],
                     p["phase"],
                     p["load"],
@@ -194,6 +204,9 @@ fn check_search(report: &Value, stand_in: &StandIn, truth: f64) -> Result<String
                     p["in_flight_start"],
                     p["in_flight_end"],
                     p["drain"]["seconds"],
+                    p["latency"]["p50_ms"],
+                    p["latency"]["p95_ms"],
+                    p["generator"]["lag_max_ms"],
                     p["verdict"]
                 )
             })
@@ -329,8 +342,15 @@ fn check_files(report: &Value, dir: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs `search` for each (capacity, truth, args) three times, all at once, each against its own
-/// stand-in; every one must pass `check_search`.
+/// A stand-in answering this late (s) was held up by the machine: it was not the server of known
+/// capacity the search is checked against.
+const STAND_IN_HELD_UP: f64 = 0.1;
+
+/// Runs the search for each (capacity, truth, args) three times, all at once, each against its
+/// own stand-in; every one must pass `check_files` and `check_search`. An attempt the machine
+/// disturbed, on the record of akrida (a generator-limited plateau) or of the stand-in (an
+/// answer more than `STAND_IN_HELD_UP` late), measured the machine, not the stand-in: it is run
+/// again, up to three attempts, and says so. Any other attempt counts as it is.
 fn three_runs_each(kind: &'static str, cases: Vec<(f64, f64, Vec<String>)>) {
     let started = Instant::now();
     let mut runs = Vec::new();
@@ -338,27 +358,18 @@ fn three_runs_each(kind: &'static str, cases: Vec<(f64, f64, Vec<String>)>) {
         for run in 1..=3 {
             let args = args.clone();
             runs.push(thread::spawn(move || {
-                let stand_in = start_stand_in(per_second, None);
-                let dir = std::env::temp_dir().join(format!(
-                    "akrida-capacity-drain-{}-{kind}-{per_second}-{run}",
-                    std::process::id()
-                ));
-                let _ = std::fs::create_dir_all(&dir);
-                let prefix = dir.join("search");
-                let html = dir.join("search.html");
-                let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
-                args.extend(["--csv", prefix.to_str().unwrap()]);
-                args.extend(["--html", html.to_str().unwrap()]);
-                let output = capacity(&stand_in.url, &args);
-                let outcome = report_of(&output, 0).and_then(|report| {
-                    check_files(&report, &dir)?;
-                    check_search(&report, &stand_in, truth)
-                });
-                let _ = std::fs::remove_dir_all(&dir);
-                (
-                    format!("{kind} search, stand-in of {per_second}/s, run {run}"),
-                    outcome,
-                )
+                let name = format!("{kind} search, stand-in of {per_second}/s, run {run}");
+                let mut attempt = 1;
+                loop {
+                    let (outcome, disturbed) = attempt_search(kind, per_second, truth, run, &args);
+                    match disturbed {
+                        Some(why) if attempt < 3 => {
+                            eprintln!("{name}, attempt {attempt}: disturbed ({why}); again");
+                            attempt += 1;
+                        }
+                        _ => return (format!("{name} (attempt {attempt})"), outcome),
+                    }
+                }
             }));
         }
     }
@@ -375,6 +386,45 @@ fn three_runs_each(kind: &'static str, cases: Vec<(f64, f64, Vec<String>)>) {
     }
     eprintln!("{kind} searches took {:.0?}", started.elapsed());
     assert!(failures.is_empty(), "failed: {failures:?}");
+}
+
+/// One search against a fresh stand-in: its outcome, and what disturbed it, if anything did.
+fn attempt_search(
+    kind: &str,
+    per_second: f64,
+    truth: f64,
+    run: usize,
+    args: &[String],
+) -> (Result<String, String>, Option<String>) {
+    let stand_in = start_stand_in(per_second, None);
+    let dir = std::env::temp_dir().join(format!(
+        "akrida-capacity-drain-{}-{kind}-{per_second}-{run}",
+        std::process::id()
+    ));
+    let _ = std::fs::create_dir_all(&dir);
+    let prefix = dir.join("search");
+    let html = dir.join("search.html");
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.extend(["--csv", prefix.to_str().unwrap()]);
+    args.extend(["--html", html.to_str().unwrap()]);
+    let output = capacity(&stand_in.url, &args);
+    let late = stand_in.record().late_max;
+    let report = report_of(&output, 0);
+    let disturbed = match &report {
+        Ok(report) if !report["answer"]["generator_limited_at"].is_null() => Some(format!(
+            "akrida was saturated: {}",
+            report["answer"]["text"]
+        )),
+        _ if late > STAND_IN_HELD_UP => Some(format!("the stand-in answered {late:.3}s late")),
+        _ => None,
+    };
+    let outcome = report.and_then(|report| {
+        check_files(&report, &dir)?;
+        check_search(&report, &stand_in, truth)
+            .map(|line| format!("{line}\n  the stand-in answered at most {late:.3}s late"))
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    (outcome, disturbed)
 }
 
 fn strings(args: &[&str]) -> Vec<String> {
