@@ -347,10 +347,11 @@ fn check_files(report: &Value, dir: &std::path::Path) -> Result<(), String> {
 const STAND_IN_HELD_UP: f64 = 0.1;
 
 /// Runs the search for each (capacity, truth, args) three times, all at once, each against its
-/// own stand-in; every one must pass `check_files` and `check_search`. An attempt the machine
-/// disturbed, on the record of akrida (a generator-limited plateau) or of the stand-in (an
-/// answer more than `STAND_IN_HELD_UP` late), measured the machine, not the stand-in: it is run
-/// again, up to three attempts, and says so. Any other attempt counts as it is.
+/// own stand-in; every one must pass `check_files` and `check_search`. An attempt that failed
+/// while the machine disturbed it, on the record of akrida (a generator-limited plateau) or of
+/// the stand-in (an answer more than `STAND_IN_HELD_UP` late), measured the machine, not the
+/// stand-in: it is run again, up to three attempts, and says so. Any other attempt counts as it
+/// is: a failure without such a record fails the test.
 fn three_runs_each(kind: &'static str, cases: Vec<(f64, f64, Vec<String>)>) {
     let started = Instant::now();
     let mut runs = Vec::new();
@@ -362,9 +363,11 @@ fn three_runs_each(kind: &'static str, cases: Vec<(f64, f64, Vec<String>)>) {
                 let mut attempt = 1;
                 loop {
                     let (outcome, disturbed) = attempt_search(kind, per_second, truth, run, &args);
-                    match disturbed {
-                        Some(why) if attempt < 3 => {
-                            eprintln!("{name}, attempt {attempt}: disturbed ({why}); again");
+                    match (&outcome, disturbed) {
+                        (Err(failure), Some(why)) if attempt < 3 => {
+                            eprintln!(
+                                "{name}, attempt {attempt}: failed while disturbed ({why}); again:\n{failure}"
+                            );
                             attempt += 1;
                         }
                         _ => return (format!("{name} (attempt {attempt})"), outcome),
