@@ -209,7 +209,7 @@ it was not judged, and the search stopped there",
     if let Some(drain) = &driven.never_drained {
         let _ = write!(
             text,
-            "\nthe servers never drained: after {:.0}s at the probe load of {}, {} iterations were still in flight \
+            "\nwarning: the servers never drained: after {:.0}s at the probe load of {}, {} iterations were still in flight \
 (drained: {} or fewer) and the probe's median was {} (drained: {}); the search stopped there, and the servers' \
 backlog is itself the finding (a server that does not recover from an overload)",
             drain.seconds,
