@@ -478,7 +478,11 @@ fn rate_searches_find_two_capacities_three_times_apart() {
 #[ignore = "slow"]
 fn users_searches_find_two_capacities_three_times_apart() {
     // Each user waits 2 s after each answer: a stand-in serving C a second with service time S
-    // holds C × (2 s + S) users, 21 and 61; past that its queue, and the latency, grow.
+    // holds C × (2 s + S) users, 21 and 61; past that its queue, and the latency, grow: N users
+    // wait N / C − 2 s − S each, so an SLO of X holds C × (2 s + X) users (23 for 300 ms, 64.5
+    // for 150 ms). Below it, users that happen to ask together queue behind each other: at 54 of
+    // the 61 users, 100 ms (3 service times) was once exceeded by a cluster of four, hence the
+    // 150 ms for the fast stand-in.
     let search = |start: &str, slo: &str| {
         strings(&[
             "--search",
@@ -518,7 +522,7 @@ fn users_searches_find_two_capacities_three_times_apart() {
             (
                 30.0,
                 30.0 * (2.0 + 1.0 / 30.0),
-                search("18", "issuer_getliveness:p95<100ms"),
+                search("18", "issuer_getliveness:p95<150ms"),
             ),
         ],
     );
