@@ -596,3 +596,66 @@ fn a_server_that_never_drains_ends_the_search_with_that_reason() {
     let _ = std::fs::remove_file(&html);
     assert!(page.contains("the servers never drained"), "{page}");
 }
+
+#[test]
+#[ignore = "slow"]
+fn a_plateau_still_draining_a_backlog_has_its_warm_up_extended_then_is_unsteady() {
+    // Without the drain (--drain-timeout 0), the 8/s refinement plateau starts on the backlog
+    // of the 14/s plateau before it (about 24 requests, worked off at the 2/s the stand-in has
+    // to spare): it completes 10/s, more than asked, through both of its windows. Its warm-up is
+    // extended once (to --max-warmup), then it is marked unsteady, not judged, and the search
+    // stops there.
+    let stand_in = start_stand_in(10.0, None);
+    let output = capacity(
+        &stand_in.url,
+        &[
+            "--search",
+            "rate",
+            "-u",
+            "60",
+            "-r",
+            "200",
+            "--slo",
+            "issuer_getliveness:p95<300ms",
+            "--start",
+            "2",
+            "--factor",
+            "7",
+            "--max",
+            "14",
+            "--plateau",
+            "6s",
+            "--warmup",
+            "2s",
+            "--max-warmup",
+            "6s",
+            "--precision",
+            "10%",
+            "--drain-timeout",
+            "0",
+        ],
+    );
+    let report = report_of(&output, 0).unwrap_or_else(|e| panic!("{e}"));
+    let plateaus = report["plateaus"].as_array().unwrap();
+    assert_eq!(
+        plateaus.iter().map(load).collect::<Vec<_>>(),
+        [2.0, 14.0, 8.0],
+        "{plateaus:#?}"
+    );
+    let last = &plateaus[2];
+    assert_eq!(last["verdict"], "unsteady", "{last:#}");
+    assert_eq!(last["pace"], "faster", "{last:#}");
+    assert_eq!(last["steady"], false, "{last:#}");
+    assert_eq!(last["warmup_seconds"], 6.0, "{last:#}");
+    assert!(last["drain"].is_null(), "{last:#}");
+    assert!(
+        last["achieved_per_s"].as_f64().unwrap() > 8.0 * 1.1,
+        "{last:#}"
+    );
+    let answer = &report["answer"];
+    assert_eq!(answer["unsteady_at"], 8.0, "{answer:#}");
+    assert_eq!(answer["capacity"], 2.0, "{answer:#}");
+    assert_eq!(answer["first_breach"], 14.0, "{answer:#}");
+    let text = answer["text"].as_str().unwrap();
+    assert!(text.contains("never ran at the load asked"), "{text}");
+}

@@ -6,8 +6,9 @@
 //! down to the first plateau's (the probe: the scenario's own task at the lowest load of the
 //! search), and the servers count as drained when both hold in one probe window:
 //!
-//! - the task iterations in flight are back to what the last passing plateau had (at least one):
-//!   akrida's requests queued in the server have been answered;
+//! - the task iterations in flight are back to what the last passing plateau had (the most it
+//!   was seen with, or its rate times its p95, at least one): akrida's requests queued in the
+//!   server have been answered;
 //! - the probe's median latency is back within the tolerance (and 5 ms) of the first plateau's,
 //!   measured at the same load: nothing akrida cannot see (requests it gave up on, the server's
 //!   own queues) still delays it.
@@ -28,7 +29,8 @@ pub struct Baseline {
     pub sample: String,
     /// The first plateau's median of that sample; None when it had none.
     pub p50_ms: Option<f64>,
-    /// At most this many iterations in flight: the last passing plateau's (at least 1).
+    /// At most this many iterations in flight: what the last passing plateau had (see
+    /// `in_flight_of_a_pass`).
     pub in_flight_target: u64,
 }
 
@@ -41,9 +43,7 @@ impl Baseline {
             load: first.map_or(1.0, |p| p.load),
             sample: first.map_or("total".to_owned(), |p| p.latency.sample.clone()),
             p50_ms: first.and_then(|p| p.latency.p50_ms),
-            in_flight_target: last_pass
-                .map_or(0, |p| p.in_flight_start.max(p.in_flight_end))
-                .max(1),
+            in_flight_target: last_pass.map_or(1, in_flight_of_a_pass),
         }
     }
 
@@ -51,6 +51,28 @@ impl Baseline {
     pub fn p50_limit_ms(&self, tolerance: f64) -> Option<f64> {
         self.p50_ms.map(|p50| p50 * (1.0 + tolerance) + SLACK_MS)
     }
+}
+
+/// The iterations a passing plateau had in flight: the most of the two it was seen with (its
+/// judged window's start and end) and of what its rate and latency keep in flight (Little's law
+/// with its p95: a rate of R, each iteration taking up to L, keeps R × L busy), at least one.
+/// Two looks at a count that moves with every arrival are a poor sample of it on their own.
+fn in_flight_of_a_pass(p: &Plateau) -> u64 {
+    kept_in_flight(
+        p.in_flight_start.max(p.in_flight_end),
+        p.achieved_per_s,
+        p.latency.p95_ms,
+    )
+}
+
+fn kept_in_flight(seen: u64, per_second: f64, p95_ms: Option<f64>) -> u64 {
+    let kept = p95_ms.map_or(0.0, |p95| per_second * p95 / 1000.0);
+    let kept = if kept.is_finite() && kept > 0.0 {
+        kept.ceil() as u64
+    } else {
+        0
+    };
+    seen.max(kept).max(1)
 }
 
 /// Whether a probe window with `in_flight` iterations at its end and median `probe_p50_ms`
@@ -81,6 +103,15 @@ mod tests {
             p50_ms,
             in_flight_target: 2,
         }
+    }
+
+    #[test]
+    fn a_pass_kept_in_flight_what_its_rate_and_latency_keep_busy() {
+        // 3.38 onboardings a second taking up to 409 ms: two at a time, though seen with 0 and 1.
+        assert_eq!(kept_in_flight(1, 3.38, Some(409.0)), 2);
+        assert_eq!(kept_in_flight(5, 3.38, Some(409.0)), 5);
+        assert_eq!(kept_in_flight(0, 0.0, None), 1);
+        assert_eq!(kept_in_flight(0, f64::NAN, Some(10.0)), 1);
     }
 
     #[test]
