@@ -404,8 +404,10 @@ fn attempt_search(
     args: &[String],
 ) -> (Result<String, String>, Option<String>) {
     let stand_in = start_stand_in(per_second, None);
-    let dir = std::env::temp_dir().join(format!(
-        "akrida-capacity-drain-{}-{kind}-{per_second}-{run}",
+    // Under the build's own scratch directory: something on a shared machine cleared
+    // /tmp/akrida-* while the searches ran.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "capacity-drain-{}-{kind}-{per_second}-{run}",
         std::process::id()
     ));
     let _ = std::fs::create_dir_all(&dir);
@@ -544,8 +546,8 @@ fn a_server_that_never_drains_ends_the_search_with_that_reason() {
             service: Duration::from_secs(2),
         }),
     );
-    let html =
-        std::env::temp_dir().join(format!("akrida-never-drains-{}.html", std::process::id()));
+    let html = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("capacity-never-drains-{}.html", std::process::id()));
     let output = capacity(
         &stand_in.url,
         &[
