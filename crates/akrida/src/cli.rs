@@ -456,6 +456,24 @@ pub struct CapacityArgs {
     /// generator-limited. Raise it on a shared machine whose other processes stall akrida at times.
     #[arg(long, default_value = "100", value_name = "MS")]
     pub max_lag: f64,
+    /// Before each refinement plateau, lower the load to the first plateau's and wait, at most
+    /// this long, until the servers have drained: the iterations in flight back to what the last
+    /// passing plateau had, and the probe's median latency back near the first plateau's. A
+    /// server that does not drain in time ends the search (exit code 3). 0 skips the wait.
+    #[arg(long, default_value = "2m", value_parser = parse_run_time, value_name = "DURATION")]
+    pub drain_timeout: std::time::Duration,
+    /// How far above the first plateau's median latency the probe's may be for the servers to
+    /// count as drained: a share (50%).
+    #[arg(long, default_value = "50%", value_name = "SHARE")]
+    pub drain_tolerance: String,
+    /// A rate plateau is steady when the iterations it completed are within this share of those
+    /// asked (and two); one that is not has its warm-up extended, up to --max-warmup.
+    #[arg(long, default_value = "10%", value_name = "SHARE")]
+    pub steady_tolerance: String,
+    /// The longest warm-up a plateau that is not steady may get before it is marked unsteady and
+    /// not judged (default: --warmup plus twice the judged part of a plateau).
+    #[arg(long, value_parser = parse_run_time, value_name = "DURATION")]
+    pub max_warmup: Option<std::time::Duration>,
 }
 
 /// `akrida worker`'s options: a scenario run's, and how to reach the Locust master.

@@ -91,6 +91,34 @@ fn checked_capacity(report: &Value, output: &Output, unit: &str, floor: f64) -> 
     capacity
 }
 
+/// Every refinement plateau began once the mediator had drained what the plateaus before it
+/// left: a drain before it that ended drained, with the onboardings (or pings) in flight back to
+/// the last passing plateau's and the probe's median back near the first plateau's. Returns how
+/// many refinement plateaus there were.
+fn assert_refinements_began_drained(report: &Value) -> usize {
+    let refinements: Vec<&Value> = report["plateaus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["phase"] == "refine")
+        .collect();
+    for p in &refinements {
+        let drain = &p["drain"];
+        assert_eq!(drain["drained"], true, "{p:#}");
+        assert!(
+            drain["in_flight_after"].as_u64() <= drain["in_flight_target"].as_u64(),
+            "{drain:#}"
+        );
+        if let (Some(probe), Some(limit)) = (
+            drain["probe_p50_ms"].as_f64(),
+            drain["p50_limit_ms"].as_f64(),
+        ) {
+            assert!(probe <= limit, "{drain:#}");
+        }
+    }
+    refinements.len()
+}
+
 /// What a stop may cut short, and so leave to close a moment after the users stopped.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Cut {
@@ -276,6 +304,7 @@ fn rate_search_for_mediator_pings() {
     );
     assert!(wall < Duration::from_secs(300), "took {wall:?}");
     checked_capacity(&report, &output, "iterations/s", 5.0);
+    assert_refinements_began_drained(&report);
     assert_load_stopped_with_the_search(&report, tls, mark, 20, 20, Cut::Requests);
 }
 
@@ -327,6 +356,7 @@ fn rate_search_for_mediator_onboardings() {
         report["answer"]["text"]
     );
     let capacity = checked_capacity(&report, &output, "onboardings/s", 2.0);
+    let refinements = assert_refinements_began_drained(&report);
     assert!(
         report["answer"]["text"]
             .as_str()
@@ -366,6 +396,8 @@ fn rate_search_for_mediator_onboardings() {
         onboarded as usize,
         Cut::Onboardings,
     );
-    eprintln!("{onboarded} onboardings, {grants} grants, capacity {capacity}/s");
+    eprintln!(
+        "{onboarded} onboardings, {grants} grants, capacity {capacity}/s, {refinements} refinement plateaus"
+    );
     assert!(wall < Duration::from_secs(90), "took {wall:?}");
 }

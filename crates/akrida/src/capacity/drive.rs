@@ -3,7 +3,12 @@
 //! (`RunHandle::set_target` for users, `RunHandle::set_arrival_rate` for a rate), and each
 //! plateau is judged on the samples recorded after its warm-up (`Stats::mark` at the end of the
 //! warm-up, `Stats::snapshot_since` at the end of the plateau), never on cumulative figures.
+//!
+//! Two things keep a plateau's figures its own: before each refinement plateau the servers are
+//! given time to drain at the probe load (`drain.rs`), and a plateau that did not run at the load
+//! asked gets its warm-up extended, up to `--max-warmup`, before it is judged (`steady.rs`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use engine::report::GeneratorSample;
@@ -11,12 +16,15 @@ use engine::thresholds::{self, Threshold};
 use engine::{RunConfig, RunHandle, Runner, Wait};
 use tokio::sync::watch;
 
+use super::drain::{self, Baseline};
 use super::flags::Setup;
+use super::inflight::{Counted, InFlight};
 use super::measured::{
-    is_latency, Driven, GeneratorHealth, Latency, Plateau, RowTotal, StopRecord,
+    is_latency, Drain, Driven, GeneratorHealth, Latency, Plateau, RowTotal, StopRecord,
 };
-use super::search::{self, Phase, Search};
-use super::words::progress_line;
+use super::search::{self, Phase, Search, Verdict};
+use super::steady::{self, Judgement, Pace};
+use super::words::{load_text, progress_line};
 use crate::cli::{CapacityArgs, SearchKind};
 use crate::selfwatch::{self, SelfWatch};
 use crate::setup::{self, SharedScenario};
@@ -25,6 +33,7 @@ use crate::setup::{self, SharedScenario};
 pub async fn drive(args: &CapacityArgs, setup: &Setup) -> Result<Driven, String> {
     let scenario: SharedScenario = setup::build_scenario(&args.run).await?;
     let name = scenario.name().to_owned();
+    let (counted, in_flight) = Counted::new(scenario);
     let first = setup.plan.start;
     let config = RunConfig {
         users: match setup.kind {
@@ -36,7 +45,7 @@ pub async fn drive(args: &CapacityArgs, setup: &Setup) -> Result<Driven, String>
         arrival_rate: (setup.kind == SearchKind::Rate).then_some(first),
         ..RunConfig::default()
     };
-    let (handle, run) = Runner::start(scenario, config).map_err(|e| e.to_string())?;
+    let (handle, run) = Runner::start(Arc::new(counted), config).map_err(|e| e.to_string())?;
     let watch = SelfWatch::start(Duration::from_secs(1));
     let (stop_tx, stop_rx) = watch::channel(false);
     stop_on_ctrl_c(handle.clone(), stop_tx);
@@ -60,10 +69,12 @@ Ctrl-C stops and still writes the reports",
         watch,
         stop: stop_rx,
         starve: Starve::from_env(),
+        in_flight,
     };
     let mut search = Search::new(setup.plan);
-    let mut plateaus = Vec::new();
+    let mut plateaus: Vec<Plateau> = Vec::new();
     let mut interrupted = false;
+    let mut never_drained = None;
     if setup.kind == SearchKind::Rate && !driver.pool_ready(args.run.users).await {
         interrupted = true;
     }
@@ -71,7 +82,29 @@ Ctrl-C stops and still writes the reports",
         let Some((load, phase)) = search.next() else {
             break;
         };
-        match driver.plateau(plateaus.len() + 1, load, phase).await {
+        let mut drained = None;
+        if phase == Phase::Refine && !setup.drain_timeout.is_zero() {
+            let baseline = Baseline::of(&plateaus);
+            match driver.drain(&baseline).await {
+                None => {
+                    interrupted = true;
+                    break;
+                }
+                Some(record) if !record.drained => {
+                    eprintln!(
+                        "akrida capacity: the servers did not drain in {}s: the search stops here",
+                        setup.drain_timeout.as_secs()
+                    );
+                    never_drained = Some(record);
+                    break;
+                }
+                Some(record) => drained = Some(record),
+            }
+        }
+        match driver
+            .plateau(plateaus.len() + 1, load, phase, drained)
+            .await
+        {
             Some(plateau) => {
                 eprintln!("akrida capacity: {}", progress_line(&plateau, setup));
                 search.record(load, phase, plateau.verdict);
@@ -86,6 +119,7 @@ Ctrl-C stops and still writes the reports",
         search,
         plateaus,
         interrupted,
+        never_drained,
         scenario: name,
         stop,
         totals,
@@ -99,6 +133,7 @@ struct Driver<'a> {
     watch: SelfWatch,
     stop: watch::Receiver<bool>,
     starve: Option<Starve>,
+    in_flight: InFlight,
 }
 
 /// Test-only: `AKRIDA_TEST_STARVE_FROM=LOAD` starves akrida's own runtime from the first plateau
@@ -191,38 +226,152 @@ impl Driver<'_> {
         true
     }
 
+    /// Changes the load in place.
+    fn set_load(&self, load: f64) {
+        match self.setup.kind {
+            // Validated: the spawn rate is finite and above 0.
+            SearchKind::Users => {
+                let _ = self
+                    .handle
+                    .set_target(load as usize, self.args.run.spawn_rate);
+            }
+            // Validated: the load is finite and above 0, and the run is an open-model one.
+            SearchKind::Rate => {
+                let _ = self.handle.set_arrival_rate(load);
+            }
+        }
+    }
+
+    /// Lowers the load to the probe's and waits until the servers have drained (see
+    /// `drain.rs`), at most --drain-timeout; None when Ctrl-C came first.
+    async fn drain(&mut self, baseline: &Baseline) -> Option<Drain> {
+        let started = tokio::time::Instant::now();
+        let deadline = started + self.setup.drain_timeout;
+        let in_flight_before = self.in_flight.now();
+        self.set_load(baseline.load);
+        eprintln!(
+            "akrida capacity: draining at {} ({} in flight; drained at {} or fewer and a median within {} ms)",
+            load_text(baseline.load, self.setup.unit()),
+            in_flight_before,
+            baseline.in_flight_target,
+            baseline
+                .p50_limit_ms(self.setup.drain_tolerance)
+                .map_or("any".to_owned(), |l| format!("{l:.0}"))
+        );
+        let recorder = self.handle.recorder();
+        loop {
+            // One probe window: at least a second and three samples, at most five seconds.
+            let mark = recorder.mark();
+            let opened = tokio::time::Instant::now();
+            let window = loop {
+                if !self.sleep(Duration::from_millis(250)).await {
+                    return None;
+                }
+                let window = recorder.snapshot_since(&mark);
+                let samples =
+                    thresholds::find(&window, &baseline.sample).map_or(0, |e| e.num_requests);
+                let open = opened.elapsed();
+                let now = tokio::time::Instant::now();
+                if (open >= Duration::from_secs(1) && samples >= 3)
+                    || open >= Duration::from_secs(5)
+                    || now >= deadline
+                {
+                    break window;
+                }
+            };
+            let probe_p50_ms = thresholds::find(&window, &baseline.sample)
+                .filter(|e| e.num_requests > 0)
+                .and_then(|e| e.percentile_ms(0.5))
+                .map(|v| v as f64);
+            let in_flight = self.in_flight.now();
+            let drained = drain::drained(
+                baseline,
+                self.setup.drain_tolerance,
+                in_flight,
+                probe_p50_ms,
+            );
+            if drained || tokio::time::Instant::now() >= deadline {
+                let record = Drain {
+                    seconds: started.elapsed().as_secs_f64(),
+                    drained,
+                    probe_load: baseline.load,
+                    in_flight_before,
+                    in_flight_after: in_flight,
+                    in_flight_target: baseline.in_flight_target,
+                    probe_p50_ms,
+                    baseline_p50_ms: baseline.p50_ms,
+                    p50_limit_ms: baseline.p50_limit_ms(self.setup.drain_tolerance),
+                };
+                eprintln!(
+                    "akrida capacity: {} after {:.1}s: {} in flight, probe median {}",
+                    if drained { "drained" } else { "not drained" },
+                    record.seconds,
+                    in_flight,
+                    probe_p50_ms.map_or("-".to_owned(), |v| format!("{v:.0} ms"))
+                );
+                return Some(record);
+            }
+        }
+    }
+
     /// Runs one plateau; None when Ctrl-C cut it short (a partial plateau is not judged).
-    async fn plateau(&mut self, number: usize, load: f64, phase: Phase) -> Option<Plateau> {
+    async fn plateau(
+        &mut self,
+        number: usize,
+        load: f64,
+        phase: Phase,
+        drain: Option<Drain>,
+    ) -> Option<Plateau> {
         let started_at = unix_now();
         if let Some(starve) = &mut self.starve {
             starve.apply(load);
         }
-        match self.setup.kind {
-            SearchKind::Users => {
-                let users = load as usize;
-                // Validated: the spawn rate is finite and above 0.
-                let _ = self.handle.set_target(users, self.args.run.spawn_rate);
-                if !self.users_ready(users).await {
-                    return None;
-                }
-            }
-            SearchKind::Rate => {
-                // Validated: the load is finite and above 0, and the run is an open-model one.
-                let _ = self.handle.set_arrival_rate(load);
-            }
+        self.set_load(load);
+        if self.setup.kind == SearchKind::Users && !self.users_ready(load as usize).await {
+            return None;
         }
         if !self.sleep(self.setup.warmup).await {
             return None;
         }
+        let judged = self.setup.plateau.saturating_sub(self.setup.warmup);
+        let mut warmup = self.setup.warmup;
+        loop {
+            let window = self.window(load, judged).await?;
+            let can_extend = warmup + judged <= self.setup.max_warmup;
+            match steady::judge(window.slos_passed, window.limited, window.pace, can_extend) {
+                Judgement::Extend => {
+                    eprintln!(
+                        "akrida capacity: plateau {number} at {} not steady yet ({} ran {:.1}/s): warm-up extended to {}s",
+                        load_text(load, self.setup.unit()),
+                        match window.pace {
+                            Pace::Faster => "faster than asked:",
+                            _ => "slower than asked:",
+                        },
+                        window.achieved_per_s,
+                        (warmup + judged).as_secs()
+                    );
+                    warmup += judged;
+                }
+                Judgement::Verdict(verdict) => {
+                    return Some(
+                        window
+                            .into_plateau(number, phase, load, started_at, warmup, drain, verdict),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Measures one judged window of `length` at `load`; None on Ctrl-C.
+    async fn window(&mut self, load: f64, length: Duration) -> Option<Window> {
         let recorder = self.handle.recorder();
         let mark = recorder.mark();
-        if !self
-            .sleep(self.setup.plateau.saturating_sub(self.setup.warmup))
-            .await
-        {
+        let in_flight_start = self.in_flight.now();
+        if !self.sleep(length).await {
             return None;
         }
         let window = recorder.snapshot_since(&mark);
+        let in_flight_end = self.in_flight.now();
         let judged = judged_slos(self.setup, &window);
         let slos = thresholds::evaluate(&judged, &window);
         let charted = judged
@@ -249,26 +398,120 @@ impl Driver<'_> {
             generator.saturated_seconds + generator.unsampled_seconds,
             generator.seconds + generator.unsampled_seconds,
         );
-        Some(Plateau {
-            number,
-            phase,
-            load,
-            started_at,
+        let (asked_per_s, achieved_per_s, pace) = match self.setup.kind {
+            SearchKind::Rate => {
+                let completed = completed_iterations(&window);
+                (
+                    Some(load),
+                    completed as f64 / seconds,
+                    steady::pace(load, completed, seconds, self.setup.steady_tolerance),
+                )
+            }
+            // A closed model's rate follows its latency; it ran as asked when every user did.
+            SearchKind::Users => (
+                None,
+                window.total.num_requests as f64 / seconds,
+                if self.handle.user_count() == load as usize {
+                    Pace::Steady
+                } else {
+                    Pace::Slower
+                },
+            ),
+        };
+        Some(Window {
+            slos_passed: thresholds::all_passed(&slos),
+            limited,
+            pace,
+            asked_per_s,
+            achieved_per_s,
+            in_flight_start,
+            in_flight_end,
             judged_from: mark.at(),
             ended_at: window.taken_at,
-            warmup_seconds: self.setup.warmup.as_secs_f64(),
             users: self.handle.user_count(),
             requests: window.total.num_requests,
             failures: window.total.num_failures,
             fail_ratio: window.total.fail_ratio,
             throughput_per_s: window.total.num_requests as f64 / seconds,
             missed_iterations: missed(&window, seconds, load, self.setup.kind),
-            verdict: search::verdict(thresholds::all_passed(&slos), limited),
             slos,
             latency,
             generator,
         })
     }
+}
+
+/// One judged window as measured, before its verdict.
+struct Window {
+    slos_passed: bool,
+    limited: bool,
+    pace: Pace,
+    asked_per_s: Option<f64>,
+    achieved_per_s: f64,
+    in_flight_start: u64,
+    in_flight_end: u64,
+    judged_from: f64,
+    ended_at: f64,
+    users: usize,
+    requests: u64,
+    failures: u64,
+    fail_ratio: f64,
+    throughput_per_s: f64,
+    missed_iterations: u64,
+    slos: Vec<engine::thresholds::ThresholdResult>,
+    latency: Latency,
+    generator: GeneratorHealth,
+}
+
+impl Window {
+    #[allow(clippy::too_many_arguments)]
+    fn into_plateau(
+        self,
+        number: usize,
+        phase: Phase,
+        load: f64,
+        started_at: f64,
+        warmup: Duration,
+        drain: Option<Drain>,
+        verdict: Verdict,
+    ) -> Plateau {
+        Plateau {
+            number,
+            phase,
+            load,
+            started_at,
+            judged_from: self.judged_from,
+            ended_at: self.ended_at,
+            warmup_seconds: warmup.as_secs_f64(),
+            users: self.users,
+            requests: self.requests,
+            failures: self.failures,
+            fail_ratio: self.fail_ratio,
+            throughput_per_s: self.throughput_per_s,
+            missed_iterations: self.missed_iterations,
+            asked_per_s: self.asked_per_s,
+            achieved_per_s: self.achieved_per_s,
+            in_flight_start: self.in_flight_start,
+            in_flight_end: self.in_flight_end,
+            pace: self.pace,
+            steady: self.pace == Pace::Steady,
+            drain,
+            verdict,
+            slos: self.slos,
+            latency: self.latency,
+            generator: self.generator,
+        }
+    }
+}
+
+/// Iterations of the open model that ended in the window (its `iteration` rows).
+fn completed_iterations(window: &engine::StatsSnapshot) -> u64 {
+    window
+        .entries
+        .iter()
+        .filter(|e| e.kind == engine::ITERATION_KIND)
+        .map(|e| e.num_requests)
+        .sum()
 }
 
 /// The SLOs as a plateau is judged on. In a rate search a latency SLO on a task is judged on

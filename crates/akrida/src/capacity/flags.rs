@@ -21,6 +21,14 @@ pub struct Setup {
     /// The load's unit in reports: `users`, or the scenario's iterations per second
     /// (`onboardings/s` for mediator-onboard, else `iterations/s`).
     pub unit: String,
+    /// The longest wait for the servers to drain before a refinement plateau; zero: no wait.
+    pub drain_timeout: Duration,
+    /// How far above the baseline's median latency (a share) the probe's may be, drained.
+    pub drain_tolerance: f64,
+    /// How far from the iterations asked (a share) a steady plateau's completions may be.
+    pub steady_tolerance: f64,
+    /// The longest warm-up of a plateau that is not steady.
+    pub max_warmup: Duration,
 }
 
 impl Setup {
@@ -80,6 +88,17 @@ pub fn setup(args: &CapacityArgs) -> Result<Setup, String> {
             eprintln!("akrida capacity: warning: {warning}");
         }
     }
+    let drain_tolerance = parse_share("--drain-tolerance", &args.drain_tolerance)?;
+    let steady_tolerance = parse_share("--steady-tolerance", &args.steady_tolerance)?;
+    let judged = args.plateau.saturating_sub(args.warmup);
+    let max_warmup = args.max_warmup.unwrap_or(args.warmup + judged * 2);
+    if max_warmup < args.warmup {
+        return Err(format!(
+            "--max-warmup ({}s) must be at least --warmup ({}s)",
+            max_warmup.as_secs(),
+            args.warmup.as_secs()
+        ));
+    }
     let unit = match args.search {
         SearchKind::Users => "users".to_owned(),
         SearchKind::Rate => format!(
@@ -95,7 +114,28 @@ pub fn setup(args: &CapacityArgs) -> Result<Setup, String> {
         slos,
         plateau: args.plateau,
         warmup: args.warmup,
+        drain_timeout: args.drain_timeout,
+        drain_tolerance,
+        steady_tolerance,
+        max_warmup,
     })
+}
+
+/// A share above 0 written as a percentage: `10%`.
+fn parse_share(flag: &str, text: &str) -> Result<f64, String> {
+    let bad = || format!("{flag} {text:?} is not a share above 0 (10%)");
+    let percent: f64 = text
+        .trim()
+        .strip_suffix('%')
+        .ok_or_else(bad)?
+        .trim()
+        .parse()
+        .map_err(|_| bad())?;
+    if percent.is_finite() && percent > 0.0 {
+        Ok(percent / 100.0)
+    } else {
+        Err(bad())
+    }
 }
 
 /// In a rate search the pool (`-u`) bounds the iterations in flight: at R per second, each
@@ -145,6 +185,16 @@ mod tests {
         assert_eq!(pool_warning(200, 20.0, &slos), None);
         // Without a latency SLO there is nothing to size the pool against.
         assert_eq!(pool_warning(1, 20.0, &[slo("total:fail_ratio<1%")]), None);
+    }
+
+    #[test]
+    fn shares_are_percentages_above_zero() {
+        assert_eq!(parse_share("--steady-tolerance", "10%"), Ok(0.1));
+        assert_eq!(parse_share("--drain-tolerance", " 50 % "), Ok(0.5));
+        for bad in ["10", "0%", "-5%", "lots%", "NaN%"] {
+            let error = parse_share("--steady-tolerance", bad).unwrap_err();
+            assert!(error.starts_with("--steady-tolerance"), "{error}");
+        }
     }
 
     #[test]

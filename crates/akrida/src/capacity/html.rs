@@ -85,6 +85,7 @@ fn verdict_color(verdict: Verdict) -> &'static str {
         Verdict::Pass => "#2e9e5b",
         Verdict::Fail => "#c62828",
         Verdict::GeneratorLimited => "#9aa3ae",
+        Verdict::Unsteady => "#e09a25",
     }
 }
 
@@ -92,7 +93,7 @@ fn verdict_class(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Pass => "pass",
         Verdict::Fail => "fail",
-        Verdict::GeneratorLimited => "warn",
+        Verdict::GeneratorLimited | Verdict::Unsteady => "warn",
     }
 }
 
@@ -237,7 +238,12 @@ xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"><text class=\"title\" x=\"{L}\
         );
     }
     let mut lx = L + c.series.len() as f64 * 70.0 + 10.0;
-    for verdict in [Verdict::Pass, Verdict::Fail, Verdict::GeneratorLimited] {
+    for verdict in [
+        Verdict::Pass,
+        Verdict::Fail,
+        Verdict::GeneratorLimited,
+        Verdict::Unsteady,
+    ] {
         let _ = write!(
             out,
             "<circle cx=\"{lx}\" cy=\"{}\" r=\"4\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>",
@@ -431,6 +437,13 @@ mod tests {
             fail_ratio: 0.1,
             throughput_per_s: 3.3,
             missed_iterations: 0,
+            asked_per_s: Some(load),
+            achieved_per_s: load,
+            in_flight_start: 0,
+            in_flight_end: 1,
+            pace: super::super::steady::Pace::Steady,
+            steady: true,
+            drain: None,
             slos: Vec::new(),
             latency: super::super::measured::Latency {
                 sample: "total".into(),

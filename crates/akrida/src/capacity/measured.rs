@@ -6,6 +6,7 @@ use engine::thresholds::{Metric, ThresholdResult};
 use serde::Serialize;
 
 use super::search::{Phase, Search, Verdict};
+use super::steady::Pace;
 
 /// One plateau as measured.
 #[derive(Debug, Clone, Serialize)]
@@ -27,6 +28,20 @@ pub struct Plateau {
     pub throughput_per_s: f64,
     /// Iterations due in the judged window that no user started in time (open model).
     pub missed_iterations: u64,
+    /// The load asked in iterations per second (a rate search; None for users).
+    pub asked_per_s: Option<f64>,
+    /// What ran: iterations completed per second in the judged window (a rate search), or
+    /// requests per second (users).
+    pub achieved_per_s: f64,
+    /// Task iterations in flight when the judged window began and when it ended.
+    pub in_flight_start: u64,
+    pub in_flight_end: u64,
+    /// How the judged window's completions compare with the load asked.
+    pub pace: Pace,
+    /// Whether the judged window ran at the load asked (see `steady.rs`).
+    pub steady: bool,
+    /// The wait for the servers to drain before this plateau; None when there was none.
+    pub drain: Option<Drain>,
     pub slos: Vec<ThresholdResult>,
     /// p50/p95/p99 of the charted sample (the first latency SLO's, as judged; else `total`).
     pub latency: Latency,
@@ -65,12 +80,35 @@ pub struct GeneratorHealth {
     pub lag_max_ms: f64,
 }
 
+/// A wait for the servers to drain, at the probe load, before a plateau.
+#[derive(Debug, Clone, Serialize)]
+pub struct Drain {
+    /// How long it waited (s).
+    pub seconds: f64,
+    /// Whether the servers drained within --drain-timeout.
+    pub drained: bool,
+    /// The probe's load (the first plateau's).
+    pub probe_load: f64,
+    /// Task iterations in flight when the wait began, and at its end.
+    pub in_flight_before: u64,
+    pub in_flight_after: u64,
+    /// What counts as drained: at most this many in flight (the last passing plateau's).
+    pub in_flight_target: u64,
+    /// The probe's median latency in its last window (ms; None: no sample ended in it) and
+    /// the most it may be: the first plateau's median plus the tolerance.
+    pub probe_p50_ms: Option<f64>,
+    pub baseline_p50_ms: Option<f64>,
+    pub p50_limit_ms: Option<f64>,
+}
+
 /// What the plateaus found.
 pub struct Driven {
     pub search: Search,
     pub plateaus: Vec<Plateau>,
     /// Ctrl-C cut the search short.
     pub interrupted: bool,
+    /// The servers did not drain within --drain-timeout: the search stopped there.
+    pub never_drained: Option<Drain>,
     pub scenario: String,
     pub stop: StopRecord,
     /// Every row's counts over the whole run, warm-ups and refinement included: what the

@@ -9,7 +9,7 @@ use engine::thresholds::trim_float;
 use serde::Serialize;
 
 use super::flags::Setup;
-use super::measured::{Driven, Plateau};
+use super::measured::{Drain, Driven, Plateau};
 use super::search::{Outcome, Verdict};
 use super::words::{breach_text, load_text, measured_text, table_rows, verdict_text};
 use crate::cli::{CapacityArgs, SearchKind};
@@ -22,6 +22,9 @@ struct Answer<'a> {
     unit: &'a str,
     first_breach: Option<f64>,
     generator_limited_at: Option<f64>,
+    unsteady_at: Option<f64>,
+    /// The drain that timed out (the search stopped there), when one did.
+    never_drained: Option<&'a Drain>,
     reached_max: bool,
     interrupted: bool,
     expect: Option<f64>,
@@ -59,6 +62,10 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
             "plateau_seconds": setup.plateau.as_secs_f64(),
             "warmup_seconds": setup.warmup.as_secs_f64(),
             "max_lag_ms": setup.max_lag_ms,
+            "drain_timeout_seconds": setup.drain_timeout.as_secs_f64(),
+            "drain_tolerance": setup.drain_tolerance,
+            "steady_tolerance": setup.steady_tolerance,
+            "max_warmup_seconds": setup.max_warmup.as_secs_f64(),
             "plateaus": driven.plateaus,
             "stop": driven.stop,
             "totals": driven.totals,
@@ -67,6 +74,8 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
                 unit: setup.unit(),
                 first_breach: outcome.first_breach,
                 generator_limited_at: outcome.generator_limited_at,
+                unsteady_at: outcome.unsteady_at,
+                never_drained: driven.never_drained.as_ref(),
                 reached_max: outcome.reached_max,
                 interrupted: driven.interrupted,
                 expect: args.expect,
@@ -120,6 +129,10 @@ fn settings(args: &CapacityArgs) -> serde_json::Value {
             "precision": args.precision,
             "expect": args.expect,
             "max_lag_ms": args.max_lag,
+            "drain_timeout_seconds": args.drain_timeout.as_secs_f64(),
+            "drain_tolerance": args.drain_tolerance,
+            "steady_tolerance": args.steady_tolerance,
+            "max_warmup_seconds": args.max_warmup.map(|d| d.as_secs_f64()),
         });
         if let Some(search) = search.as_object() {
             for (key, v) in search {
@@ -182,6 +195,35 @@ pub fn answer(setup: &Setup, driven: &Driven, outcome: &Outcome) -> String {
     if outcome.reached_max {
         text.push_str("; every plateau up to --max passed");
     }
+    if let Some(load) = outcome.unsteady_at {
+        let _ = write!(
+            text,
+            "\nwarning: the plateau at {} never ran at the load asked, even with its warm-up extended to {}s \
+(completions off by more than {} %: a backlog still draining, or a pool (-u) or generator that could not keep up); \
+it was not judged, and the search stopped there",
+            load_text(load, unit),
+            setup.max_warmup.as_secs(),
+            trim_float(setup.steady_tolerance * 100.0)
+        );
+    }
+    if let Some(drain) = &driven.never_drained {
+        let _ = write!(
+            text,
+            "\nwarning: the servers never drained: after {:.0}s at the probe load of {}, {} iterations were still in flight \
+(drained: {} or fewer) and the probe's median was {} (drained: {}); the search stopped there, and the servers' \
+backlog is itself the finding (a server that does not recover from an overload)",
+            drain.seconds,
+            load_text(drain.probe_load, unit),
+            drain.in_flight_after,
+            drain.in_flight_target,
+            drain
+                .probe_p50_ms
+                .map_or("none (nothing was answered)".to_owned(), |v| format!("{v:.0} ms")),
+            drain
+                .p50_limit_ms
+                .map_or("any".to_owned(), |v| format!("{v:.0} ms or less"))
+        );
+    }
     if let Some(load) = outcome.generator_limited_at {
         let _ = write!(
             text,
@@ -240,7 +282,7 @@ fn table(setup: &Setup, plateaus: &[Plateau]) -> String {
 /// One row per plateau.
 fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
     let mut out = String::from(
-        "plateau,phase,load,unit,started_at,judged_from,ended_at,users,requests,failures,fail_ratio,throughput_per_s,missed_iterations",
+        "plateau,phase,load,unit,started_at,judged_from,ended_at,warmup_seconds,drain_seconds,drained,users,asked_per_s,achieved_per_s,steady,pace,in_flight_start,in_flight_end,requests,failures,fail_ratio,throughput_per_s,missed_iterations",
     );
     for slo in &setup.slos {
         out.push(',');
@@ -250,7 +292,7 @@ fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
     for p in plateaus {
         let _ = write!(
             out,
-            "{},{},{},{},{:.3},{:.3},{:.3},{},{},{},{},{},{}",
+            "{},{},{},{},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             p.number,
             format!("{:?}", p.phase).to_lowercase(),
             p.load,
@@ -258,7 +300,20 @@ fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
             p.started_at,
             p.judged_from,
             p.ended_at,
+            p.warmup_seconds,
+            p.drain
+                .as_ref()
+                .map_or(String::new(), |d| format!("{:.3}", d.seconds)),
+            p.drain
+                .as_ref()
+                .map_or(String::new(), |d| d.drained.to_string()),
             p.users,
+            p.asked_per_s.map_or(String::new(), |v| v.to_string()),
+            p.achieved_per_s,
+            p.steady,
+            format!("{:?}", p.pace).to_lowercase(),
+            p.in_flight_start,
+            p.in_flight_end,
             p.requests,
             p.failures,
             p.fail_ratio,

@@ -6,7 +6,8 @@
 //! the SLOs, then bisects between the last passing and the first failing load until they are
 //! within the precision, and stops: a server that already broke is not hammered further. A
 //! plateau where akrida itself was saturated says nothing about the server: it ends the search
-//! and is never the answer.
+//! and is never the answer; nor is a plateau that never ran steadily at the load it was asked
+//! for (see `steady.rs`).
 
 use serde::Serialize;
 
@@ -111,6 +112,9 @@ pub enum Verdict {
     Fail,
     /// akrida itself was saturated: the figures include its own delay; not the server's verdict.
     GeneratorLimited,
+    /// The plateau never ran at the load asked, even with its warm-up extended to the bound
+    /// (a backlog still draining, or a pool that could not keep up): not judged.
+    Unsteady,
 }
 
 /// Why a plateau ran.
@@ -169,6 +173,8 @@ pub struct Outcome {
     pub first_breach: Option<f64>,
     /// The first load at which akrida itself was saturated (the search stopped there).
     pub generator_limited_at: Option<f64>,
+    /// The load of a plateau that never became steady (the search stopped there).
+    pub unsteady_at: Option<f64>,
     /// Every plateau up to --max passed: the capacity is at least --max.
     pub reached_max: bool,
 }
@@ -211,7 +217,7 @@ impl Search {
             verdict,
         });
         self.state = match (self.state, verdict) {
-            (State::Done, _) | (_, Verdict::GeneratorLimited) => State::Done,
+            (State::Done, _) | (_, Verdict::GeneratorLimited | Verdict::Unsteady) => State::Done,
             (State::Climb, Verdict::Pass) if load >= self.plan.max => State::Done,
             (State::Climb, Verdict::Pass) => State::Climb,
             (State::Climb, Verdict::Fail) => match self.capacity() {
@@ -252,13 +258,20 @@ impl Search {
             .iter()
             .find(|s| s.verdict == Verdict::GeneratorLimited)
             .map(|s| s.load);
+        let unsteady_at = self
+            .steps
+            .iter()
+            .find(|s| s.verdict == Verdict::Unsteady)
+            .map(|s| s.load);
         let capacity = self.capacity();
         Outcome {
             capacity,
             first_breach,
             generator_limited_at,
+            unsteady_at,
             reached_max: first_breach.is_none()
                 && generator_limited_at.is_none()
+                && unsteady_at.is_none()
                 && capacity.is_some_and(|c| c >= self.plan.max),
         }
     }
@@ -381,6 +394,19 @@ mod tests {
         assert_eq!(&loads[..4], &[10.0, 110.0, 210.0, 310.0]);
         assert!(outcome.capacity.unwrap() <= 237.0);
         assert!(loads.iter().all(|&l| l <= 310.0));
+    }
+
+    #[test]
+    fn an_unsteady_plateau_ends_the_search_and_is_neither_answer_nor_breach() {
+        let mut search = Search::new(plan(Growth::Step(10.0), Precision::Absolute(1.0), true));
+        search.record(10.0, Phase::Climb, Verdict::Pass);
+        search.record(20.0, Phase::Climb, Verdict::Unsteady);
+        assert_eq!(search.next(), None);
+        let outcome = search.outcome();
+        assert_eq!(outcome.capacity, Some(10.0));
+        assert_eq!(outcome.first_breach, None);
+        assert_eq!(outcome.unsteady_at, Some(20.0));
+        assert!(!outcome.reached_max);
     }
 
     #[test]

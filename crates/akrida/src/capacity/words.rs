@@ -7,6 +7,8 @@ use engine::thresholds::{trim_float, ThresholdResult};
 use super::flags::Setup;
 use super::measured::Plateau;
 use super::search::Verdict;
+use super::steady::Pace;
+use crate::cli::SearchKind;
 
 /// A load as people read it: 1,150 users, 47.5 iterations/s.
 pub fn load_text(load: f64, unit: &str) -> String {
@@ -55,14 +57,36 @@ pub fn verdict_text(verdict: Verdict) -> &'static str {
         Verdict::Pass => "pass",
         Verdict::Fail => "FAIL",
         Verdict::GeneratorLimited => "generator-limited",
+        Verdict::Unsteady => "unsteady",
     }
+}
+
+/// Whether a plateau ran at the load asked: `yes`, or how it did not.
+pub fn steady_text(p: &Plateau) -> &'static str {
+    match p.pace {
+        Pace::Steady => "yes",
+        Pace::Faster => "no (faster)",
+        Pace::Slower => "no (slower)",
+    }
+}
+
+/// The iterations in flight at the judged window's start and end: `3→41`.
+pub fn in_flight_text(p: &Plateau) -> String {
+    format!("{}→{}", p.in_flight_start, p.in_flight_end)
+}
+
+/// The drain before a plateau, in seconds: `-` when there was none.
+pub fn drain_text(p: &Plateau) -> String {
+    p.drain
+        .as_ref()
+        .map_or("-".to_owned(), |d| format!("{:.1}", d.seconds))
 }
 
 /// One line per plateau while the search runs.
 pub fn progress_line(p: &Plateau, setup: &Setup) -> String {
     let figures: Vec<String> = p.slos.iter().map(measured_text).collect();
     format!(
-        "plateau {} ({}) {}: {} — {}; {} requests, {:.1} % failed, {:.1}/s (judged after a {}s warm-up)",
+        "plateau {} ({}) {}: {} — {}; {} requests, {:.1} % failed, {:.1}/s; ran {:.1}/s, steady: {}, in flight {} (judged after a {}s warm-up{})",
         p.number,
         format!("{:?}", p.phase).to_lowercase(),
         load_text(p.load, setup.unit()),
@@ -71,7 +95,13 @@ pub fn progress_line(p: &Plateau, setup: &Setup) -> String {
         p.requests,
         p.fail_ratio * 100.0,
         p.throughput_per_s,
-        p.warmup_seconds
+        p.achieved_per_s,
+        steady_text(p),
+        in_flight_text(p),
+        p.warmup_seconds,
+        p.drain
+            .as_ref()
+            .map_or(String::new(), |d| format!(", after a {:.1}s drain", d.seconds))
     )
 }
 
@@ -81,6 +111,13 @@ pub fn table_rows(setup: &Setup, plateaus: &[Plateau]) -> Vec<Vec<String>> {
         "#".to_owned(),
         "phase".to_owned(),
         setup.unit().to_owned(),
+        match setup.kind {
+            SearchKind::Rate => "ran/s".to_owned(),
+            SearchKind::Users => "ran req/s".to_owned(),
+        },
+        "steady".to_owned(),
+        "in flight".to_owned(),
+        "drain s".to_owned(),
         "requests".to_owned(),
         "fail %".to_owned(),
         "req/s".to_owned(),
@@ -97,6 +134,10 @@ pub fn table_rows(setup: &Setup, plateaus: &[Plateau]) -> Vec<Vec<String>> {
             p.number.to_string(),
             format!("{:?}", p.phase).to_lowercase(),
             trim_float(p.load),
+            format!("{:.1}", p.achieved_per_s),
+            steady_text(p).to_owned(),
+            in_flight_text(p),
+            drain_text(p),
             p.requests.to_string(),
             format!("{:.1}", p.fail_ratio * 100.0),
             format!("{:.1}", p.throughput_per_s),
