@@ -1,9 +1,15 @@
-//! `did:peer:2` (create and resolve) and `did:peer:4` (resolve the long form), offline.
+//! `did:peer:1` (create, and read with its attached document), `did:peer:2` (create and resolve)
+//! and `did:peer:4` (resolve the long form), offline; and the DID-document reading they share,
+//! which also serves the documents attached to DID Exchange 1.0 and connections messages.
 //!
 //! Why we need them: an ACA-Py invitation made with `use_did_method` carries a peer DID instead of
 //! an inline service, and DID Exchange 1.1 wants our side to present a resolvable DID too. Both
 //! methods carry their whole DID document inside the DID, so resolving is pure decoding.
+//! DID Exchange 1.0 carries the document beside the DID (`did_doc~attach`); current wallets
+//! (Credo since 0.4) name it with a `did:peer:1`, the hash of that genesis document.
 //!
+//! - `did:peer:1zQm…` — `z` + base58btc(multihash sha2-256 of the document without its `id`).
+//!   It names the attached document; it cannot be resolved without it.
 //! - `did:peer:2.Vz6Mk….Ez6LS….SeyJ…` — one `.`-separated element per key (purpose code + multibase
 //!   multikey) or service (`S` + base64url of abbreviated JSON). Keys get the ids `#key-1`,
 //!   `#key-2`, … in order of appearance; services without an id get `#service`, `#service-1`, …
@@ -13,9 +19,19 @@
 //!   document), `hash` is `z` + base58btc(multihash sha2-256 of the `doc` string). The short form
 //!   `did:peer:4{hash}` is only a name: it cannot be resolved without having seen the long form.
 //!
+//! Keys and references, in any document ([`read_document`]): verification methods come from
+//! `verificationMethod`, the legacy `publicKey` list, or embedded in a relationship, with the key
+//! in `publicKeyBase58`, `publicKeyMultibase` (multikey: ed25519-pub / x25519-pub multicodec,
+//! base58btc) or `publicKeyJwk` (OKP Ed25519 / X25519). A `recipientKeys` / `routingKeys` entry is
+//! a raw base58 verkey, a did:key (with or without fragment), or a DID URL into the document,
+//! relative (`#key-1`) or absolute (`did:peer:1zQm…#key-1`). A method whose key we cannot read
+//! fails only when something refers to it; a reference that resolves to nothing is an error that
+//! names it and says why.
+//!
 //! For DIDComm v1 the key a message is encrypted to is an Ed25519 key: a service's `recipientKeys`
-//! point at one, and a service without usable recipient keys (DIDComm v2 style) falls back to the
-//! document's Ed25519 `authentication` keys.
+//! point at one, and a service without usable recipient keys (DIDComm v2 style, or references to
+//! the X25519 keys a document lists for keyAgreement) falls back to the document's Ed25519
+//! `authentication` keys.
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -43,8 +59,13 @@ const INDY_AGENT: &str = "IndyAgent";
 pub enum PeerDidError {
     #[error("{did:?} is not a did:peer")]
     NotPeerDid { did: String },
-    #[error("{did:?}: did:peer numalgo {numalgo:?} is not supported (only 2 and 4)")]
+    #[error("{did:?}: did:peer numalgo {numalgo:?} is not supported (only 1 with its document, 2 and 4)")]
     UnsupportedNumalgo { did: String, numalgo: String },
+    #[error(
+        "{did:?} is a did:peer:1: it names its genesis document without containing it, so it \
+         cannot be resolved without that document attached"
+    )]
+    Peer1WithoutDocument { did: String },
     #[error("{did:?}: element {element:?} is malformed: {reason}")]
     BadElement {
         did: String,
@@ -63,8 +84,12 @@ pub enum PeerDidError {
         service: String,
         reason: String,
     },
-    #[error("{did:?}: reference {reference:?} names no key of the document")]
-    UnknownKeyRef { did: String, reference: String },
+    #[error("{did:?}: key reference {reference:?} cannot be resolved: {reason}")]
+    UnknownKeyRef {
+        did: String,
+        reference: String,
+        reason: String,
+    },
     #[error(
         "{did:?} is a short-form did:peer:4: it names a document without containing it, so it \
          cannot be resolved offline (ask for the long form did:peer:4…:z…)"
@@ -160,7 +185,8 @@ impl PeerDidDoc {
     }
 }
 
-/// Whether `did` names a method this module resolves (`did:peer:2…` or `did:peer:4…`).
+/// Whether `did` names a method this module resolves from the DID alone (`did:peer:2…` or
+/// `did:peer:4…`; a `did:peer:1` needs its document).
 pub fn is_resolvable_peer_did(did: &str) -> bool {
     did.starts_with("did:peer:2") || did.starts_with("did:peer:4")
 }
@@ -171,6 +197,7 @@ pub fn parse(did: &str) -> Result<PeerDidDoc, PeerDidError> {
         .strip_prefix("did:peer:")
         .ok_or_else(|| PeerDidError::NotPeerDid { did: did.into() })?;
     match rest.chars().next() {
+        Some('1') => Err(PeerDidError::Peer1WithoutDocument { did: did.into() }),
         Some('2') => parse_peer2(did),
         Some('4') => parse_peer4(did),
         other => Err(PeerDidError::UnsupportedNumalgo {
@@ -178,6 +205,56 @@ pub fn parse(did: &str) -> Result<PeerDidDoc, PeerDidError> {
             numalgo: other.map(String::from).unwrap_or_default(),
         }),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// did:peer:1
+
+/// Builds our own `did:peer:1` and its genesis document for DID Exchange 1.0, as a Credo wallet
+/// does (`createPeerDidDocumentFromServices`, numalgo 1, Credo's default for DID Exchange
+/// requests through 0.5): `#key-1` the Ed25519 key embedded in `authentication`, `#key-2` its
+/// X25519 form embedded in `keyAgreement`, both with controller `#id`, and one
+/// `did-communication` service `#inline-0` with `recipientKeys: ["#key-1"]` and routing keys as
+/// `did:key:z…#z…`. The DID is `did:peer:1` + `z` + base58btc(multihash sha2-256 of the
+/// document's JSON without `id`). Returns the DID and the document (with its `id`).
+pub fn create_peer1(auth: &VerKey, endpoint: &str, routing_keys: &[VerKey]) -> (String, Value) {
+    let mut doc = json!({
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "service": [{
+            "id": "#inline-0",
+            "serviceEndpoint": endpoint,
+            "type": DIDCOMM_V1,
+            "priority": 0,
+            "recipientKeys": ["#key-1"],
+            "routingKeys": routing_keys.iter().map(VerKey::to_did_key_with_fragment).collect::<Vec<_>>(),
+        }],
+        "authentication": [{
+            "id": "#key-1",
+            "type": "Ed25519VerificationKey2018",
+            "controller": "#id",
+            "publicKeyBase58": auth.to_base58(),
+        }],
+        "keyAgreement": [{
+            "id": "#key-2",
+            "type": "X25519KeyAgreementKey2019",
+            "controller": "#id",
+            "publicKeyBase58": bs58::encode(auth.to_x25519().as_bytes()).into_string(),
+        }],
+    });
+    let did = peer1_did(&doc);
+    doc["id"] = Value::String(did.clone());
+    (did, doc)
+}
+
+/// The `did:peer:1` of a genesis document: the hash of its JSON without `id`.
+pub fn peer1_did(doc: &Value) -> String {
+    let mut stored = doc.clone();
+    if let Value::Object(map) = &mut stored {
+        map.remove("id");
+    }
+    let mut multihash = MULTIHASH_SHA256.to_vec();
+    multihash.extend_from_slice(&Sha256::digest(stored.to_string().as_bytes()));
+    format!("did:peer:1z{}", bs58::encode(multihash).into_string())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,7 +336,7 @@ fn parse_peer2(did: &str) -> Result<PeerDidDoc, PeerDidError> {
                 methods.push(Method {
                     id,
                     multibase: Some(value.to_string()),
-                    key,
+                    key: Ok(key),
                 });
             }
             _ => {
@@ -285,13 +362,12 @@ fn parse_peer2(did: &str) -> Result<PeerDidDoc, PeerDidError> {
             }
         }
     }
-    build_doc(
+    let refs = Refs {
         did,
-        &methods,
-        &authentication,
-        &agreement_refs,
-        &raw_services,
-    )
+        aliases: vec![did.to_string()],
+        methods,
+    };
+    build_doc(&refs, &authentication, &agreement_refs, &raw_services)
 }
 
 /// Decodes an `S` element: base64url (padded or not) of abbreviated JSON.
@@ -377,34 +453,7 @@ fn parse_peer4(did: &str) -> Result<PeerDidDoc, PeerDidError> {
     let doc = doc
         .as_object()
         .ok_or_else(|| bad("the document is not a JSON object".into()))?;
-
-    // Verification methods live in `verificationMethod` or embedded in a relationship.
-    let mut methods = Vec::new();
-    let mut relationship_refs = |name: &str| -> Result<Vec<String>, PeerDidError> {
-        let mut refs = Vec::new();
-        for entry in list(doc, name, did)? {
-            match entry {
-                Value::String(reference) => refs.push(reference.clone()),
-                Value::Object(vm) => {
-                    let method = read_method(did, vm)?;
-                    refs.push(method.id.clone());
-                    methods.push(method);
-                }
-                _ => return Err(bad(format!("{name} holds something other than keys"))),
-            }
-        }
-        Ok(refs)
-    };
-    let authentication = relationship_refs("authentication")?;
-    let agreement = relationship_refs("keyAgreement")?;
-    for vm in list(doc, "verificationMethod", did)? {
-        let vm = vm
-            .as_object()
-            .ok_or_else(|| bad("a verificationMethod is not an object".into()))?;
-        methods.push(read_method(did, vm)?);
-    }
-    let services = list(doc, "service", did)?.to_vec();
-    build_doc(did, &methods, &authentication, &agreement, &services)
+    read_document_map(did, doc)
 }
 
 /// `z` + base58btc(multihash sha2-256 of the encoded document string).
@@ -430,50 +479,152 @@ fn list<'a>(
     }
 }
 
-/// Reads one verification method: `publicKeyMultibase` (Multikey, Ed25519VerificationKey2020,
-/// X25519KeyAgreementKey2020) or `publicKeyBase58` (the 2018/2019 suites; the type tells
-/// whether the raw bytes are Ed25519 or X25519).
-fn read_method(did: &str, vm: &Map<String, Value>) -> Result<Method, PeerDidError> {
-    let id = vm.get("id").and_then(Value::as_str).unwrap_or_default();
-    let bad_key = |key: &str, reason: String| PeerDidError::BadKey {
+// ---------------------------------------------------------------------------------------------
+// any DID document: did:peer:1 and did:peer:4 documents, documents attached to DID Exchange 1.0
+// and connections messages
+
+/// Reads a whole DID document given as JSON. `did` is the DID it was presented under (the
+/// message's `did`, or the document's own `id` when there is none): absolute references whose
+/// DID part is `did`, the document's `id` or one of its `alsoKnownAs` resolve into the document.
+pub fn read_document(did: &str, doc: &Value) -> Result<PeerDidDoc, PeerDidError> {
+    let doc = doc.as_object().ok_or_else(|| PeerDidError::BadDocument {
         did: did.into(),
-        key: key.into(),
+        reason: "the document is not a JSON object".into(),
+    })?;
+    read_document_map(did, doc)
+}
+
+fn read_document_map(did: &str, doc: &Map<String, Value>) -> Result<PeerDidDoc, PeerDidError> {
+    let bad = |reason: String| PeerDidError::BadDocument {
+        did: did.into(),
         reason,
     };
+    // Verification methods live in `verificationMethod`, in the legacy `publicKey` list, or
+    // embedded in a relationship.
+    let mut methods = Vec::new();
+    let mut relationship_refs = |name: &str| -> Result<Vec<String>, PeerDidError> {
+        let mut refs = Vec::new();
+        for entry in list(doc, name, did)? {
+            match entry {
+                Value::String(reference) => refs.push(reference.clone()),
+                // Legacy Indy documents: `{"type": "Ed25519SignatureAuthentication2018",
+                // "publicKey": "did:sov:…#1"}` refers to a `publicKey` entry.
+                Value::Object(vm) if vm.get("publicKey").is_some_and(Value::is_string) => {
+                    if let Some(Value::String(reference)) = vm.get("publicKey") {
+                        refs.push(reference.clone());
+                    }
+                }
+                Value::Object(vm) => {
+                    let method = read_method(vm);
+                    refs.push(method.id.clone());
+                    methods.push(method);
+                }
+                _ => return Err(bad(format!("{name} holds something other than keys"))),
+            }
+        }
+        Ok(refs)
+    };
+    let authentication = relationship_refs("authentication")?;
+    let agreement = relationship_refs("keyAgreement")?;
+    for name in ["verificationMethod", "publicKey"] {
+        for vm in list(doc, name, did)? {
+            let vm = vm
+                .as_object()
+                .ok_or_else(|| bad(format!("a {name} entry is not an object")))?;
+            methods.push(read_method(vm));
+        }
+    }
+    let mut aliases = vec![did.to_string()];
+    if let Some(Value::String(id)) = doc.get("id") {
+        aliases.push(id.clone());
+    }
+    if let Some(Value::Array(others)) = doc.get("alsoKnownAs") {
+        aliases.extend(others.iter().filter_map(Value::as_str).map(String::from));
+    }
+    let refs = Refs {
+        did,
+        aliases,
+        methods,
+    };
+    let services = list(doc, "service", did)?.to_vec();
+    build_doc(&refs, &authentication, &agreement, &services)
+}
+
+/// Reads one verification method. Its key may be unreadable (another key type, a malformed
+/// value): that is an error only for a reference that resolves to it.
+///
+/// Forms: `publicKeyMultibase` (Multikey, Ed25519VerificationKey2020,
+/// X25519KeyAgreementKey2020), `publicKeyBase58` (the 2018/2019 suites; the type tells whether
+/// the raw bytes are Ed25519 or X25519), `publicKeyJwk` (JsonWebKey2020: OKP Ed25519 / X25519).
+fn read_method(vm: &Map<String, Value>) -> Method {
+    let id = vm
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let is_x25519 = vm
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.contains("X25519"));
     if let Some(mb) = vm.get("publicKeyMultibase").and_then(Value::as_str) {
-        let key = decode_multikey(mb).map_err(|reason| bad_key(mb, reason))?;
-        return Ok(Method {
-            id: id.into(),
+        return Method {
+            id,
             multibase: Some(mb.into()),
-            key,
-        });
-    }
-    if let Some(b58) = vm.get("publicKeyBase58").and_then(Value::as_str) {
-        let is_x25519 = vm
-            .get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.contains("X25519"));
-        let key = if is_x25519 {
-            let bytes = bs58::decode(b58)
-                .into_vec()
-                .map_err(|_| bad_key(b58, "not valid base58".into()))?;
-            let raw: [u8; 32] = bytes
-                .try_into()
-                .map_err(|_| bad_key(b58, "an X25519 key has 32 bytes".into()))?;
-            Key::X25519(raw)
-        } else {
-            Key::Ed25519(VerKey::from_base58(b58).map_err(|e| bad_key(b58, e.to_string()))?)
+            key: decode_multikey(mb).map_err(|r| format!("publicKeyMultibase {mb:?}: {r}")),
         };
-        return Ok(Method {
-            id: id.into(),
-            multibase: None,
-            key,
-        });
     }
-    Err(bad_key(
+    let key = if let Some(b58) = vm.get("publicKeyBase58").and_then(Value::as_str) {
+        decode_base58_key(b58, is_x25519).map_err(|r| format!("publicKeyBase58 {b58:?}: {r}"))
+    } else if let Some(jwk) = vm.get("publicKeyJwk") {
+        decode_jwk(jwk).map_err(|r| format!("publicKeyJwk: {r}"))
+    } else {
+        Err(
+            "the verification method has none of publicKeyBase58, publicKeyMultibase, publicKeyJwk"
+                .into(),
+        )
+    };
+    Method {
         id,
-        "verification method has neither publicKeyMultibase nor publicKeyBase58".into(),
-    ))
+        multibase: None,
+        key,
+    }
+}
+
+fn decode_base58_key(b58: &str, is_x25519: bool) -> Result<Key, String> {
+    if !is_x25519 {
+        return VerKey::from_base58(b58)
+            .map(Key::Ed25519)
+            .map_err(|e| e.to_string());
+    }
+    let bytes = bs58::decode(b58)
+        .into_vec()
+        .map_err(|_| "not valid base58".to_string())?;
+    let raw: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| "an X25519 key has 32 bytes".to_string())?;
+    Ok(Key::X25519(raw))
+}
+
+/// An OKP JWK: `crv` Ed25519 or X25519, `x` the base64url key.
+fn decode_jwk(jwk: &Value) -> Result<Key, String> {
+    let kty = jwk.get("kty").and_then(Value::as_str);
+    let crv = jwk.get("crv").and_then(Value::as_str);
+    if kty != Some("OKP") {
+        return Err(format!("kty {kty:?} is not OKP"));
+    }
+    let raw: [u8; 32] = jwk
+        .get("x")
+        .and_then(Value::as_str)
+        .and_then(|x| b64::decode_any(x).ok())
+        .and_then(|x| x.try_into().ok())
+        .ok_or("x is not a 32-byte base64url key")?;
+    match crv {
+        Some("Ed25519") => VerKey::from_bytes(raw)
+            .map(Key::Ed25519)
+            .map_err(|e| e.to_string()),
+        Some("X25519") => Ok(Key::X25519(raw)),
+        other => Err(format!("crv {other:?} is neither Ed25519 nor X25519")),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,12 +636,120 @@ enum Key {
     X25519([u8; 32]),
 }
 
-/// A verification method: its id as written (`#key-1`, or absolute) and its key.
+/// A verification method: its id as written (`#key-1`, or absolute) and its key, or why it
+/// cannot be read.
 struct Method {
     id: String,
     /// The multibase value, for the legacy `#6Mk…` style of reference.
     multibase: Option<String>,
-    key: Key,
+    key: Result<Key, String>,
+}
+
+/// What references resolve against: the document's methods, and the names of the document.
+struct Refs<'a> {
+    /// The DID as given, for error messages.
+    did: &'a str,
+    /// Every name of the document (the DID given, its `id`, its `alsoKnownAs`).
+    aliases: Vec<String>,
+    methods: Vec<Method>,
+}
+
+impl Refs<'_> {
+    fn unknown(&self, reference: &str, reason: impl Into<String>) -> PeerDidError {
+        PeerDidError::UnknownKeyRef {
+            did: self.did.into(),
+            reference: reference.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Whether `other` names this document (`did:sov:X` and `X` are one DID; a long-form
+    /// did:peer:4 and its short form too).
+    fn names_this_document(&self, other: &str) -> bool {
+        let norm = |d: &str| -> String {
+            let d = d.strip_prefix("did:sov:").unwrap_or(d);
+            peer4_short_form(d).unwrap_or(d).to_string()
+        };
+        let other = norm(other);
+        self.aliases.iter().any(|a| norm(a) == other)
+    }
+
+    /// Resolves a key reference: a did:key, a raw base58 verkey, or a DID URL into the document
+    /// (`#key-1`, `{did}#key-1`, or a legacy `#6Mk…` naming the key by its multibase value).
+    fn resolve(&self, reference: &str) -> Result<Key, PeerDidError> {
+        if reference.starts_with("did:key:") {
+            return did_key::parse(reference)
+                .map(Key::Ed25519)
+                .map_err(|e| PeerDidError::BadKey {
+                    did: self.did.into(),
+                    key: reference.into(),
+                    reason: e.to_string(),
+                });
+        }
+        let Some((did_part, fragment)) = reference.split_once('#') else {
+            if reference.starts_with("did:") {
+                return Err(self.unknown(reference, "a DID without a #fragment names no key"));
+            }
+            // A raw base58 verkey, as legacy documents list recipient keys.
+            return VerKey::from_base58(reference)
+                .map(Key::Ed25519)
+                .map_err(|e| {
+                    self.unknown(
+                        reference,
+                        format!("neither a DID URL nor a base58 key ({e})"),
+                    )
+                });
+        };
+        if fragment.is_empty() {
+            return Err(self.unknown(reference, "the #fragment is empty"));
+        }
+        let into_this = did_part.is_empty() || self.names_this_document(did_part);
+        let method = self.methods.iter().find(|m| {
+            // A method whose id is absolute matches an absolute reference exactly.
+            if m.id == reference {
+                return true;
+            }
+            if !into_this {
+                return false;
+            }
+            let (method_did, own) = m.id.rsplit_once('#').unwrap_or(("", &m.id));
+            let same_document = method_did.is_empty() || self.names_this_document(method_did);
+            (same_document && own == fragment)
+                || m.multibase
+                    .as_deref()
+                    .is_some_and(|mb| mb == fragment || mb.strip_prefix('z') == Some(fragment))
+        });
+        match method {
+            Some(m) => m.key.clone().map_err(|reason| PeerDidError::BadKey {
+                did: self.did.into(),
+                key: reference.into(),
+                reason,
+            }),
+            None if into_this => Err(self.unknown(
+                reference,
+                format!(
+                    "no verification method of the document has the id #{fragment} (it has: {})",
+                    self.method_ids()
+                ),
+            )),
+            None => Err(self.unknown(
+                reference,
+                format!("it points into another DID ({did_part}), not into this document"),
+            )),
+        }
+    }
+
+    fn method_ids(&self) -> String {
+        match self.methods.is_empty() {
+            true => "none".into(),
+            false => self
+                .methods
+                .iter()
+                .map(|m| m.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
 }
 
 fn multibase_key(codec: &[u8; 2], key: &[u8; 32]) -> String {
@@ -527,43 +786,8 @@ fn decode_multikey(multibase: &str) -> Result<Key, String> {
     }
 }
 
-/// Resolves a key reference: `#key-1`, `{did}#key-1`, a legacy `#6Mk…`, or a `did:key`.
-fn resolve_ref(did: &str, methods: &[Method], reference: &str) -> Result<Key, PeerDidError> {
-    if reference.starts_with("did:key:") {
-        return did_key::parse(reference)
-            .map(Key::Ed25519)
-            .map_err(|e| PeerDidError::BadKey {
-                did: did.into(),
-                key: reference.into(),
-                reason: e.to_string(),
-            });
-    }
-    let fragment = reference
-        .rfind('#')
-        .map(|at| &reference[at + 1..])
-        .ok_or_else(|| PeerDidError::UnknownKeyRef {
-            did: did.into(),
-            reference: reference.into(),
-        })?;
-    methods
-        .iter()
-        .find(|m| {
-            let own = m.id.rsplit('#').next().unwrap_or(&m.id);
-            own == fragment
-                || m.multibase
-                    .as_deref()
-                    .is_some_and(|mb| mb == fragment || mb.strip_prefix('z') == Some(fragment))
-        })
-        .map(|m| m.key)
-        .ok_or_else(|| PeerDidError::UnknownKeyRef {
-            did: did.into(),
-            reference: reference.into(),
-        })
-}
-
 fn build_doc(
-    did: &str,
-    methods: &[Method],
+    refs: &Refs<'_>,
     authentication_refs: &[String],
     agreement_refs: &[String],
     raw_services: &[Value],
@@ -571,13 +795,13 @@ fn build_doc(
     let mut authentication = Vec::new();
     for reference in authentication_refs {
         // An X25519 key cannot authenticate; ignore it rather than fail the whole document.
-        if let Key::Ed25519(key) = resolve_ref(did, methods, reference)? {
+        if let Key::Ed25519(key) = refs.resolve(reference)? {
             authentication.push(key);
         }
     }
     let mut key_agreement = Vec::new();
     for reference in agreement_refs {
-        key_agreement.push(match resolve_ref(did, methods, reference)? {
+        key_agreement.push(match refs.resolve(reference)? {
             Key::X25519(raw) => raw,
             // ACA-Py's did:peer:4 lists its Ed25519 key under keyAgreement too.
             Key::Ed25519(key) => *key.to_x25519().as_bytes(),
@@ -585,14 +809,14 @@ fn build_doc(
     }
     let mut services = Vec::new();
     for raw in raw_services {
-        if let Some((priority, service)) = read_service(did, methods, &authentication, raw)? {
+        if let Some((priority, service)) = read_service(refs, &authentication, raw)? {
             services.push((priority, service));
         }
     }
     // Stable: equal priorities keep document order.
     services.sort_by_key(|(priority, _)| *priority);
     Ok(PeerDidDoc {
-        did: did.into(),
+        did: refs.did.into(),
         authentication,
         key_agreement,
         services: services.into_iter().map(|(_, s)| s).collect(),
@@ -601,11 +825,11 @@ fn build_doc(
 
 /// Reads one service; `Ok(None)` for a service type that is not DIDComm (e.g. `LinkedDomains`).
 fn read_service(
-    did: &str,
-    methods: &[Method],
+    refs: &Refs<'_>,
     authentication: &[VerKey],
     raw: &Value,
 ) -> Result<Option<(i64, DidService)>, PeerDidError> {
+    let did = refs.did;
     let Some(map) = raw.as_object() else {
         return Err(PeerDidError::BadService {
             did: did.into(),
@@ -674,10 +898,29 @@ fn read_service(
         .map_err(|_| bad("recipientKeys must be a list of strings"))?
     {
         // A reference to an X25519 key is DIDComm v2 thinking; v1 needs the Ed25519 key.
-        if let Key::Ed25519(key) = resolve_ref(did, methods, &reference)? {
+        if let Key::Ed25519(key) = refs.resolve(&reference)? {
             recipient_keys.push(key);
         }
     }
+    // A routing key that points into this document is written back as the did:key it names,
+    // which is how the rest of akrida (and ACA-Py) reads routing keys. Keys of other DIDs
+    // (DIDComm v2 mediators' peer DIDs) stay as written: see `resolve_routing_keys`.
+    let routing_keys = routing_keys
+        .into_iter()
+        .map(|key| match key.split_once('#') {
+            Some((did_part, _)) if did_part.is_empty() || refs.names_this_document(did_part) => {
+                match refs.resolve(&key)? {
+                    Key::Ed25519(verkey) => Ok(verkey.to_did_key_with_fragment()),
+                    Key::X25519(_) => Err(PeerDidError::BadKey {
+                        did: did.into(),
+                        key,
+                        reason: "a routing key must be an Ed25519 key, this one is X25519".into(),
+                    }),
+                }
+            }
+            _ => Ok(key),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     if recipient_keys.is_empty() {
         recipient_keys = authentication.to_vec();
     }
@@ -758,6 +1001,10 @@ mod tests {
     fn unsupported_numalgo_and_not_peer() {
         assert!(matches!(
             parse("did:peer:1zQmZ"),
+            Err(PeerDidError::Peer1WithoutDocument { .. })
+        ));
+        assert!(matches!(
+            parse("did:peer:0z6Mk"),
             Err(PeerDidError::UnsupportedNumalgo { .. })
         ));
         assert!(matches!(

@@ -1,12 +1,23 @@
-//! Legacy (Indy-style) DID documents, as connections 1.0 and DID Exchange 1.0 carry them:
-//! an unqualified DID, `publicKey` entries with `publicKeyBase58`, and `IndyAgent` /
-//! `did-communication` services whose `recipientKeys` are raw verkeys, did:keys, or references
-//! to a `publicKey` entry.
+//! DID documents carried beside a DID: what connections 1.0 and DID Exchange 1.0 attach.
+//!
+//! Two shapes are met on the wire:
+//! - legacy (Indy-style), what ACA-Py sends in connections 1.0 and DID Exchange 1.0: an
+//!   unqualified DID, `publicKey` entries with `publicKeyBase58`, and `IndyAgent` /
+//!   `did-communication` services whose `recipientKeys` are raw verkeys, did:keys, or absolute
+//!   references to a `publicKey` entry ([`legacy_doc`] writes ours);
+//! - a `did:peer:1` genesis document, what Credo wallets send in DID Exchange: embedded
+//!   verification methods `#key-1` (Ed25519, authentication) and `#key-2` (X25519,
+//!   keyAgreement), a `did-communication` service with `recipientKeys: ["#key-1"]`
+//!   ([`crate::did_peer::create_peer1`] writes ours).
+//!
+//! Both are read by the one document reader of [`crate::did_peer::read_document`], which
+//! resolves every key form and reference (see there).
 
 use serde_json::{json, Value};
 use thiserror::Error;
 
-use crate::keys::{KeyError, VerKey};
+use crate::did_peer::{self, PeerDidError};
+use crate::keys::VerKey;
 
 /// Where and how to reach a DIDComm v1 peer: encrypt for `recipient_keys`, wrap in forwards for
 /// `routing_keys` (in order), deliver to `endpoint`.
@@ -23,12 +34,11 @@ pub enum DidDocError {
     NotObject,
     #[error("DID document has no DIDComm service")]
     NoService,
-    #[error("DID document service {service:?} has no serviceEndpoint")]
-    NoEndpoint { service: String },
     #[error("DID document service {service:?} has no recipient keys")]
     NoRecipientKeys { service: String },
-    #[error("DID document key {reference:?} cannot be resolved: {source}")]
-    BadKey { reference: String, source: KeyError },
+    /// A malformed service, key or reference: the inner error names it and says why.
+    #[error("{0}")]
+    Invalid(#[from] PeerDidError),
 }
 
 /// The unqualified DID ACA-Py and indy derive from a verkey: base58 of its first 16 bytes.
@@ -63,71 +73,33 @@ pub fn legacy_doc(did: &str, verkey: &VerKey, endpoint: &str, routing_keys: &[Ve
     })
 }
 
-/// Every DIDComm v1 service of a legacy DID document, in the document's order.
-pub fn parse_legacy_doc(doc: &Value) -> Result<Vec<DidCommService>, DidDocError> {
+/// Every DIDComm v1 service of an attached DID document (legacy or not), in the document's
+/// order of priority, with routing keys read as verkeys. `did` is the DID the document was
+/// presented under (`None`: its own `id`).
+pub fn parse_doc(doc: &Value, did: Option<&str>) -> Result<Vec<DidCommService>, DidDocError> {
     if !doc.is_object() {
         return Err(DidDocError::NotObject);
     }
-    let services = doc["service"].as_array().cloned().unwrap_or_default();
+    let did = did.or_else(|| doc["id"].as_str()).unwrap_or_default();
+    let resolved = did_peer::read_document(did, doc)?;
     let mut found = Vec::new();
-    for service in &services {
-        let kind = service["type"].as_str().unwrap_or_default();
-        if !matches!(kind, "IndyAgent" | "did-communication") {
+    let mut keyless = None;
+    for service in resolved.services.iter().filter(|s| s.speaks_didcomm_v1()) {
+        if service.recipient_keys.is_empty() {
+            keyless.get_or_insert_with(|| service.id.clone());
             continue;
         }
-        let name = service["id"].as_str().unwrap_or(kind).to_string();
-        let endpoint = service["serviceEndpoint"]
-            .as_str()
-            .ok_or_else(|| DidDocError::NoEndpoint {
-                service: name.clone(),
-            })?
-            .to_string();
-        let recipient_keys = resolve_keys(doc, &service["recipientKeys"])?;
-        if recipient_keys.is_empty() {
-            return Err(DidDocError::NoRecipientKeys { service: name });
-        }
-        let routing_keys = resolve_keys(doc, &service["routingKeys"])?;
         found.push(DidCommService {
-            recipient_keys,
-            routing_keys,
-            endpoint,
+            recipient_keys: service.recipient_keys.clone(),
+            routing_keys: service.resolve_routing_keys()?,
+            endpoint: service.endpoint.clone(),
         });
     }
-    if found.is_empty() {
-        return Err(DidDocError::NoService);
+    match (found.is_empty(), keyless) {
+        (true, Some(service)) => Err(DidDocError::NoRecipientKeys { service }),
+        (true, None) => Err(DidDocError::NoService),
+        (false, _) => Ok(found),
     }
-    Ok(found)
-}
-
-/// Keys listed by value (raw base58 or did:key) or by reference to a `publicKey` entry.
-fn resolve_keys(doc: &Value, list: &Value) -> Result<Vec<VerKey>, DidDocError> {
-    let Some(list) = list.as_array() else {
-        return Ok(Vec::new());
-    };
-    list.iter()
-        .filter_map(Value::as_str)
-        .map(|reference| {
-            let by_value = if reference.starts_with("did:") && !reference.starts_with("did:key:") {
-                lookup_public_key(doc, reference)
-            } else {
-                Some(reference.to_string())
-            };
-            let text = by_value.unwrap_or_else(|| reference.to_string());
-            VerKey::parse(&text).map_err(|source| DidDocError::BadKey {
-                reference: reference.to_string(),
-                source,
-            })
-        })
-        .collect()
-}
-
-fn lookup_public_key(doc: &Value, reference: &str) -> Option<String> {
-    doc["publicKey"]
-        .as_array()?
-        .iter()
-        .find(|k| k["id"].as_str() == Some(reference))
-        .and_then(|k| k["publicKeyBase58"].as_str())
-        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -141,7 +113,7 @@ mod tests {
         let router = KeyPair::generate().verkey();
         let did = unqualified_did(&key);
         let doc = legacy_doc(&did, &key, "http://127.0.0.1:1", &[router]);
-        let services = parse_legacy_doc(&doc).unwrap();
+        let services = parse_doc(&doc, None).unwrap();
         assert_eq!(
             services,
             vec![DidCommService {
@@ -165,33 +137,35 @@ mod tests {
                  "routingKeys": [router.to_did_key_with_fragment()], "serviceEndpoint": "ws://127.0.0.1:2"}
             ]
         });
-        let services = parse_legacy_doc(&doc).unwrap();
+        let services = parse_doc(&doc, None).unwrap();
         assert_eq!(services[0].recipient_keys, vec![key]);
         assert_eq!(services[0].routing_keys, vec![router]);
     }
 
     #[test]
     fn broken_docs_name_the_problem() {
-        assert_eq!(parse_legacy_doc(&json!([])), Err(DidDocError::NotObject));
+        assert_eq!(parse_doc(&json!([]), None), Err(DidDocError::NotObject));
         assert_eq!(
-            parse_legacy_doc(&json!({"service": []})),
+            parse_doc(&json!({"service": []}), None),
             Err(DidDocError::NoService)
         );
         assert!(matches!(
-            parse_legacy_doc(&json!({"service": [{"type": "IndyAgent", "recipientKeys": ["x"]}]})),
-            Err(DidDocError::NoEndpoint { .. })
+            parse_doc(&json!({"service": [{"type": "IndyAgent", "recipientKeys": ["x"]}]}), None),
+            Err(DidDocError::Invalid(PeerDidError::BadService { reason, .. })) if reason.contains("serviceEndpoint")
         ));
         assert!(matches!(
-            parse_legacy_doc(
-                &json!({"service": [{"type": "IndyAgent", "serviceEndpoint": "e", "recipientKeys": []}]})
+            parse_doc(
+                &json!({"service": [{"type": "IndyAgent", "serviceEndpoint": "e", "recipientKeys": []}]}),
+                None
             ),
             Err(DidDocError::NoRecipientKeys { .. })
         ));
         assert!(matches!(
-            parse_legacy_doc(
-                &json!({"service": [{"type": "IndyAgent", "serviceEndpoint": "e", "recipientKeys": ["0OIl"]}]})
+            parse_doc(
+                &json!({"service": [{"type": "IndyAgent", "serviceEndpoint": "e", "recipientKeys": ["0OIl"]}]}),
+                None
             ),
-            Err(DidDocError::BadKey { .. })
+            Err(DidDocError::Invalid(PeerDidError::UnknownKeyRef { reference, .. })) if reference == "0OIl"
         ));
     }
 }

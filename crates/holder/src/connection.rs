@@ -1,11 +1,18 @@
 //! Making a connection as the invitee: DID Exchange 1.0 / 1.1 (RFC 0023) or connections 1.0
 //! (RFC 0160), whichever the invitation offers first among those we speak.
 //!
-//! What each sends, checked against ACA-Py 0.12.8:
-//! - DID Exchange 1.0: an unqualified DID plus our legacy DID document in a signed
-//!   `did_doc~attach`; the response carries the inviter's document signed by the invitation key.
+//! What each sends (which wallet each imitates, and why: the book's "Wire compatibility"):
+//! - DID Exchange 1.0: a `did:peer:1` and its genesis document in a `did_doc~attach` signed by
+//!   our key, as Credo wallets send it (ACA-Py 0.12.8 and 1.7.0 accept it too; Credo 0.6 refuses
+//!   the unqualified DID older agents sent). The response carries the inviter's DID and either
+//!   its document in a `did_doc~attach` (ACA-Py: unqualified DID, legacy document; Credo:
+//!   `did:peer:1`, keys referenced as `#key-1`) or, for a DID that holds its document
+//!   (did:peer:2 / did:peer:4), a `did_rotate~attach`; both signed by the invitation key.
 //! - DID Exchange 1.1: a `did:peer:2` that holds our key and service, no attachment; the response
 //!   names the inviter's peer DID in a `did_rotate~attach` signed by the invitation key.
+//!
+//! Signed attachments come in either JWS JSON serialization (Credo signs once per invitation
+//! service, which gives the general one): every signature must verify, one by the invitation key.
 //! - connections 1.0: DID and document inline; the response's `connection~sig` is signed by the
 //!   invitation key over an 8-byte timestamp followed by the connection JSON.
 //!
@@ -15,7 +22,7 @@
 use std::time::Duration;
 
 use didcomm::attachment::{signed_attachment, verify_signed_attachment};
-use didcomm::diddoc::{legacy_doc, parse_legacy_doc, unqualified_did, DidCommService};
+use didcomm::diddoc::{legacy_doc, parse_doc, unqualified_did, DidCommService};
 use didcomm::invitation::HandshakeProtocol;
 use didcomm::message::{new_message, set_return_route_all, set_thread, types, Message};
 use std::sync::{Arc, OnceLock};
@@ -49,7 +56,8 @@ impl OurEndpoint {
 pub struct Connection {
     /// Our key for this connection.
     pub my_key: KeyPair,
-    /// The DID we gave the peer (unqualified for DID Exchange 1.0 / connections, else did:peer:2).
+    /// The DID we gave the peer: did:peer:1 (DID Exchange 1.0), did:peer:2 (1.1), or
+    /// unqualified (connections 1.0).
     pub my_did: String,
     pub their_did: String,
     /// Every DIDComm service the peer's document lists, in its order.
@@ -192,43 +200,40 @@ pub async fn connect_with_key(
         inbox.keys().add(my_key.clone());
     }
 
-    let my_did = match protocol {
-        HandshakeProtocol::DidExchange11 => {
-            let routing: Vec<String> = ours.routing_keys.iter().map(VerKey::to_did_key).collect();
-            did_peer::create_peer2(&my_key.verkey(), &ours.endpoint, &routing)
-        }
-        _ => unqualified_did(&my_key.verkey()),
-    };
-    let mut request = match protocol {
+    let (my_did, mut request) = match protocol {
         HandshakeProtocol::DidExchange10 => {
-            let doc = legacy_doc(
-                &my_did,
-                &my_key.verkey(),
-                &ours.endpoint,
-                &ours.routing_keys,
-            );
+            let (my_did, doc) =
+                did_peer::create_peer1(&my_key.verkey(), &ours.endpoint, &ours.routing_keys);
             let doc_bytes =
                 serde_json::to_vec(&doc).expect("a serde_json::Value always serialises");
-            new_message(
+            let request = new_message(
                 types::DIDEXCHANGE_10_REQUEST,
                 json!({"label": label, "did": my_did, "did_doc~attach": signed_attachment(&doc_bytes, &my_key)}),
-            )
+            );
+            (my_did, request)
         }
-        HandshakeProtocol::DidExchange11 => new_message(
-            types::DIDEXCHANGE_11_REQUEST,
-            json!({"label": label, "did": my_did}),
-        ),
+        HandshakeProtocol::DidExchange11 => {
+            let routing: Vec<String> = ours.routing_keys.iter().map(VerKey::to_did_key).collect();
+            let my_did = did_peer::create_peer2(&my_key.verkey(), &ours.endpoint, &routing);
+            let request = new_message(
+                types::DIDEXCHANGE_11_REQUEST,
+                json!({"label": label, "did": my_did}),
+            );
+            (my_did, request)
+        }
         _ => {
+            let my_did = unqualified_did(&my_key.verkey());
             let doc = legacy_doc(
                 &my_did,
                 &my_key.verkey(),
                 &ours.endpoint,
                 &ours.routing_keys,
             );
-            new_message(
+            let request = new_message(
                 types::CONNECTIONS_REQUEST,
                 json!({"label": label, "connection": {"DID": my_did, "DIDDoc": doc}}),
-            )
+            );
+            (my_did, request)
         }
     };
     let request_id = request["@id"].as_str().unwrap_or_default().to_string();
@@ -298,13 +303,14 @@ fn read_didexchange_response(
     }
     let did = response.str_field("did")?.to_string();
     if let Some(attachment) = response.value.get("did_doc~attach") {
-        let (doc_bytes, _) = verify_signed_attachment(attachment, Some(invitation_key))?;
+        let doc_bytes = verify_signed_attachment(attachment, Some(invitation_key))?.bytes;
         let doc: Value = serde_json::from_slice(&doc_bytes)
             .map_err(|e| HolderError::Protocol(format!("did_doc~attach is not JSON: {e}")))?;
-        return Ok((did, parse_legacy_doc(&doc)?));
+        check_doc_names(&doc, &did)?;
+        return Ok((did.clone(), parse_doc(&doc, Some(&did))?));
     }
     if let Some(attachment) = response.value.get("did_rotate~attach") {
-        let (signed_did, _) = verify_signed_attachment(attachment, Some(invitation_key))?;
+        let signed_did = verify_signed_attachment(attachment, Some(invitation_key))?.bytes;
         if signed_did != did.as_bytes() {
             return Err(HolderError::Protocol(format!(
                 "did_rotate~attach signs {:?}, response names {did:?}",
@@ -314,6 +320,21 @@ fn read_didexchange_response(
     }
     // No document attached: the DID itself must carry it (did:peer:2 / did:peer:4).
     Ok((did.clone(), services_of_peer_did(&did)?))
+}
+
+/// An attached document must be the one of the DID the response names (ACA-Py qualifies an
+/// unqualified DID as `did:sov:` in its document). A document without an `id` is taken as is.
+fn check_doc_names(doc: &Value, did: &str) -> Result<(), HolderError> {
+    let Some(id) = doc.get("id").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let unqualified = |d: &str| d.strip_prefix("did:sov:").unwrap_or(d).to_string();
+    if unqualified(id) != unqualified(did) {
+        return Err(HolderError::Protocol(format!(
+            "did_doc~attach is the document of {id:?}, the response names {did:?}"
+        )));
+    }
+    Ok(())
 }
 
 fn services_of_peer_did(did: &str) -> Result<Vec<DidCommService>, HolderError> {
@@ -376,5 +397,5 @@ fn read_connections_response(
         .and_then(|json| serde_json::from_slice(json).ok())
         .ok_or_else(|| HolderError::Protocol("connection~sig sig_data holds no JSON".into()))?;
     let did = connection["DID"].as_str().unwrap_or_default().to_string();
-    Ok((did, parse_legacy_doc(&connection["DIDDoc"])?))
+    Ok((did, parse_doc(&connection["DIDDoc"], None)?))
 }
