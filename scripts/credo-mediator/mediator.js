@@ -119,7 +119,18 @@ const counters = {
   live_sessions_closed: 0, // DidCommMessagePickupLiveSessionRemoved
   connections_completed: 0, // ConnectionStateChanged to completed
   mediations_granted: 0, // DidCommMediationStateChanged to granted
+  // The same per out-of-band invitation (its record id, `oob_id` of POST /invitations), so that
+  // tests sharing one mediator each judge their own holders:
+  // {oob_id: {trust_pings_received, trust_ping_responses_sent}}
+  by_invitation: {},
 };
+
+function invitationCounters(connection) {
+  const oob = connection?.outOfBandId;
+  if (!oob) return { trust_pings_received: 0, trust_ping_responses_sent: 0 }; // counted nowhere
+  counters.by_invitation[oob] ??= { trust_pings_received: 0, trust_ping_responses_sent: 0 };
+  return counters.by_invitation[oob];
+}
 
 // Credo's in-memory queue, counted: the queue is where forwarded messages wait for pickup when
 // the strategy or the recipient's lack of a socket says so.
@@ -235,10 +246,14 @@ function countEvents(agent, didcomm) {
   });
   on(didcomm.DidCommEventTypes.DidCommMessageSent, ({ message, status }) => {
     counters.sent[status] = (counters.sent[status] ?? 0) + 1;
-    if (message.message.type === `${DIDCOMM}trust_ping/1.0/ping_response`) counters.trust_ping_responses_sent += 1;
+    if (message.message.type === `${DIDCOMM}trust_ping/1.0/ping_response`) {
+      counters.trust_ping_responses_sent += 1;
+      invitationCounters(message.connection).trust_ping_responses_sent += 1;
+    }
   });
-  on(didcomm.DidCommTrustPingEventTypes.DidCommTrustPingReceivedEvent, () => {
+  on(didcomm.DidCommTrustPingEventTypes.DidCommTrustPingReceivedEvent, ({ connectionRecord }) => {
     counters.trust_pings_received += 1;
+    invitationCounters(connectionRecord).trust_pings_received += 1;
   });
   on(didcomm.DidCommMessagePickupEventTypes.LiveSessionSaved, () => {
     counters.live_sessions_opened += 1;

@@ -176,6 +176,17 @@ pub struct CredoCounters {
     /// Connections that reached `completed`; mediations that reached `granted`.
     pub connections_completed: u64,
     pub mediations_granted: u64,
+    /// Trust pings per invitation (its out-of-band record id, [`Credo::invitation_with_id`]):
+    /// tests that share one mediator each judge their own holders.
+    #[serde(default)]
+    pub by_invitation: HashMap<String, InvitationCounters>,
+}
+
+/// [`CredoCounters`] of the connections made through one invitation.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct InvitationCounters {
+    pub trust_pings_received: u64,
+    pub trust_ping_responses_sent: u64,
 }
 
 impl Credo {
@@ -210,9 +221,39 @@ impl Credo {
 
     /// A fresh multi-use invitation of this shape (`scripts/testbed invite`).
     pub fn invitation(&self, shape: CredoInvitation) -> String {
-        let mut args = vec!["invite", self.name.as_str()];
+        self.invitation_with_id(shape).0
+    }
+
+    /// [`Credo::invitation`] and the id of its out-of-band record, which the mediator's
+    /// connection records ([`CredoConnection::oob_id`]) and per-invitation counters name.
+    pub fn invitation_with_id(&self, shape: CredoInvitation) -> (String, String) {
+        let mut args = vec!["invite", self.name.as_str(), "--json"];
         args.extend_from_slice(shape.invite_args());
-        crate::run(&args)
+        let reply: serde_json::Value = serde_json::from_str(&crate::run(&args))
+            .unwrap_or_else(|e| panic!("scripts/testbed invite --json printed no JSON: {e}"));
+        let field = |name: &str| {
+            reply[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {name} in {reply}"))
+                .to_string()
+        };
+        (field("invitation_url"), field("oob_id"))
+    }
+
+    /// The connection records made through one invitation.
+    pub fn connections_of(&self, oob_id: &str) -> Vec<CredoConnection> {
+        let mut all = self.connections();
+        all.retain(|c| c.oob_id.as_deref() == Some(oob_id));
+        all
+    }
+
+    /// The mediation records of these connections.
+    pub fn mediations_of(&self, connections: &[CredoConnection]) -> Vec<CredoMediation> {
+        let ids: std::collections::HashSet<&str> =
+            connections.iter().map(|c| c.id.as_str()).collect();
+        let mut all = self.mediations();
+        all.retain(|m| ids.contains(m.connection_id.as_str()));
+        all
     }
 
     /// Every connection record on the mediator.

@@ -41,7 +41,7 @@ mod tls;
 pub use acapy::Acapy;
 pub use credo::{
     Credo, CredoConnection, CredoCounters, CredoInvitation, CredoMediation, CredoStrategy,
-    CREDO_AGENTS,
+    InvitationCounters, CREDO_AGENTS,
 };
 pub use ledger::{Ledger, Node, TailsServer};
 pub use support::{
