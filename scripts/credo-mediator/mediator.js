@@ -218,7 +218,7 @@ async function main() {
   await agent.initialize();
   log(`credo-mediator: Credo ${credoVersion(mods)} up: ${opts.endpoints.join(" ")}, strategy ${opts.strategy}`);
 
-  const admin = adminServer(agent, core, didcomm, opts, mods);
+  const admin = adminServer(agent, core, didcomm, opts, mods, wsServer);
   admin.listen(opts.adminPort, HOST);
 
   const stop = async (signal) => {
@@ -352,7 +352,7 @@ async function listMediation(agent, didcomm) {
   }));
 }
 
-function adminServer(agent, core, didcomm, opts, mods) {
+function adminServer(agent, core, didcomm, opts, mods, wsServer) {
   const routes = {
     "GET /status/ready": async () => ({ ready: agent.isInitialized }),
     "GET /status": async () => ({
@@ -368,7 +368,9 @@ function adminServer(agent, core, didcomm, opts, mods) {
     "POST /invitations": async (body) => createInvitation(agent, core, didcomm, opts, body),
     "GET /connections": async () => listConnections(agent),
     "GET /mediation": async () => listMediation(agent, didcomm),
-    "GET /counters": async () => counters,
+    // open_websockets: the sockets the ws server holds now. Credo's WebSocket transport sends no
+    // pings of its own, so a peer that vanished without closing stays counted until TCP says so.
+    "GET /counters": async () => ({ ...counters, open_websockets: wsServer.clients.size }),
   };
   return http.createServer((req, res) => {
     const chunks = [];

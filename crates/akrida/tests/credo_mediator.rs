@@ -343,6 +343,90 @@ fn ping_with_pickup_v2_live_mode_on_queue_and_live() {
     ping_with_pickup(CredoStrategy::QueueAndLiveModeDelivery, "pickupv2-live");
 }
 
+/// A holder that vanishes without closing its socket (its akrida frozen with SIGSTOP: nothing
+/// read, nothing sent, no FIN) keeps the socket on Credo: Credo's WebSocket transport sends no
+/// pings, so it cannot tell a silent peer from a gone one. ACA-Py pings every 3 s by default
+/// (aiohttp's heartbeat) and drops a socket whose pong is 1.5 s late (`mediator_heartbeat.rs`).
+/// Credo learns only from TCP: when the frozen process is killed, the kernel closes its
+/// sockets and Credo's count falls at once.
+#[test]
+#[ignore = "live"]
+fn a_vanished_holder_keeps_its_socket_on_credo() {
+    const HOLDERS: usize = 3;
+    let credo = Credo::ensure(CredoStrategy::QueueAndLiveModeDelivery);
+    let _one = one_load_on(&credo);
+    let (invitation, oob_id) = credo.invitation_with_id(CredoInvitation::MultiService);
+    let dir = output_dir("credo-vanished");
+    // Holders that wait longer than the run between pings: only their sockets remain.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_akrida"))
+        .args([
+            "run",
+            "mediator-ping",
+            "--json",
+            "-u",
+            "3",
+            "-r",
+            "3",
+            "-t",
+            "120s",
+        ])
+        .args(["--min-wait", "300", "--max-wait", "300", "--timeout", "30"])
+        .env("MEDIATION_URL", &invitation)
+        .env_remove("MEDIATION_URLS_FILE")
+        .env_remove("PICKUP_STRATEGY")
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("akrida starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let routed = credo
+            .mediations_of(&credo.connections_of(&oob_id))
+            .iter()
+            .filter(|m| m.state == "granted" && m.recipient_keys >= 1)
+            .count();
+        if routed == HOLDERS {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{routed} of {HOLDERS} holders onboarded in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(1)); // each holder's first ping is over
+    let open = credo.counters().open_websockets;
+    assert!(
+        open >= HOLDERS as u64,
+        "{open} sockets open on the mediator"
+    );
+
+    // SAFETY: kill(2) on our own child; no memory is shared.
+    let stop = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGSTOP) };
+    assert_eq!(stop, 0, "SIGSTOP akrida");
+    std::thread::sleep(Duration::from_secs(12)); // ACA-Py's default heartbeat drops it within 4.5 s
+    let while_frozen = credo.counters().open_websockets;
+    child.kill().expect("SIGKILL the frozen akrida"); // the kernel closes its sockets now
+    let _ = child.wait();
+    assert_eq!(
+        while_frozen, open,
+        "Credo kept every socket of the silent holders for 12 s"
+    );
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut after = credo.counters().open_websockets;
+    while after > open - HOLDERS as u64 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        after = credo.counters().open_websockets;
+    }
+    assert_eq!(
+        after,
+        open - HOLDERS as u64,
+        "Credo saw the sockets closed by TCP"
+    );
+}
+
 mod queued_delivery {
     //! A message forwarded while the holder is away (or not listening) reaches it by the
     //! pickup strategy the mediator's forwarding strategy serves. The message is a real
@@ -463,10 +547,29 @@ mod queued_delivery {
     /// closed Credo queues it (the holder has no endpoint of its own), and keeps it queued when
     /// the holder comes back with a return-route message on a new socket: Credo's mediator has
     /// no implicit pickup (ACA-Py drains its queue there). Pickup 2.0 then gets it.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    /// Runs a test body on its own runtime while holding its mediator ([`one_load_on`]): the
+    /// counters these tests read are the whole mediator's.
+    fn on<F: std::future::Future<Output = ()>>(
+        strategy: CredoStrategy,
+        body: impl FnOnce(Credo) -> F,
+    ) {
+        let credo = Credo::ensure(strategy);
+        let _one = one_load_on(&credo);
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(body(credo));
+    }
+
+    #[test]
     #[ignore = "live"]
-    async fn direct_delivery_then_queue_without_implicit_pickup() {
-        let credo = Credo::ensure(CredoStrategy::DirectDelivery);
+    fn direct_delivery_then_queue_without_implicit_pickup() {
+        on(CredoStrategy::DirectDelivery, direct_delivery_body);
+    }
+
+    async fn direct_delivery_body(credo: Credo) {
         let (holder, mut session, grant, key) = onboard(&credo).await;
         forward(&grant, key, "live").await;
         expect_content(
@@ -514,10 +617,13 @@ mod queued_delivery {
 
     /// QueueOnly: every forward waits in the queue, even with the socket open; Pickup 2.0
     /// status counts it, a delivery request brings it, and the queue is empty after.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[test]
     #[ignore = "live"]
-    async fn pickup_v2_polling_from_queue_only() {
-        let credo = Credo::ensure(CredoStrategy::QueueOnly);
+    fn pickup_v2_polling_from_queue_only() {
+        on(CredoStrategy::QueueOnly, polling_body);
+    }
+
+    async fn polling_body(credo: Credo) {
         let (holder, session, grant, key) = onboard(&credo).await;
         for round in 0..2 {
             let content = format!("queued {round}");
@@ -556,10 +662,13 @@ mod queued_delivery {
 
     /// QueueAndLiveModeDelivery: with live mode on, a forward is pushed at once; with the
     /// socket closed it waits in the queue, and Pickup 2.0 on the new socket brings it.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[test]
     #[ignore = "live"]
-    async fn pickup_v2_live_mode_from_queue_and_live() {
-        let credo = Credo::ensure(CredoStrategy::QueueAndLiveModeDelivery);
+    fn pickup_v2_live_mode_from_queue_and_live() {
+        on(CredoStrategy::QueueAndLiveModeDelivery, live_body);
+    }
+
+    async fn live_body(credo: Credo) {
         let (holder, mut session, grant, key) = onboard(&credo).await;
         session.pickup_live().await.expect("live mode on");
         forward(&grant, key, "live").await;

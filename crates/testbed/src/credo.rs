@@ -176,6 +176,10 @@ pub struct CredoCounters {
     /// Connections that reached `completed`; mediations that reached `granted`.
     pub connections_completed: u64,
     pub mediations_granted: u64,
+    /// WebSockets open on the mediator now. Credo's WebSocket transport sends no pings of its
+    /// own: a peer that vanished without closing stays counted until TCP reports it gone.
+    #[serde(default)]
+    pub open_websockets: u64,
     /// Trust pings per invitation (its out-of-band record id, [`Credo::invitation_with_id`]):
     /// tests that share one mediator each judge their own holders.
     #[serde(default)]
