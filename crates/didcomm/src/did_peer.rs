@@ -130,7 +130,8 @@ pub struct DidService {
     /// `did-communication`, `DIDCommMessaging` or `IndyAgent`.
     pub service_type: String,
     pub endpoint: String,
-    /// As written (usually `did:key:z…#z…`); see [`DidService::resolve_routing_keys`].
+    /// As written (usually `did:key:z…#z…`), except references into the document, which are
+    /// replaced by the did:key they name; see [`DidService::resolve_routing_keys`].
     pub routing_keys: Vec<String>,
     /// The Ed25519 keys to encrypt to, references already resolved against the document.
     pub recipient_keys: Vec<VerKey>,

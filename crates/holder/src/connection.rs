@@ -399,3 +399,73 @@ fn read_connections_response(
     let did = connection["DID"].as_str().unwrap_or_default().to_string();
     Ok((did, parse_doc(&connection["DIDDoc"], None)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fixture of the didcomm crate's Credo interop tests (see `crates/didcomm/tests/credo_interop.rs`).
+    fn credo_fixture(name: &str) -> Value {
+        let path = format!(
+            "{}/../didcomm/tests/fixtures/credo/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
+    fn message(value: Value) -> Message {
+        Message::from_bytes(value.to_string().as_bytes()).unwrap()
+    }
+
+    fn key(seed: u8) -> VerKey {
+        KeyPair::from_seed(&[seed; 32]).verkey()
+    }
+
+    #[test]
+    fn credo_did_peer1_response_with_two_signatures_is_read() {
+        let response = message(credo_fixture("didexchange_response_peer1.json"));
+        let (did, services) = read_didexchange_response(&response, &key(3)).unwrap();
+        assert!(did.starts_with("did:peer:1zQm"), "{did}");
+        let endpoints: Vec<_> = services.iter().map(|s| s.endpoint.as_str()).collect();
+        assert_eq!(endpoints, ["http://127.0.0.1:3001", "ws://127.0.0.1:3002"]);
+        assert_eq!(services[0].recipient_keys, vec![key(4)]);
+        assert_eq!(services[0].routing_keys, vec![key(2)]);
+        // Not signed by the invitation key: refused.
+        assert!(matches!(
+            read_didexchange_response(&response, &key(9)),
+            Err(HolderError::Attachment(_))
+        ));
+    }
+
+    #[test]
+    fn credo_did_peer4_rotate_with_two_signatures_is_read() {
+        let did = credo_fixture("did_peer4.json")["did"].clone();
+        let response = json!({
+            "@type": "https://didcomm.org/didexchange/1.1/response",
+            "@id": "r1",
+            "did": did,
+            "did_rotate~attach": credo_fixture("did_rotate_general_two.json"),
+        });
+        let (their_did, services) = read_didexchange_response(&message(response), &key(3)).unwrap();
+        assert_eq!(their_did, did.as_str().unwrap());
+        assert_eq!(services.len(), 2);
+        assert_eq!(services[1].endpoint, "ws://127.0.0.1:3002");
+
+        let bad = json!({
+            "@type": "https://didcomm.org/didexchange/1.1/response",
+            "@id": "r2",
+            "did": did,
+            "did_rotate~attach": credo_fixture("did_rotate_general_second_bad.json"),
+        });
+        let err = read_didexchange_response(&message(bad), &key(3)).unwrap_err();
+        assert!(err.to_string().contains("signature 2 of 2"), "{err}");
+    }
+
+    #[test]
+    fn an_attached_document_of_another_did_is_refused() {
+        let mut response = credo_fixture("didexchange_response_peer1.json");
+        response["did"] = json!("did:peer:1zQmOther");
+        let err = read_didexchange_response(&message(response), &key(3)).unwrap_err();
+        assert!(err.to_string().contains("is the document of"), "{err}");
+    }
+}
