@@ -20,9 +20,10 @@ use testbed::{Credo, CredoInvitation, CredoStrategy};
 
 /// One akrida load at a time on each Credo mediator, held for the length of a run.
 fn one_load_on(credo: &Credo) -> std::sync::MutexGuard<'static, ()> {
-    static LOADS: [std::sync::Mutex<()>; 3] = [const { std::sync::Mutex::new(()) }; 3];
+    static LOADS: [std::sync::Mutex<()>; 4] = [const { std::sync::Mutex::new(()) }; 4];
     let index = testbed::CREDO_AGENTS
         .iter()
+        .chain(&["credo-tls"])
         .position(|name| *name == credo.name)
         .expect("one of the testbed's Credo mediators");
     LOADS[index]
@@ -250,6 +251,47 @@ fn twenty_holders_over_connections_1_0() {
 fn twenty_holders_over_did_exchange_1_0() {
     let credo = Credo::ensure(CredoStrategy::QueueOnly);
     holders_ping(&credo, CredoInvitation::DidExchange10, 20, "20s");
+}
+
+/// Behind the testbed's TLS ingress: holders onboard and ping over https + wss through nginx,
+/// trusting only the testbed CA; Credo advertises the fronts in its invitation and DID documents.
+#[test]
+#[ignore = "live"]
+fn ten_holders_over_tls() {
+    let credo = Credo::ensure_named("credo-tls");
+    let what = "10 holders over https + wss on credo-tls";
+    let _one = one_load_on(&credo);
+    let tb = testbed::ensure_tls(&["credo-tls"]);
+    let ca = tb.tls().ca_cert.display().to_string();
+    let (invitation, oob_id) = credo.invitation_with_id(CredoInvitation::MultiService);
+    assert!(invitation.starts_with("https://localhost:"), "{invitation}");
+    let dir = output_dir("credo-tls");
+    let output = run_akrida(
+        "mediator-ping",
+        &invitation,
+        &dir,
+        &[
+            "-u",
+            "10",
+            "-r",
+            "5",
+            "-t",
+            "15s",
+            "--min-wait",
+            "1",
+            "--max-wait",
+            "3",
+            "--timeout",
+            "30",
+            "--ca-cert",
+            &ca,
+        ],
+        &[],
+    );
+    let report = parse_json(&output);
+    assert_no_failure(&report, &output, what);
+    assert_eq!(report["users"]["started"], 10, "{what}");
+    assert_onboarded_on_the_mediator(&credo, &oob_id, 10, what);
 }
 
 /// `mediator-onboard`: onboardings as the load (a new holder each, its socket closed after),
