@@ -23,6 +23,8 @@
 //          [--postgres HOST:PORT --pg-account A --pg-password P --pg-max-connections N]
 // The askar store is `ID` (key `ID-key`): on PostgreSQL its database, else DIR/credo.sqlite.
 //        [--modules DIR]   where the npm packages are (default: <repo>/.venv/credo-mediator/node_modules)
+//        [--concurrent]    Credo's processDidCommMessagesConcurrently (default off, as in Credo;
+//                          also on when the environment has CREDO_PROCESS_CONCURRENTLY=1)
 // Every socket listens on 127.0.0.1 only. Logs go to stdout (one line per event of interest).
 "use strict";
 
@@ -58,6 +60,7 @@ function options() {
       "pg-account": { type: "string" },
       "pg-password": { type: "string" },
       "pg-max-connections": { type: "string", default: "50" },
+      concurrent: { type: "boolean", default: process.env.CREDO_PROCESS_CONCURRENTLY === "1" },
       modules: { type: "string", default: path.join(__dirname, "..", "..", ".venv", "credo-mediator", "node_modules") },
     },
   });
@@ -83,6 +86,7 @@ function options() {
     pgPassword: values["pg-password"],
     pgMaxConnections: Number(values["pg-max-connections"]),
     modules: values.modules,
+    concurrent: values.concurrent,
   };
 }
 
@@ -193,6 +197,8 @@ async function main() {
       askar: new AskarModule({ askar, store: { id: opts.storeId, key: `${opts.storeId}-key`, database } }),
       didcomm: new didcomm.DidCommModule({
         endpoints: opts.endpoints,
+        // Off by default in Credo: one inbound message handled at a time.
+        processDidCommMessagesConcurrently: opts.concurrent,
         transports: {
           inbound: [
             new node.DidCommHttpInboundTransport({ app, port: opts.httpPort }),
@@ -216,7 +222,8 @@ async function main() {
   });
   countEvents(agent, didcomm);
   await agent.initialize();
-  log(`credo-mediator: Credo ${credoVersion(mods)} up: ${opts.endpoints.join(" ")}, strategy ${opts.strategy}`);
+  log(`credo-mediator: Credo ${credoVersion(mods)} up: ${opts.endpoints.join(" ")}, strategy ${opts.strategy}` +
+      `, messages ${opts.concurrent ? "concurrently" : "one at a time"}`);
 
   const admin = adminServer(agent, core, didcomm, opts, mods, wsServer);
   admin.listen(opts.adminPort, HOST);
@@ -362,6 +369,7 @@ function adminServer(agent, core, didcomm, opts, mods, wsServer) {
       label: opts.label,
       endpoints: opts.endpoints,
       strategy: opts.strategy,
+      process_concurrently: opts.concurrent,
       storage: opts.postgres ? "postgres" : "sqlite",
       pid: process.pid,
     }),
