@@ -1,4 +1,5 @@
-//! testbed: the one helper that tests use to reach the local testbed of real ACA-Py servers.
+//! testbed: the one helper that tests use to reach the local testbed of real ACA-Py servers
+//! and Credo mediators ([`Credo`]).
 //!
 //! It shells out to `<repo>/scripts/testbed` (which owns starting, reusing and stopping the
 //! agents, under a file lock, so many test processes may call it at once) and parses the
@@ -33,10 +34,15 @@ use std::process::Command;
 use serde::Deserialize;
 
 mod acapy;
+mod credo;
 mod ledger;
 mod support;
 mod tls;
 pub use acapy::Acapy;
+pub use credo::{
+    Credo, CredoConnection, CredoCounters, CredoInvitation, CredoMediation, CredoStrategy,
+    InvitationCounters, CREDO_AGENTS,
+};
 pub use ledger::{Ledger, Node, TailsServer};
 pub use support::{
     free_port, locust_bin, locustfile, oldest_locust_bin, read_csv, scratch_dir, Locust,
@@ -53,8 +59,9 @@ pub const LEDGER_ISSUER: &str = "issuer-indy";
 /// same roles on 1.7.0 are `mediator-1.7`, `issuer-1.7`, `multitenant-1.7` ([`Acapy::name`]).
 pub const ALL_AGENTS: &[&str] = &["mediator", "pickup", "issuer", "multitenant"];
 
-/// The agents behind the TLS ingress (`up --tls`, [`ensure_tls`] with no names): `mediator-tls`
-/// (the flags of `mediator`) and `issuer-tls` (those of `issuer`).
+/// The agents behind the TLS ingress ([`ensure_tls`] with no names): `mediator-tls` (the flags of
+/// `mediator`) and `issuer-tls` (those of `issuer`). `up --tls` also starts `credo-tls`, the
+/// Credo mediator behind it ([`Credo::ensure_named`]).
 pub const TLS_AGENTS: &[&str] = &["mediator-tls", "issuer-tls"];
 
 /// The running testbed, as recorded in `state.json`.
@@ -105,15 +112,25 @@ impl Postgres {
     }
 }
 
-/// One ACA-Py agent of the testbed. All URLs are on 127.0.0.1, except those of the TLS agents
+/// One agent of the testbed: an ACA-Py, or a Credo mediator ([`Agent::server`]). All URLs are on 127.0.0.1, except those of the TLS agents
 /// (`mediator-tls`, `issuer-tls`): theirs are nginx's fronts, `https://localhost:<port>` and
 /// `wss://localhost:<port>` (also on 127.0.0.1), and trusting [`Tls::ca_cert`] reaches them.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Agent {
-    /// Process id of the aca-py (also its process group and session id).
+    /// Process id of the aca-py or node (also its process group and session id).
     pub pid: Option<u32>,
+    /// `Some("credo")` for the Credo mediators (see [`Credo`]); `None` for ACA-Py's agents.
+    #[serde(default)]
+    pub server: Option<String>,
+    /// Credo mediators: the Credo release it runs (`"0.6.3"`), checked against its `/status`.
+    #[serde(default)]
+    pub credo_version: Option<String>,
+    /// Credo mediators: its forwarding strategy (`DirectDelivery`, `QueueOnly`, `QueueAndLiveModeDelivery`).
+    #[serde(default)]
+    pub strategy: Option<String>,
     /// The ACA-Py release it runs (`"0.12.8"`, `"1.7.0"`), checked against its `/status` when
-    /// it started. States written before releases were recorded: 0.12.8.
+    /// it started. States written before releases were recorded: 0.12.8. (Meaningless for a
+    /// Credo mediator: see [`Agent::credo_version`].)
     #[serde(default = "default_acapy_version")]
     pub acapy_version: String,
     /// Admin API, e.g. `http://127.0.0.1:41234` (TLS agents: `https://localhost:<port>`).
