@@ -145,6 +145,7 @@ fn assert_service_time(report: &Value, model: &str) -> (u64, u64) {
 }
 
 #[test]
+#[ignore = "slow"]
 fn open_model_reports_the_delay_the_closed_model_hides() {
     let served = Arc::new(Served::default());
     let url = start_slow_server(served.clone());

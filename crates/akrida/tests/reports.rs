@@ -104,6 +104,7 @@ fn chromium(args: &[&str], profile: &Path) -> Output {
 }
 
 #[test]
+#[ignore = "live"]
 fn a_real_run_with_thresholds_metrics_html_and_baseline() {
     let mediator = mediator();
     let dir = output_dir("reports");

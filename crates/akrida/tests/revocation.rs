@@ -99,6 +99,7 @@ fn verdicts(issuer: &testbed::Agent, label: &str, users: u32) -> (u64, u64) {
 }
 
 #[test]
+#[ignore = "live"]
 fn revoked_credentials_fail_verification_and_valid_ones_pass() {
     let (issuer, ledger) = issuer();
     let genesis = ledger.genesis_file.to_string_lossy().into_owned();
@@ -147,6 +148,7 @@ fn revoked_credentials_fail_verification_and_valid_ones_pass() {
 }
 
 #[test]
+#[ignore = "live"]
 fn a_revocable_definition_needs_the_ledger_and_a_silent_ledger_stops_the_run() {
     let (issuer, ledger) = issuer();
     let output = run(&issuer, "it-revoke-nogenesis", 1, 5, &[]);

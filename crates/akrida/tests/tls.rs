@@ -61,6 +61,7 @@ fn granted(mediator: &testbed::Agent) -> usize {
 }
 
 #[test]
+#[ignore = "live"]
 fn mediator_ping_over_https_and_wss_with_a_connection_per_holder() {
     let _log = ACCESS_LOG.lock().unwrap_or_else(|e| e.into_inner());
     let tb = testbed::ensure_tls(&["mediator-tls"]);
@@ -199,6 +200,7 @@ fn short_run(extra: &[&str], env: &[(&str, &str)], report: &Path) -> Output {
 }
 
 #[test]
+#[ignore = "live"]
 fn certificates_akrida_cannot_trust_stop_the_run_with_the_reason() {
     let _log = ACCESS_LOG.lock().unwrap_or_else(|e| e.into_inner());
     let tb = testbed::ensure_tls(&[]);

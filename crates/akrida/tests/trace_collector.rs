@@ -75,6 +75,7 @@ impl Drop for UntraceOnDrop {
 
 testbed::each_acapy! {
     #[test]
+    #[ignore = "live"]
     fn mediator_trace_events_join_the_ping_samples(acapy) {
         trace_pings_and_messages(acapy);
     }

@@ -21,11 +21,13 @@ const USERS: u64 = 50;
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 #[test]
+#[ignore = "live"]
 fn newest_locust_master_drives_two_akrida_workers() {
     master_drives_two_akrida_workers(Locust::Newest);
 }
 
 #[test]
+#[ignore = "live"]
 fn oldest_locust_master_drives_two_akrida_workers() {
     master_drives_two_akrida_workers(Locust::Oldest);
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use worker_support::*;
 
 #[test]
+#[ignore = "live"]
 fn workers_rejoin_a_restarted_master() {
     testbed::ensure(&["mediator"]);
     let dir = output_dir("worker-master-restart");

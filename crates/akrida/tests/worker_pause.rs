@@ -18,11 +18,13 @@ use worker_support::*;
 const PAUSE: Duration = Duration::from_secs(8);
 
 #[test]
+#[ignore = "live"]
 fn newest_locust_master_takes_back_a_paused_worker() {
     paused_worker_heals(Locust::Newest);
 }
 
 #[test]
+#[ignore = "live"]
 fn oldest_locust_master_takes_back_a_paused_worker() {
     paused_worker_heals(Locust::Oldest);
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use worker_support::*;
 
 #[test]
+#[ignore = "live"]
 fn workers_follow_the_masters_user_count() {
     testbed::ensure(&["mediator"]);
     let dir = output_dir("worker-user-count");

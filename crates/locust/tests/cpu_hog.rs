@@ -14,11 +14,13 @@ use locust::{Worker, WorkerEnd, WorkerEvent};
 const USERS: u64 = 4;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "live"]
 async fn newest_master_never_misses_a_worker_whose_users_hog_its_runtime() {
     hogged_worker_keeps_its_master(Locust::Newest).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "live"]
 async fn oldest_master_never_misses_a_worker_whose_users_hog_its_runtime() {
     hogged_worker_keeps_its_master(Locust::Oldest).await;
 }

@@ -11,11 +11,13 @@ use common::*;
 use locust::{Worker, WorkerEnd, WorkerEvent};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "live"]
 async fn newest_master_aggregates_two_workers() {
     headless_master_aggregates_two_workers(Locust::Newest).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "live"]
 async fn oldest_master_aggregates_two_workers() {
     headless_master_aggregates_two_workers(Locust::Oldest).await;
 }
