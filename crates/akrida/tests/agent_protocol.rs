@@ -121,9 +121,8 @@ fn invitation_credential_and_message_through_the_mediator() {
 /// The protocol without any server: every line answered, errors readable, EOF a clean exit.
 #[test]
 fn bad_input_is_answered_and_eof_exits_cleanly() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_akrida"))
+    let mut child = akrida()
         .arg("agent")
-        .env_remove("MEDIATION_URL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -178,7 +177,7 @@ fn unmediated_start_listens_and_shutdown_exits_zero() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_akrida"))
+    let mut child = akrida()
         .arg("agent")
         .env("AGENT_IP", "127.0.0.1")
         .stdin(Stdio::piped())

@@ -1,24 +1,15 @@
 //! The command line as a newcomer meets it: help, configuration precedence (flags > environment
 //! > .env), and bad input that must end in one clear sentence and exit code 2 — before any load.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn akrida(args: &[&str], env: &[(&str, &str)], dir: Option<&PathBuf>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
-    command.args(args);
     // A clean slate: no variable from the developer's shell leaks into the test.
-    for var in [
-        "MEDIATION_URL",
-        "LOCUST_MIN_WAIT",
-        "LOCUST_MAX_WAIT",
-        "LOCUST_USERS",
-        "WITH_MEDIATION",
-        "PICKUP_STRATEGY",
-        "VERIFIED_TIMEOUT_SECONDS",
-    ] {
-        command.env_remove(var);
-    }
+    let mut command = common::akrida();
+    command.args(args);
     command.envs(env.iter().copied());
     if let Some(dir) = dir {
         command.current_dir(dir);

@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -74,7 +74,7 @@ fn run_akrida(
     extra: &[&str],
     limit: Duration,
 ) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = akrida();
     command
         .args(["run", scenario, "--json", "--stats-interval", "60"])
         .args(["-u", USERS, "-r", USERS, "--timeout", "20"])
@@ -92,8 +92,6 @@ fn run_akrida(
             "MEDIATION_URL",
             servers.mediator.invitation_url.as_deref().unwrap(),
         )
-        .env_remove("ISSUER_HEADERS")
-        .env_remove("AKRIDA_CA_CERT")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(tls) = &servers.tls {
@@ -465,7 +463,7 @@ fn admin_api_failures_name_the_call_and_status() {
         mediator: servers.mediator.clone(),
         tls: None,
     };
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = akrida();
     command
         .args(["run", "msg", "--json", "-u", "1", "-r", "1", "-t", "3s"])
         .env("AKRIDA_LABEL", &label)
@@ -484,7 +482,7 @@ fn admin_api_failures_name_the_call_and_status() {
     assert!(!failures.contains("not-a-jwt"), "the token is never shown");
 
     // ld_proof needs the issuer's did:key at set-up: a bad token stops the run there.
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = akrida();
     command
         .args(["run", "issue", "-u", "1", "-t", "3s"])
         .env("ISSUER_URL", &bad_token.issuer.admin_url)
@@ -501,7 +499,7 @@ fn admin_api_failures_name_the_call_and_status() {
     );
 
     let port = testbed::free_port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = akrida();
     command
         .args(["run", "connection", "-u", "1", "-t", "3s"])
         .env("ISSUER_URL", format!("http://127.0.0.1:{port}"))

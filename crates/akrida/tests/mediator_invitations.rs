@@ -4,17 +4,16 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use common::*;
 
 /// `akrida run mediator-ping` with only a file of invitations (no `MEDIATION_URL`).
 fn run_with_file(file: &std::path::Path, extra_env: &[(&str, &str)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_akrida"))
+    akrida()
         .args(["run", "mediator-ping", "--json"])
         .args(args)
         .env("MEDIATION_URLS_FILE", file)
-        .env_remove("MEDIATION_URL")
         .envs(extra_env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -2,6 +2,7 @@
 //! UI), and the two akrida workers follow: 20 users (10 each), then 6 (3 each), then stop; the
 //! workers stay joined for the next test, and leave cleanly on SIGTERM.
 
+mod common;
 mod worker_support;
 
 use std::time::{Duration, Instant};

@@ -30,7 +30,7 @@ async fn hogged_worker_keeps_its_master(locust: Locust) {
     let dir = output_dir(&format!("hog-{}", locust.label()));
     let csv = dir.join("run");
     let users = USERS.to_string();
-    let master = KillOnDrop(start_master(
+    let master = start_master(
         locust,
         port,
         &dir,
@@ -47,7 +47,7 @@ async fn hogged_worker_keeps_its_master(locust: Locust) {
             "--csv",
             csv.to_str().unwrap(),
         ],
-    ));
+    );
     let started = Instant::now();
     let events = Events::default();
     let mut config = worker_config(port);
@@ -59,11 +59,11 @@ async fn hogged_worker_keeps_its_master(locust: Locust) {
             .run(std::future::pending()),
     )
     .await
-    .unwrap_or_else(|_| panic!("the worker did not end; master log:\n{}", master_log(&dir)));
+    .unwrap_or_else(|_| panic!("the worker did not end; master log:\n{}", master.log()));
     assert_eq!(end.unwrap(), WorkerEnd::Quit);
     let mut master = master;
-    let status = master.0.wait().unwrap();
-    let log = master_log(&dir);
+    let status = master.child.wait().unwrap();
+    let log = master.log();
     eprintln!("master log:\n{log}\nrun took {:?}", started.elapsed());
     assert!(status.success(), "master exit {status}");
 

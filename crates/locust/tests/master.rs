@@ -26,7 +26,7 @@ async fn headless_master_aggregates_two_workers(locust: Locust) {
     let port = free_port();
     let dir = output_dir(&format!("headless-{}", locust.label()));
     let csv = dir.join("run");
-    let master = KillOnDrop(start_master(
+    let master = start_master(
         locust,
         port,
         &dir,
@@ -43,7 +43,7 @@ async fn headless_master_aggregates_two_workers(locust: Locust) {
             "--csv",
             csv.to_str().unwrap(),
         ],
-    ));
+    );
     let started = Instant::now();
     let (a, b) = (Events::default(), Events::default());
     let worker_a = Worker::new(worker_config(port)).on_event(a.sink());
@@ -53,12 +53,12 @@ async fn headless_master_aggregates_two_workers(locust: Locust) {
         tokio::join!(worker_a.run(never()), worker_b.run(never()))
     })
     .await
-    .unwrap_or_else(|_| panic!("workers did not end; master log:\n{}", master_log(&dir)));
+    .unwrap_or_else(|_| panic!("workers did not end; master log:\n{}", master.log()));
     assert_eq!(end_a.unwrap(), WorkerEnd::Quit);
     assert_eq!(end_b.unwrap(), WorkerEnd::Quit);
     let mut master = master;
-    let status = master.0.wait().unwrap();
-    let log = master_log(&dir);
+    let status = master.child.wait().unwrap();
+    let log = master.log();
     eprintln!("master log:\n{log}\nrun took {:?}", started.elapsed());
     assert!(status.success(), "master exit {status}");
 

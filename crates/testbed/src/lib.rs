@@ -34,13 +34,15 @@ use serde::Deserialize;
 
 mod acapy;
 mod ledger;
+mod process;
 mod support;
 mod tls;
 pub use acapy::Acapy;
 pub use ledger::{Ledger, Node, TailsServer};
+pub use process::Proc;
 pub use support::{
-    free_port, locust_bin, locustfile, oldest_locust_bin, read_csv, scratch_dir, Locust,
-    OLDEST_LOCUST,
+    clean_command, free_port, locust_bin, locustfile, oldest_locust_bin, read_csv, scratch_dir,
+    Locust, OLDEST_LOCUST,
 };
 pub use tls::{read_access_log, AccessLogEntry, Front, Tls};
 

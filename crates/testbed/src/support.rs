@@ -1,11 +1,14 @@
 //! Small things many tests need besides the servers: a free loopback port, a fresh scratch
-//! directory, the project's Locust, and a reader for the CSV files Locust and akrida write.
-//! One copy here, so no test file carries its own.
+//! directory, a binary under test in a clean environment, the project's Locust and its master,
+//! and a reader for the CSV files Locust and akrida write. One copy here, so no test file
+//! carries its own.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
-use crate::repo_root;
+use crate::{repo_root, Proc};
 
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
@@ -21,6 +24,22 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir is writable");
     dir
+}
+
+/// A `Command` for a binary under test with a clean environment: only `PATH`, `HOME`, `TMPDIR`,
+/// `RUST_LOG` and `RUST_BACKTRACE` are kept, so no setting of the developer's shell
+/// (`MEDIATION_URL`, `LOCUST_MIN_WAIT`, `AKRIDA_CA_CERT`, ...) leaks into a test: each test sets
+/// what it means. The test passes the path (`env!("CARGO_BIN_EXE_akrida")`): only the test crate
+/// of the binary's package knows it.
+pub fn clean_command(bin: impl AsRef<OsStr>) -> Command {
+    let mut command = Command::new(bin);
+    command.env_clear();
+    for name in ["PATH", "HOME", "TMPDIR", "RUST_LOG", "RUST_BACKTRACE"] {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
+        }
+    }
+    command
 }
 
 /// `.venv/locust/bin/locust`, installed by `scripts/testbed install`.
@@ -73,6 +92,26 @@ impl Locust {
             Locust::Newest => "newest",
             Locust::Oldest => "oldest",
         }
+    }
+
+    /// `locust --master` of this release on 127.0.0.1:`port` with the committed
+    /// [`locustfile`] and `args` (which name the user classes to run, among other flags); its
+    /// stdout and stderr go to `log`. Killed on drop.
+    pub fn start_master(self, port: u16, log: PathBuf, args: &[&str]) -> Proc {
+        let file = std::fs::File::create(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
+        let child = Command::new(self.bin())
+            .arg("-f")
+            .arg(locustfile())
+            .args(["--master", "--master-bind-host", "127.0.0.1"])
+            .args(["--master-bind-port", &port.to_string()])
+            .args(args)
+            .env_remove("LOCUST_HOST")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().expect("log file handle"))
+            .stderr(file)
+            .spawn()
+            .expect("locust starts");
+        Proc { child, log }
     }
 }
 
