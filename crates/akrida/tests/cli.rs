@@ -299,7 +299,6 @@ fn dry_run_shows_only_the_settings_that_apply() {
 }
 
 #[test]
-#[ignore = "live"]
 fn dry_run_of_external_agents_shows_the_command_and_its_timeouts() {
     let settings = dry_run(
         &[("READ_TIMEOUT_SECONDS", "30")],
