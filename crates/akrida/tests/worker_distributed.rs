@@ -47,20 +47,14 @@ fn master_drives_two_akrida_workers(locust: Locust) {
         "master",
         port,
         &dir,
-        &[
-            "MediatorPing",
-            "--headless",
-            "--expect-workers",
-            "2",
-            "-u",
-            &users,
-            "-r",
-            "10",
-            "-t",
-            "25s",
-            "--csv",
-            csv.to_str().unwrap(),
-        ],
+        &["MediatorPing"],
+        Master::Headless {
+            workers: 2,
+            users: USERS,
+            rate: 10,
+            time: "25s",
+            csv: &csv,
+        },
     );
     let mut workers = [
         start_worker("worker-a", port, &dir, &[]),

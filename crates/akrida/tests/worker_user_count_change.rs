@@ -23,13 +23,8 @@ fn workers_follow_the_masters_user_count() {
         "master",
         port,
         &dir,
-        &[
-            "MediatorPing",
-            "--web-host",
-            "127.0.0.1",
-            "--web-port",
-            &web_port.to_string(),
-        ],
+        &["MediatorPing"],
+        Master::Web { web_port },
     );
     let mut workers = [
         start_worker("worker-a", port, &dir, &[]),

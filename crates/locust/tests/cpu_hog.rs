@@ -29,24 +29,17 @@ async fn hogged_worker_keeps_its_master(locust: Locust) {
     let port = free_port();
     let dir = output_dir(&format!("hog-{}", locust.label()));
     let csv = dir.join("run");
-    let users = USERS.to_string();
     let master = start_master(
         locust,
         port,
         &dir,
-        &[
-            "--headless",
-            "--expect-workers",
-            "1",
-            "-u",
-            &users,
-            "-r",
-            &users,
-            "-t",
-            "15s",
-            "--csv",
-            csv.to_str().unwrap(),
-        ],
+        Master::Headless {
+            workers: 1,
+            users: USERS,
+            rate: USERS,
+            time: "15s",
+            csv: &csv,
+        },
     );
     let started = Instant::now();
     let events = Events::default();
@@ -84,7 +77,7 @@ async fn hogged_worker_keeps_its_master(locust: Locust) {
         .iter()
         .find(|r| r["Name"] == "burn")
         .unwrap_or_else(|| panic!("no burn row: {rows:?}"));
-    assert_eq!(burn["Request Count"], users, "{burn:?}");
+    assert_eq!(burn["Request Count"], USERS.to_string(), "{burn:?}");
     let least: f64 = burn["Min Response Time"].parse().unwrap();
     assert!(least >= BURN.as_millis() as f64, "{burn:?}");
     let tick = rows.iter().find(|r| r["Name"] == "tick").expect("tick row");

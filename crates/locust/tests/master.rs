@@ -30,19 +30,13 @@ async fn headless_master_aggregates_two_workers(locust: Locust) {
         locust,
         port,
         &dir,
-        &[
-            "--headless",
-            "--expect-workers",
-            "2",
-            "-u",
-            "10",
-            "-r",
-            "10",
-            "-t",
-            "6s",
-            "--csv",
-            csv.to_str().unwrap(),
-        ],
+        Master::Headless {
+            workers: 2,
+            users: 10,
+            rate: 10,
+            time: "6s",
+            csv: &csv,
+        },
     );
     let started = Instant::now();
     let (a, b) = (Events::default(), Events::default());

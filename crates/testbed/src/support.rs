@@ -1,14 +1,11 @@
 //! Small things many tests need besides the servers: a free loopback port, a fresh scratch
-//! directory, a binary under test in a clean environment, the project's Locust and its master,
-//! and a reader for the CSV files Locust and akrida write. One copy here, so no test file
-//! carries its own.
+//! directory, a binary under test in a clean environment, and a reader for the CSV files Locust
+//! and akrida write. One copy here, so no test file carries its own.
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-use crate::{repo_root, Proc};
+use std::process::Command;
 
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
@@ -40,84 +37,6 @@ pub fn clean_command(bin: impl AsRef<OsStr>) -> Command {
         }
     }
     command
-}
-
-/// `.venv/locust/bin/locust`, installed by `scripts/testbed install`.
-pub fn locust_bin() -> PathBuf {
-    let bin = repo_root().join(".venv/locust/bin/locust");
-    assert!(
-        bin.is_file(),
-        "{} is missing: run scripts/testbed install",
-        bin.display()
-    );
-    bin
-}
-
-/// The oldest Locust whose master akrida's worker supports (the first to `ack` a worker's
-/// `client_ready`), for the worker's compatibility tests.
-pub const OLDEST_LOCUST: &str = "2.10.0";
-
-/// `.venv/locust-2.10/bin/locust` ([`OLDEST_LOCUST`], on Python 3.10), installed by
-/// `scripts/testbed install`.
-pub fn oldest_locust_bin() -> PathBuf {
-    let bin = repo_root().join(".venv/locust-2.10/bin/locust");
-    assert!(
-        bin.is_file(),
-        "{} is missing: run scripts/testbed install (Locust {OLDEST_LOCUST} needs Python 3.10)",
-        bin.display()
-    );
-    bin
-}
-
-/// A Locust release that worker tests run masters of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locust {
-    /// `.venv/locust` (`scripts/testbed`'s `LOCUST_SPEC`).
-    Newest,
-    /// [`OLDEST_LOCUST`].
-    Oldest,
-}
-
-impl Locust {
-    pub fn bin(self) -> PathBuf {
-        match self {
-            Locust::Newest => locust_bin(),
-            Locust::Oldest => oldest_locust_bin(),
-        }
-    }
-
-    /// For directory and log names.
-    pub fn label(self) -> &'static str {
-        match self {
-            Locust::Newest => "newest",
-            Locust::Oldest => "oldest",
-        }
-    }
-
-    /// `locust --master` of this release on 127.0.0.1:`port` with the committed
-    /// [`locustfile`] and `args` (which name the user classes to run, among other flags); its
-    /// stdout and stderr go to `log`. Killed on drop.
-    pub fn start_master(self, port: u16, log: PathBuf, args: &[&str]) -> Proc {
-        let file = std::fs::File::create(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
-        let child = Command::new(self.bin())
-            .arg("-f")
-            .arg(locustfile())
-            .args(["--master", "--master-bind-host", "127.0.0.1"])
-            .args(["--master-bind-port", &port.to_string()])
-            .args(args)
-            .env_remove("LOCUST_HOST")
-            .stdin(Stdio::null())
-            .stdout(file.try_clone().expect("log file handle"))
-            .stderr(file)
-            .spawn()
-            .expect("locust starts");
-        Proc { child, log }
-    }
-}
-
-/// The committed locustfile that declares akrida's scenarios as Locust user classes.
-pub fn locustfile() -> PathBuf {
-    repo_root().join("crates/locust/locustfiles/akrida.py")
 }
 
 /// Rows of a CSV file as Locust and akrida write it (quoted where needed, no embedded newlines),

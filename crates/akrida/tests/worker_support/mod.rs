@@ -9,17 +9,24 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 #[allow(unused_imports)] // each test binary uses a different part
-pub use testbed::{free_port, locustfile, Locust, Proc};
+pub use testbed::{free_port, locustfile, Locust, Master, Proc};
 
 pub fn output_dir(name: &str) -> PathBuf {
     testbed::scratch_dir(&format!("worker-{name}"))
 }
 
-/// `locust --master` of `locust` on 127.0.0.1:`port` ([`Locust::start_master`]); `args` name
-/// the user classes to run (the locustfile declares every scenario's); its output goes to
+/// `locust --master` of `locust` on 127.0.0.1:`port` ([`Locust::start_master`]) running the
+/// user `classes` (the locustfile declares every scenario's); its output goes to
 /// `dir/<name>.log`.
-pub fn start_master(locust: Locust, name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
-    locust.start_master(port, dir.join(format!("{name}.log")), args)
+pub fn start_master(
+    locust: Locust,
+    name: &str,
+    port: u16,
+    dir: &Path,
+    classes: &[&str],
+    run: Master,
+) -> Proc {
+    locust.start_master(port, dir.join(format!("{name}.log")), classes, run)
 }
 
 /// `akrida worker mediator-ping` against the testbed mediator and the master on `port`.

@@ -10,18 +10,17 @@ use engine::stub::Stub;
 use engine::{BoxFuture, Scenario, User, UserContext};
 use locust::WorkerEvent;
 #[allow(unused_imports)] // each test binary uses a different part
-pub use testbed::{free_port, locust_bin, locustfile, read_csv, Locust, Proc};
+pub use testbed::{free_port, locust_bin, locustfile, read_csv, Locust, Master, Proc};
 
 pub fn output_dir(name: &str) -> PathBuf {
     testbed::scratch_dir(&format!("locust-{name}"))
 }
 
-/// `locust --master` of `locust` on 127.0.0.1:`port` ([`Locust::start_master`]) with `args`,
-/// running the `MediatorPing` class only (the test scenarios here stand for it); its output goes
-/// to `dir/master.log`.
-pub fn start_master(locust: Locust, port: u16, dir: &Path, args: &[&str]) -> Proc {
-    let args: Vec<&str> = args.iter().copied().chain(["MediatorPing"]).collect();
-    locust.start_master(port, dir.join("master.log"), &args)
+/// `locust --master` of `locust` on 127.0.0.1:`port` ([`Locust::start_master`]) running the
+/// `MediatorPing` class only (the test scenarios here stand for it); its output goes to
+/// `dir/master.log`.
+pub fn start_master(locust: Locust, port: u16, dir: &Path, run: Master) -> Proc {
+    locust.start_master(port, dir.join("master.log"), &["MediatorPing"], run)
 }
 
 /// Users that record a 2 ms "tick" sample every 50 ms, named like the committed locustfile's
