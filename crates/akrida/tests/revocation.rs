@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -39,7 +39,7 @@ fn run(
     env: &[(&str, &str)],
 ) -> Output {
     let users = users.to_string();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = akrida();
     command
         .args(["run", "issue-revoke", "--json", "--stats-interval", "60"])
         .args(["-u", &users, "-r", &users, "--timeout", "40"])
@@ -53,9 +53,6 @@ fn run(
         .env("CRED_DEF", issuer.cred_def_id.as_deref().unwrap())
         .env("CRED_ATTR", CRED_ATTR)
         .env("WITH_MEDIATION", "false")
-        .env_remove("GENESIS_FILE")
-        .env_remove("ISSUER_HEADERS")
-        .env_remove("VERIFIER_URL")
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

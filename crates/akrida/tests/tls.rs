@@ -11,7 +11,7 @@ mod common;
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::Mutex;
 
 use common::{entry, parse_json};
@@ -21,23 +21,10 @@ use common::{entry, parse_json};
 static ACCESS_LOG: Mutex<()> = Mutex::new(());
 
 fn akrida(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    // Only what the test says decides the trust: no SSL_CERT_FILE, SSL_CERT_DIR or
+    // AKRIDA_CA_CERT of the developer's.
+    let mut command = common::akrida();
     command.args(args);
-    // Only what the test says decides the trust.
-    for var in [
-        "MEDIATION_URL",
-        "MEDIATION_URLS_FILE",
-        "AKRIDA_CA_CERT",
-        "AKRIDA_TLS_INSECURE",
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-        "ISSUER_URL",
-        "ISSUER_HEADERS",
-        "LOCUST_MIN_WAIT",
-        "LOCUST_MAX_WAIT",
-    ] {
-        command.env_remove(var);
-    }
     command
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
