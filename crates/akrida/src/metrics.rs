@@ -54,30 +54,9 @@ impl Handler for Exposition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use engine::{BoxFuture, RunConfig, Runner, Scenario, User, UserContext};
+    use engine::stub::Stub;
+    use engine::{RunConfig, Runner};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    /// A scenario whose run has no users: the exposition still has its gauges.
-    struct Idle;
-    struct IdleUser;
-
-    impl Scenario for Idle {
-        fn name(&self) -> &str {
-            "idle"
-        }
-        fn tasks(&self) -> Vec<(&'static str, u32)> {
-            vec![("idle", 1)]
-        }
-        fn new_user(&self, _index: u64) -> Box<dyn User> {
-            Box::new(IdleUser)
-        }
-    }
-
-    impl User for IdleUser {
-        fn run_task<'a>(&'a mut self, _: &'static str, _: &'a UserContext) -> BoxFuture<'a, ()> {
-            Box::pin(async {})
-        }
-    }
 
     /// A chunked POST of `chunk` to `path`; returns the whole reply.
     async fn post_chunked(addr: SocketAddr, path: &str, chunk: &str) -> String {
@@ -98,7 +77,7 @@ mod tests {
             users: 0,
             ..RunConfig::default()
         };
-        let (handle, _run) = Runner::start(Arc::new(Idle), config).unwrap();
+        let (handle, _run) = Runner::start(Arc::new(Stub::idle("idle")), config).unwrap();
         let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         serve(listener, handle.clone());

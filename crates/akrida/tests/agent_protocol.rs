@@ -40,6 +40,7 @@ fn run_harness(args: &[&str], mediation_url: &str) -> serde_json::Value {
 }
 
 #[test]
+#[ignore = "live"]
 fn start_ping_shutdown_and_restore_keep_one_mediator_connection() {
     let tb = testbed::ensure(&["mediator"]);
     let mediator = tb.agent("mediator");
@@ -68,6 +69,7 @@ fn start_ping_shutdown_and_restore_keep_one_mediator_connection() {
 }
 
 #[test]
+#[ignore = "live"]
 fn invitation_credential_and_message_through_the_mediator() {
     let tb = testbed::ensure(&["mediator", "issuer"]);
     let mediator = tb.agent("mediator");
@@ -119,9 +121,8 @@ fn invitation_credential_and_message_through_the_mediator() {
 /// The protocol without any server: every line answered, errors readable, EOF a clean exit.
 #[test]
 fn bad_input_is_answered_and_eof_exits_cleanly() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_akrida"))
+    let mut child = akrida()
         .arg("agent")
-        .env_remove("MEDIATION_URL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -176,7 +177,7 @@ fn unmediated_start_listens_and_shutdown_exits_zero() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_akrida"))
+    let mut child = akrida()
         .arg("agent")
         .env("AGENT_IP", "127.0.0.1")
         .stdin(Stdio::piped())
@@ -214,6 +215,7 @@ fn unmediated_start_listens_and_shutdown_exits_zero() {
 
 /// `akrida run mediator-ping --agent-cmd "akrida agent"`: our agent as an external agent.
 #[test]
+#[ignore = "live"]
 fn run_mediator_ping_with_akrida_agents_as_external_agents() {
     let mediator = mediator();
     let dir = output_dir("agent-cmd");
@@ -254,6 +256,7 @@ fn run_mediator_ping_with_akrida_agents_as_external_agents() {
 /// Without mediation (`withMediation:false`, its own endpoint on AGENT_IP:port): the issuer
 /// sends straight to the agent, and the exchange still ends `done`.
 #[test]
+#[ignore = "live"]
 fn invitation_credential_and_message_without_mediation() {
     let tb = testbed::ensure(&["issuer"]);
     let issuer = tb.agent("issuer");

@@ -154,6 +154,7 @@ fn within(found: f64, expected: f64, share: f64) -> bool {
 }
 
 #[test]
+#[ignore = "slow"]
 fn rate_search_finds_the_servers_capacity() {
     let _alone = one_at_a_time();
     let url = start_server();
@@ -259,6 +260,7 @@ fn check_html(html: &str, report: &Value) {
 }
 
 #[test]
+#[ignore = "slow"]
 fn users_search_finds_the_matching_user_count() {
     let _alone = one_at_a_time();
     // Each user waits 480 ms after each answer: a cycle of ~500 ms, so 50 requests a second
@@ -346,6 +348,7 @@ fn users_search_finds_the_matching_user_count() {
 }
 
 #[test]
+#[ignore = "slow"]
 fn a_starved_generator_is_never_the_servers_capacity() {
     let _alone = one_at_a_time();
     let url = start_server();

@@ -257,6 +257,7 @@ fn total<'a>(report: &'a Value, kind: &str, name: &str) -> &'a Value {
 }
 
 #[test]
+#[ignore = "live"]
 fn rate_search_for_mediator_pings() {
     let _one_at_a_time = MEDIATOR_TLS.lock().unwrap_or_else(|e| e.into_inner());
     let tb = testbed::ensure_tls(&["mediator-tls"]);
@@ -309,6 +310,7 @@ fn rate_search_for_mediator_pings() {
 }
 
 #[test]
+#[ignore = "live"]
 fn rate_search_for_mediator_onboardings() {
     let _one_at_a_time = MEDIATOR_TLS.lock().unwrap_or_else(|e| e.into_inner());
     let tb = testbed::ensure_tls(&["mediator-tls"]);

@@ -13,6 +13,7 @@ use indy_support::*;
 /// 100 holders (direct) taking credentials from the ledger-backed issuer for a minute: no
 /// failure, and the issuer's records agree with akrida's count.
 #[test]
+#[ignore = "live"]
 fn hundred_holders_issue() {
     let servers = servers();
     let tails = testbed::ensure(&[testbed::LEDGER_ISSUER])

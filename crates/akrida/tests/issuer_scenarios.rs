@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -74,7 +74,7 @@ fn run_akrida(
     extra: &[&str],
     limit: Duration,
 ) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = akrida();
     command
         .args(["run", scenario, "--json", "--stats-interval", "60"])
         .args(["-u", USERS, "-r", USERS, "--timeout", "20"])
@@ -92,8 +92,6 @@ fn run_akrida(
             "MEDIATION_URL",
             servers.mediator.invitation_url.as_deref().unwrap(),
         )
-        .env_remove("ISSUER_HEADERS")
-        .env_remove("AKRIDA_CA_CERT")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(tls) = &servers.tls {
@@ -236,6 +234,7 @@ fn connection_with(servers: &Servers, mediated: bool, out_of_band: bool) {
 
 testbed::each_acapy! {
     #[test]
+    #[ignore = "live"]
     fn connection_direct(acapy) {
         connection_with(&servers_of(acapy), false, true);
     }
@@ -243,6 +242,7 @@ testbed::each_acapy! {
 
 testbed::each_acapy! {
     #[test]
+    #[ignore = "live"]
     fn connection_mediated(acapy) {
         connection_with(&servers_of(acapy), true, true);
     }
@@ -250,6 +250,7 @@ testbed::each_acapy! {
 
 /// connections/1.0 on 0.12.8 only: ACA-Py 1.x removed it.
 #[test]
+#[ignore = "live"]
 fn connections_protocol_direct() {
     connection_with(&servers(), false, false);
 }
@@ -308,6 +309,7 @@ fn credential_exchanges(servers: &Servers, label: &str) -> (u64, u64) {
 
 testbed::each_acapy! {
     #[test]
+    #[ignore = "live"]
     fn issue_direct(acapy) {
         issue(&servers_of(acapy), false);
     }
@@ -315,17 +317,20 @@ testbed::each_acapy! {
 
 testbed::each_acapy! {
     #[test]
+    #[ignore = "live"]
     fn issue_mediated(acapy) {
         issue(&servers_of(acapy), true);
     }
 }
 
 #[test]
+#[ignore = "live"]
 fn issue_direct_over_tls() {
     issue(&tls_servers(), false);
 }
 
 #[test]
+#[ignore = "live"]
 fn issue_mediated_over_tls() {
     issue(&tls_servers(), true);
 }
@@ -359,6 +364,7 @@ fn msg(servers: &Servers, mediated: bool) {
 
 testbed::each_acapy! {
     #[test]
+    #[ignore = "live"]
     fn msg_direct(acapy) {
         msg(&servers_of(acapy), false);
     }
@@ -366,17 +372,20 @@ testbed::each_acapy! {
 
 testbed::each_acapy! {
     #[test]
+    #[ignore = "live"]
     fn msg_mediated(acapy) {
         msg(&servers_of(acapy), true);
     }
 }
 
 #[test]
+#[ignore = "live"]
 fn msg_direct_over_tls() {
     msg(&tls_servers(), false);
 }
 
 #[test]
+#[ignore = "live"]
 fn msg_mediated_over_tls() {
     msg(&tls_servers(), true);
 }
@@ -384,6 +393,7 @@ fn msg_mediated_over_tls() {
 /// Two ports for three users: the third fails its start with a clear error, the run ends on
 /// time and reports it — Akrida hangs here.
 #[test]
+#[ignore = "live"]
 fn exhausted_port_range_fails_the_user_not_the_run() {
     let servers = servers();
     let (start, end) = adjacent_free_ports();
@@ -417,6 +427,7 @@ fn exhausted_port_range_fails_the_user_not_the_run() {
 /// base path), 401 (a bad tenant token on the multitenant agent). An unreachable server and a
 /// wrong token at set-up stop the run before any load, with one sentence.
 #[test]
+#[ignore = "live"]
 fn admin_api_failures_name_the_call_and_status() {
     let servers = servers();
     let label = format!("it-admin-{}", std::process::id());
@@ -452,7 +463,7 @@ fn admin_api_failures_name_the_call_and_status() {
         mediator: servers.mediator.clone(),
         tls: None,
     };
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = akrida();
     command
         .args(["run", "msg", "--json", "-u", "1", "-r", "1", "-t", "3s"])
         .env("AKRIDA_LABEL", &label)
@@ -471,7 +482,7 @@ fn admin_api_failures_name_the_call_and_status() {
     assert!(!failures.contains("not-a-jwt"), "the token is never shown");
 
     // ld_proof needs the issuer's did:key at set-up: a bad token stops the run there.
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = akrida();
     command
         .args(["run", "issue", "-u", "1", "-t", "3s"])
         .env("ISSUER_URL", &bad_token.issuer.admin_url)
@@ -488,7 +499,7 @@ fn admin_api_failures_name_the_call_and_status() {
     );
 
     let port = testbed::free_port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = akrida();
     command
         .args(["run", "connection", "-u", "1", "-t", "3s"])
         .env("ISSUER_URL", format!("http://127.0.0.1:{port}"))
@@ -508,6 +519,7 @@ fn admin_api_failures_name_the_call_and_status() {
 /// issue-revoke needs a revocation registry (a ledger): with JSON-LD credentials it refuses to
 /// start, saying why; and the revoke call itself names the server's answer.
 #[test]
+#[ignore = "live"]
 fn issue_revoke_explains_what_it_needs() {
     let servers = servers();
     let output = run_akrida(
@@ -544,6 +556,7 @@ fn issue_revoke_explains_what_it_needs() {
 /// AnonCreds / Indy issuance needs the credential definition, which ACA-Py reads from its
 /// ledger: without one (the testbed) the run stops at start and says so, before any load.
 #[test]
+#[ignore = "live"]
 fn indy_credentials_need_the_issuers_ledger() {
     let servers = servers();
     let output = run_akrida(
@@ -601,6 +614,7 @@ fn present_proof(servers: &Servers, mediated: bool) {
 
 testbed::each_acapy! {
     #[test]
+    #[ignore = "live"]
     fn present_proof_direct(acapy) {
         present_proof(&servers_of(acapy), false);
     }
@@ -608,17 +622,20 @@ testbed::each_acapy! {
 
 testbed::each_acapy! {
     #[test]
+    #[ignore = "live"]
     fn present_proof_mediated(acapy) {
         present_proof(&servers_of(acapy), true);
     }
 }
 
 #[test]
+#[ignore = "live"]
 fn present_proof_direct_over_tls() {
     present_proof(&tls_servers(), false);
 }
 
 #[test]
+#[ignore = "live"]
 fn present_proof_mediated_over_tls() {
     present_proof(&tls_servers(), true);
 }

@@ -34,6 +34,7 @@ static ONE_LOAD: Mutex<()> = Mutex::new(());
 
 testbed::each_acapy! {
     #[test]
+    #[ignore = "live"]
     fn two_hundred_holders_onboard_and_ping(acapy) {
         let _one = ONE_LOAD.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         two_hundred_holders(acapy);

@@ -11,12 +11,7 @@ use std::time::{Duration, Instant};
 use common::*;
 
 fn akrida(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_akrida"))
-        .args(args)
-        .env_remove("LOCUST_MIN_WAIT")
-        .env_remove("LOCUST_MAX_WAIT")
-        .output()
-        .expect("akrida runs")
+    common::akrida().args(args).output().expect("akrida runs")
 }
 
 #[test]
@@ -46,14 +41,6 @@ fn bad_thresholds_are_setup_errors() {
 
     let output = akrida(&["run", "mediator-ping", "--stages", "1m:10,oops"]);
     assert_eq!(output.status.code(), Some(2));
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Parses Prometheus text: (metric name with labels, value) for every sample line; panics on a
@@ -104,11 +91,12 @@ fn chromium(args: &[&str], profile: &Path) -> Output {
 }
 
 #[test]
+#[ignore = "live"]
 fn a_real_run_with_thresholds_metrics_html_and_baseline() {
     let mediator = mediator();
     let dir = output_dir("reports");
     let html = dir.join("report.html");
-    let port = free_port();
+    let port = testbed::free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut child = start_mediator_ping(
         &mediator,

@@ -3,6 +3,8 @@
 //! Each such request must be a counted failure with its cause in words; the run ends on time
 //! and writes its report, without a hang or a panic.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -86,7 +88,7 @@ fn start_server() -> (u16, std::path::PathBuf) {
 fn tls_that_breaks_during_a_run_is_a_counted_failure_with_its_cause() {
     let (port, pem) = start_server();
     let started = Instant::now();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_akrida"))
+    let output = common::akrida()
         .args([
             "run", "liveness", "-u", "2", "-r", "2", "-t", "4s", "--json",
         ])
@@ -94,8 +96,6 @@ fn tls_that_breaks_during_a_run_is_a_counted_failure_with_its_cause() {
         .arg("--ca-cert")
         .arg(&pem)
         .env("ISSUER_URL", format!("https://localhost:{port}"))
-        .env_remove("ISSUER_HEADERS")
-        .env_remove("AKRIDA_TLS_INSECURE")
         .output()
         .expect("akrida runs");
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -21,11 +21,13 @@ const USERS: u64 = 50;
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 #[test]
+#[ignore = "live"]
 fn newest_locust_master_drives_two_akrida_workers() {
     master_drives_two_akrida_workers(Locust::Newest);
 }
 
 #[test]
+#[ignore = "live"]
 fn oldest_locust_master_drives_two_akrida_workers() {
     master_drives_two_akrida_workers(Locust::Oldest);
 }
@@ -45,20 +47,14 @@ fn master_drives_two_akrida_workers(locust: Locust) {
         "master",
         port,
         &dir,
-        &[
-            "MediatorPing",
-            "--headless",
-            "--expect-workers",
-            "2",
-            "-u",
-            &users,
-            "-r",
-            "10",
-            "-t",
-            "25s",
-            "--csv",
-            csv.to_str().unwrap(),
-        ],
+        &["MediatorPing"],
+        Master::Headless {
+            workers: 2,
+            users: USERS,
+            rate: 10,
+            time: "25s",
+            csv: &csv,
+        },
     );
     let mut workers = [
         start_worker("worker-a", port, &dir, &[]),

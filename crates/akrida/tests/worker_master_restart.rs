@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use worker_support::*;
 
 #[test]
+#[ignore = "live"]
 fn workers_rejoin_a_restarted_master() {
     testbed::ensure(&["mediator"]);
     let dir = output_dir("worker-master-restart");
@@ -22,13 +23,8 @@ fn workers_rejoin_a_restarted_master() {
         "master-1",
         port,
         &dir,
-        &[
-            "MediatorPing",
-            "--web-host",
-            "127.0.0.1",
-            "--web-port",
-            &web_port.to_string(),
-        ],
+        &["MediatorPing"],
+        Master::Web { web_port },
     );
     let fast = ["--heartbeat-timeout", "3"];
     let mut workers = [
@@ -60,20 +56,14 @@ fn workers_rejoin_a_restarted_master() {
         "master-2",
         port,
         &dir,
-        &[
-            "MediatorPing",
-            "--headless",
-            "--expect-workers",
-            "2",
-            "-u",
-            "10",
-            "-r",
-            "10",
-            "-t",
-            "15s",
-            "--csv",
-            csv.to_str().unwrap(),
-        ],
+        &["MediatorPing"],
+        Master::Headless {
+            workers: 2,
+            users: 10,
+            rate: 10,
+            time: "15s",
+            csv: &csv,
+        },
     );
     let second_exit = second.wait_for_exit(Duration::from_secs(90));
     eprintln!("second master ended after {:?}", started.elapsed());

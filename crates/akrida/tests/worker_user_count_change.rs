@@ -2,6 +2,7 @@
 //! UI), and the two akrida workers follow: 20 users (10 each), then 6 (3 each), then stop; the
 //! workers stay joined for the next test, and leave cleanly on SIGTERM.
 
+mod common;
 mod worker_support;
 
 use std::time::{Duration, Instant};
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 use worker_support::*;
 
 #[test]
+#[ignore = "live"]
 fn workers_follow_the_masters_user_count() {
     testbed::ensure(&["mediator"]);
     let dir = output_dir("worker-user-count");
@@ -21,13 +23,8 @@ fn workers_follow_the_masters_user_count() {
         "master",
         port,
         &dir,
-        &[
-            "MediatorPing",
-            "--web-host",
-            "127.0.0.1",
-            "--web-port",
-            &web_port.to_string(),
-        ],
+        &["MediatorPing"],
+        Master::Web { web_port },
     );
     let mut workers = [
         start_worker("worker-a", port, &dir, &[]),

@@ -69,6 +69,7 @@ fn receive(wallet: &mut Wallet, issuer: &TestIssuer, values: &[(&str, &str)]) {
 }
 
 #[test]
+#[ignore = "live"]
 fn acapy_verifier_accepts_the_holders_presentations_and_rejects_a_changed_one() {
     let person = issuer("NcYxiDXkpYi6ov5FcYDi1e", "person", &["name", "age"]);
     let degree = issuer("VsKV7grR1BUE29mG2Fm2kX", "degree", &["degree", "year"]);

@@ -88,6 +88,7 @@ fn tamper(envelope: &[u8], field: &str) -> Vec<u8> {
 }
 
 #[test]
+#[ignore = "live"]
 fn libsodium_opens_what_rust_packs() {
     let sender = KeyPair::from_seed(&[0x11; 32]);
     let recipients: Vec<KeyPair> = (0x21..0x24u8)

@@ -18,6 +18,8 @@ mod config;
 mod error;
 pub mod report;
 mod runner;
+#[cfg(any(test, feature = "test-util"))]
+pub mod stub;
 mod user;
 
 pub use config::{LoadShape, RunConfig, Stage, Wait};

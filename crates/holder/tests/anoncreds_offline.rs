@@ -731,6 +731,7 @@ fn holder_messages(version: ProtocolVersion, family: FormatFamily) -> Vec<(Strin
 }
 
 #[test]
+#[ignore = "live"]
 fn acapy_message_classes_read_the_holders_messages() {
     let mut items = Vec::new();
     let mut expected = Vec::new();

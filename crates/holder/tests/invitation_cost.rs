@@ -81,6 +81,7 @@ async fn cost_of(pid: u32, url: &str, count: usize) -> u64 {
 
 testbed::each_acapy! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "live"]
     async fn onboarding_cost_grows_with_the_invitations_connections(acapy) {
         let tb = acapy.ensure(&["mediator"]);
         let mediator = tb.agent(&acapy.name("mediator"));

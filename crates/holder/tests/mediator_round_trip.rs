@@ -77,6 +77,7 @@ async fn round_trip(acapy: testbed::Acapy, handshake: &str) {
 
 testbed::each_acapy! {
     #[tokio::test]
+    #[ignore = "live"]
     async fn didexchange_1_0_round_trip(acapy) {
         round_trip(acapy, "didexchange/1.0").await;
     }
@@ -84,6 +85,7 @@ testbed::each_acapy! {
 
 testbed::each_acapy! {
     #[tokio::test]
+    #[ignore = "live"]
     async fn didexchange_1_1_round_trip(acapy) {
         round_trip(acapy, "didexchange/1.1").await;
     }
@@ -91,6 +93,7 @@ testbed::each_acapy! {
 
 testbed::each_acapy! {
     #[tokio::test]
+    #[ignore = "live"]
     async fn connections_1_0_round_trip(acapy) {
         if acapy.has_connections_v1() {
             round_trip(acapy, "connections/1.0").await;

@@ -100,6 +100,7 @@ const ROUNDS: usize = 3;
 
 testbed::each_acapy! {
     #[tokio::test]
+    #[ignore = "live"]
     async fn implicit_pickup_drains_the_queue_after_reconnect(acapy) {
         implicit_pickup_one_at_a_time(&acapy.name("mediator")).await;
     }
@@ -137,6 +138,7 @@ async fn implicit_pickup_one_at_a_time(mediator: &str) {
 }
 
 #[tokio::test]
+#[ignore = "live"]
 async fn pickup_v2_counts_and_drains_the_queue() {
     let (holder, mut session, grant, routing_key) = onboard("pickup").await;
     let mut picked_up = 0;
@@ -239,6 +241,7 @@ async fn implicit_drain_of(acapy: testbed::Acapy, queued: usize) -> Vec<String> 
 // queued. What this asserts is what was measured on each: no loss.
 testbed::each_acapy! {
     #[tokio::test]
+    #[ignore = "live"]
     async fn implicit_drain_delivers_every_queued_message(acapy) {
         const QUEUED: usize = 8;
         let arrived = implicit_drain_of(acapy, QUEUED).await;

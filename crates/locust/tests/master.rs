@@ -11,11 +11,13 @@ use common::*;
 use locust::{Worker, WorkerEnd, WorkerEvent};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "live"]
 async fn newest_master_aggregates_two_workers() {
     headless_master_aggregates_two_workers(Locust::Newest).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "live"]
 async fn oldest_master_aggregates_two_workers() {
     headless_master_aggregates_two_workers(Locust::Oldest).await;
 }
@@ -24,24 +26,18 @@ async fn headless_master_aggregates_two_workers(locust: Locust) {
     let port = free_port();
     let dir = output_dir(&format!("headless-{}", locust.label()));
     let csv = dir.join("run");
-    let master = KillOnDrop(start_master(
+    let master = start_master(
         locust,
         port,
         &dir,
-        &[
-            "--headless",
-            "--expect-workers",
-            "2",
-            "-u",
-            "10",
-            "-r",
-            "10",
-            "-t",
-            "6s",
-            "--csv",
-            csv.to_str().unwrap(),
-        ],
-    ));
+        Master::Headless {
+            workers: 2,
+            users: 10,
+            rate: 10,
+            time: "6s",
+            csv: &csv,
+        },
+    );
     let started = Instant::now();
     let (a, b) = (Events::default(), Events::default());
     let worker_a = Worker::new(worker_config(port)).on_event(a.sink());
@@ -51,12 +47,12 @@ async fn headless_master_aggregates_two_workers(locust: Locust) {
         tokio::join!(worker_a.run(never()), worker_b.run(never()))
     })
     .await
-    .unwrap_or_else(|_| panic!("workers did not end; master log:\n{}", master_log(&dir)));
+    .unwrap_or_else(|_| panic!("workers did not end; master log:\n{}", master.log()));
     assert_eq!(end_a.unwrap(), WorkerEnd::Quit);
     assert_eq!(end_b.unwrap(), WorkerEnd::Quit);
     let mut master = master;
-    let status = master.0.wait().unwrap();
-    let log = master_log(&dir);
+    let status = master.child.wait().unwrap();
+    let log = master.log();
     eprintln!("master log:\n{log}\nrun took {:?}", started.elapsed());
     assert!(status.success(), "master exit {status}");
 

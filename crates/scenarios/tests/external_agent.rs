@@ -2,6 +2,9 @@
 //! agent (`fake_agent.py`: crashes, hangs, prints garbage, closes its stdout, ignores shutdown).
 //! Every subprocess must end reaped: its `/proc/<pid>` entry disappears only once we waited
 //! for it (a zombie keeps it).
+//!
+//! Live (`#[ignore = "live"]`) although the fake agent needs only the standard library: it runs
+//! on `python3`, and the fast loop needs no Python.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -52,6 +55,7 @@ fn ping() -> serde_json::Value {
 }
 
 #[tokio::test]
+#[ignore = "live"]
 async fn non_json_lines_are_skipped() {
     let mut agent = ExternalAgent::new(Arc::new(fake("garbage", None)), 0);
     agent.startup().await.unwrap();
@@ -68,6 +72,7 @@ async fn non_json_lines_are_skipped() {
 }
 
 #[tokio::test]
+#[ignore = "live"]
 async fn a_crashed_agent_is_restarted_before_the_next_task_with_its_config() {
     let log = temp_log("crash");
     let mut agent = ExternalAgent::new(Arc::new(fake("crash:2", Some(&log))), 7);
@@ -107,6 +112,7 @@ async fn a_crashed_agent_is_restarted_before_the_next_task_with_its_config() {
 }
 
 #[tokio::test]
+#[ignore = "live"]
 async fn closed_stdout_counts_as_not_running() {
     let mut agent = ExternalAgent::new(Arc::new(fake("close-stdout", None)), 0);
     agent.startup().await.unwrap();
@@ -122,6 +128,7 @@ async fn closed_stdout_counts_as_not_running() {
 }
 
 #[tokio::test]
+#[ignore = "live"]
 async fn more_errors_than_allowed_shut_the_agent_down_for_a_restart() {
     let mut config = fake("error", None);
     config.errors_before_restart = 2;
@@ -143,6 +150,7 @@ async fn more_errors_than_allowed_shut_the_agent_down_for_a_restart() {
 }
 
 #[tokio::test]
+#[ignore = "live"]
 async fn a_hanging_agent_hits_the_read_timeout() {
     let mut config = fake("hang", None);
     // The bound applies to `start` too: it must cover a Python start on a loaded CI machine
@@ -165,6 +173,7 @@ async fn a_hanging_agent_hits_the_read_timeout() {
 }
 
 #[tokio::test]
+#[ignore = "live"]
 async fn an_agent_that_ignores_shutdown_is_killed_after_the_timeout() {
     let mut config = fake("ignore-shutdown", None);
     config.shutdown_timeout = Duration::from_millis(500);
@@ -182,6 +191,7 @@ async fn an_agent_that_ignores_shutdown_is_killed_after_the_timeout() {
 }
 
 #[tokio::test]
+#[ignore = "live"]
 async fn a_failed_start_is_an_error_and_leaves_nothing_behind() {
     let log = temp_log("fail-start");
     let mut agent = ExternalAgent::new(Arc::new(fake("fail-start", Some(&log))), 0);
@@ -207,6 +217,7 @@ async fn a_failed_start_is_an_error_and_leaves_nothing_behind() {
 /// The engine drives crashing agents: pings succeed and fail, restarts are timed as `startup`,
 /// and when the run ends every agent it ever started is gone and reaped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "live"]
 async fn engine_run_with_crashing_agents_reaps_every_process() {
     let log = temp_log("engine");
     let scenario = Arc::new(ExternalScenario::mediator_ping(fake("crash:2", Some(&log))));

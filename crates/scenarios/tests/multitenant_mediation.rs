@@ -45,6 +45,7 @@ async fn wallets_named(admin: &AdminClient, prefix: &str) -> Vec<String> {
 
 testbed::each_acapy! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "live"]
     async fn twenty_tenants_take_mediation_talk_and_are_removed(acapy) {
         twenty_tenants(acapy).await;
     }
@@ -155,6 +156,7 @@ async fn twenty_tenants(acapy: testbed::Acapy) {
 /// ACA-Py's default argon2 key (no `wallet_key_derivation` sent: 0.12.8 refuses the names its
 /// own API advertises) and clean-up turned off: the tenants stay on the agent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "live"]
 async fn argon2_tenants_stay_when_cleanup_is_off() {
     let tb = testbed::ensure(&["mediator", "multitenant"]);
     let mediator = tb.agent("mediator");

@@ -5,6 +5,7 @@
 //! ```no_run
 //! testbed::each_acapy! {
 //!     #[test]
+//!     #[ignore = "live"]
 //!     fn mediator_answers(acapy) {
 //!         let tb = acapy.ensure(&["mediator"]);
 //!         let mediator = tb.agent(&acapy.name("mediator"));
@@ -72,35 +73,41 @@ impl std::fmt::Display for Acapy {
 
 /// One test per ACA-Py release from one body: a module named after the function holding
 /// `acapy_0_12_8` and `acapy_1_7_0`, each with the test attribute given (`#[test]`,
-/// `#[tokio::test]`, ...), each announcing its release, then running the body with `acapy` bound.
-/// So `cargo test round_trip` runs both, `cargo test acapy_1_7_0` every test's 1.7.0 half.
+/// `#[tokio::test]`, ...) and any attributes after it (`#[ignore = "live"]`: every such test needs
+/// the testbed), each announcing its release, then running the body with `acapy` bound.
+/// So `cargo test round_trip -- --ignored` runs both, `cargo test acapy_1_7_0 -- --ignored` every
+/// test's 1.7.0 half.
 #[macro_export]
 macro_rules! each_acapy {
-    (#[$test:meta] async fn $name:ident($acapy:ident) $body:block) => {
+    (#[$test:meta] $(#[$attr:meta])* async fn $name:ident($acapy:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
             async fn body($acapy: $crate::Acapy) $body
             #[$test]
+            $(#[$attr])*
             async fn acapy_0_12_8() {
                 body($crate::Acapy::V0_12_8.announce()).await
             }
             #[$test]
+            $(#[$attr])*
             async fn acapy_1_7_0() {
                 body($crate::Acapy::V1_7_0.announce()).await
             }
         }
     };
-    (#[$test:meta] fn $name:ident($acapy:ident) $body:block) => {
+    (#[$test:meta] $(#[$attr:meta])* fn $name:ident($acapy:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
             fn body($acapy: $crate::Acapy) $body
             #[$test]
+            $(#[$attr])*
             fn acapy_0_12_8() {
                 body($crate::Acapy::V0_12_8.announce())
             }
             #[$test]
+            $(#[$attr])*
             fn acapy_1_7_0() {
                 body($crate::Acapy::V1_7_0.announce())
             }

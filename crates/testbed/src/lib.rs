@@ -36,6 +36,8 @@ use serde::Deserialize;
 mod acapy;
 mod credo;
 mod ledger;
+mod locust;
+mod process;
 mod support;
 mod tls;
 pub use acapy::Acapy;
@@ -44,10 +46,9 @@ pub use credo::{
     InvitationCounters, CREDO_AGENTS,
 };
 pub use ledger::{Ledger, Node, TailsServer};
-pub use support::{
-    free_port, locust_bin, locustfile, oldest_locust_bin, read_csv, scratch_dir, Locust,
-    OLDEST_LOCUST,
-};
+pub use locust::{locust_bin, locustfile, oldest_locust_bin, Locust, Master, OLDEST_LOCUST};
+pub use process::Proc;
+pub use support::{clean_command, free_port, read_csv, scratch_dir};
 pub use tls::{read_access_log, AccessLogEntry, Front, Tls};
 
 /// The issuer/verifier on the testbed's Indy ledger (started only when named): its schema and

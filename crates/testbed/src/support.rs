@@ -1,11 +1,11 @@
 //! Small things many tests need besides the servers: a free loopback port, a fresh scratch
-//! directory, the project's Locust, and a reader for the CSV files Locust and akrida write.
-//! One copy here, so no test file carries its own.
+//! directory, a binary under test in a clean environment, and a reader for the CSV files Locust
+//! and akrida write. One copy here, so no test file carries its own.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-
-use crate::repo_root;
+use std::process::Command;
 
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
@@ -23,62 +23,20 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// `.venv/locust/bin/locust`, installed by `scripts/testbed install`.
-pub fn locust_bin() -> PathBuf {
-    let bin = repo_root().join(".venv/locust/bin/locust");
-    assert!(
-        bin.is_file(),
-        "{} is missing: run scripts/testbed install",
-        bin.display()
-    );
-    bin
-}
-
-/// The oldest Locust whose master akrida's worker supports (the first to `ack` a worker's
-/// `client_ready`), for the worker's compatibility tests.
-pub const OLDEST_LOCUST: &str = "2.10.0";
-
-/// `.venv/locust-2.10/bin/locust` ([`OLDEST_LOCUST`], on Python 3.10), installed by
-/// `scripts/testbed install`.
-pub fn oldest_locust_bin() -> PathBuf {
-    let bin = repo_root().join(".venv/locust-2.10/bin/locust");
-    assert!(
-        bin.is_file(),
-        "{} is missing: run scripts/testbed install (Locust {OLDEST_LOCUST} needs Python 3.10)",
-        bin.display()
-    );
-    bin
-}
-
-/// A Locust release that worker tests run masters of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locust {
-    /// `.venv/locust` (`scripts/testbed`'s `LOCUST_SPEC`).
-    Newest,
-    /// [`OLDEST_LOCUST`].
-    Oldest,
-}
-
-impl Locust {
-    pub fn bin(self) -> PathBuf {
-        match self {
-            Locust::Newest => locust_bin(),
-            Locust::Oldest => oldest_locust_bin(),
+/// A `Command` for a binary under test with a clean environment: only `PATH`, `HOME`, `TMPDIR`,
+/// `RUST_LOG` and `RUST_BACKTRACE` are kept, so no setting of the developer's shell
+/// (`MEDIATION_URL`, `LOCUST_MIN_WAIT`, `AKRIDA_CA_CERT`, ...) leaks into a test: each test sets
+/// what it means. The test passes the path (`env!("CARGO_BIN_EXE_akrida")`): only the test crate
+/// of the binary's package knows it.
+pub fn clean_command(bin: impl AsRef<OsStr>) -> Command {
+    let mut command = Command::new(bin);
+    command.env_clear();
+    for name in ["PATH", "HOME", "TMPDIR", "RUST_LOG", "RUST_BACKTRACE"] {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
         }
     }
-
-    /// For directory and log names.
-    pub fn label(self) -> &'static str {
-        match self {
-            Locust::Newest => "newest",
-            Locust::Oldest => "oldest",
-        }
-    }
-}
-
-/// The committed locustfile that declares akrida's scenarios as Locust user classes.
-pub fn locustfile() -> PathBuf {
-    repo_root().join("crates/locust/locustfiles/akrida.py")
+    command
 }
 
 /// Rows of a CSV file as Locust and akrida write it (quoted where needed, no embedded newlines),

@@ -5,7 +5,7 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -87,7 +87,7 @@ impl Run<'_> {
     pub fn start(&self, servers: &Servers) -> Output {
         let users = self.users.to_string();
         let rate = self.rate.unwrap_or(self.users).to_string();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+        let mut command = crate::common::akrida();
         command
             .args(["run", self.scenario, "--json", "--stats-interval", "60"])
             .args(["-u", &users, "-r", &rate, "--timeout", self.timeout])
@@ -112,8 +112,6 @@ impl Run<'_> {
                 servers.mediator.invitation_url.as_deref().unwrap(),
             )
             .envs(self.extra.iter().copied())
-            .env_remove("ISSUER_HEADERS")
-            .env_remove("VERIFIER_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let child = command.spawn().expect("akrida starts");

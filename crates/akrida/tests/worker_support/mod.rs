@@ -5,82 +5,28 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-pub use testbed::{free_port, locustfile, Locust};
+#[allow(unused_imports)] // each test binary uses a different part
+pub use testbed::{free_port, locustfile, Locust, Master, Proc};
 
 pub fn output_dir(name: &str) -> PathBuf {
     testbed::scratch_dir(&format!("worker-{name}"))
 }
 
-/// Kills the process on drop, so a failing test leaves nothing running.
-pub struct Proc {
-    pub child: Child,
-    pub log: PathBuf,
-}
-
-impl Proc {
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits up to `limit` for the process to end; its exit code (None: killed by a signal).
-    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<Option<i32>> {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status.code());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        None
-    }
-
-    pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// SIGTERM, as Kubernetes stops a pod.
-    pub fn terminate(&mut self) {
-        self.signal(libc::SIGTERM);
-    }
-
-    /// Sends `signal` (SIGSTOP and SIGCONT pause and resume the process).
-    pub fn signal(&mut self, signal: i32) {
-        // SAFETY: kill(2) with a pid we started and have not yet waited for.
-        unsafe {
-            libc::kill(self.child.id() as i32, signal);
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// `locust --master` of `locust` on 127.0.0.1:`port` with the committed locustfile and `args`
-/// (which name the user classes to run: the locustfile declares every scenario's); its output
-/// goes to `dir/<name>.log`.
-pub fn start_master(locust: Locust, name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
-    let log = dir.join(format!("{name}.log"));
-    let file = std::fs::File::create(&log).unwrap();
-    let child = Command::new(locust.bin())
-        .arg("-f")
-        .arg(locustfile())
-        .args(["--master", "--master-bind-host", "127.0.0.1"])
-        .args(["--master-bind-port", &port.to_string()])
-        .args(args)
-        .env_remove("LOCUST_HOST")
-        .stdin(Stdio::null())
-        .stdout(file.try_clone().unwrap())
-        .stderr(file)
-        .spawn()
-        .expect("locust starts");
-    Proc { child, log }
+/// `locust --master` of `locust` on 127.0.0.1:`port` ([`Locust::start_master`]) running the
+/// user `classes` (the locustfile declares every scenario's); its output goes to
+/// `dir/<name>.log`.
+pub fn start_master(
+    locust: Locust,
+    name: &str,
+    port: u16,
+    dir: &Path,
+    classes: &[&str],
+    run: Master,
+) -> Proc {
+    locust.start_master(port, dir.join(format!("{name}.log")), classes, run)
 }
 
 /// `akrida worker mediator-ping` against the testbed mediator and the master on `port`.
@@ -123,18 +69,13 @@ fn start_scenario_worker(
         .expect("mediator invitation");
     let log = dir.join(format!("{name}.log"));
     let file = std::fs::File::create(&log).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
+    let child = crate::common::akrida()
         .args(["worker", scenario, "--master-host", "127.0.0.1"])
         .args(["--master-port", &port.to_string()])
         .args(["--min-wait", "1", "--max-wait", "2"])
         .args(args)
         .env("MEDIATION_URL", invitation)
-        .env_remove("ISSUER_HEADERS")
         .envs(env.iter().copied())
-        .env_remove("LOCUST_MIN_WAIT")
-        .env_remove("LOCUST_MAX_WAIT")
-        .env_remove("LOCUST_MASTER_NODE_HOST")
-        .env_remove("LOCUST_MASTER_NODE_PORT")
         .stdin(Stdio::null())
         .stdout(file.try_clone().unwrap())
         .stderr(file)

@@ -1,77 +1,43 @@
-//! Test helpers: a real Locust master from the project's venv, and a scenario that needs no
+//! Test helpers: a real Locust master from the project's venv, and scenarios that need no
 //! server (each task records one sample), so the protocol is tested without the testbed.
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use engine::stub::Stub;
 use engine::{BoxFuture, Scenario, User, UserContext};
 use locust::WorkerEvent;
 #[allow(unused_imports)] // each test binary uses a different part
-pub use testbed::{free_port, locust_bin, locustfile, read_csv, Locust};
+pub use testbed::{free_port, locust_bin, locustfile, read_csv, Locust, Master, Proc};
 
 pub fn output_dir(name: &str) -> PathBuf {
     testbed::scratch_dir(&format!("locust-{name}"))
 }
 
-/// `locust --master` of `locust` on 127.0.0.1:`port` with the committed locustfile and `args`,
-/// running the `MediatorPing` class only (the test scenarios here stand for it); its output goes to
+/// `locust --master` of `locust` on 127.0.0.1:`port` ([`Locust::start_master`]) running the
+/// `MediatorPing` class only (the test scenarios here stand for it); its output goes to
 /// `dir/master.log`.
-pub fn start_master(locust: Locust, port: u16, dir: &Path, args: &[&str]) -> Child {
-    let log = std::fs::File::create(dir.join("master.log")).unwrap();
-    Command::new(locust.bin())
-        .arg("-f")
-        .arg(locustfile())
-        .args(["--master", "--master-bind-host", "127.0.0.1"])
-        .args(["--master-bind-port", &port.to_string()])
-        .args(args)
-        .arg("MediatorPing")
-        .env_remove("LOCUST_HOST")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("locust starts")
+pub fn start_master(locust: Locust, port: u16, dir: &Path, run: Master) -> Proc {
+    locust.start_master(port, dir.join("master.log"), &["MediatorPing"], run)
 }
 
-pub fn master_log(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("master.log")).unwrap_or_default()
-}
-
-/// Users that record a 2 ms "tick" sample every 50 ms. Named like the committed locustfile's
-/// class, so a master started with it dispatches to it.
-pub struct Ticks;
-
-struct TickUser;
-
-impl Scenario for Ticks {
-    fn name(&self) -> &str {
-        "mediator-ping"
-    }
-    fn tasks(&self) -> Vec<(&'static str, u32)> {
-        vec![("tick", 1)]
-    }
-    fn new_user(&self, _index: u64) -> Box<dyn User> {
-        Box::new(TickUser)
-    }
-}
-
-impl User for TickUser {
-    fn run_task<'a>(&'a mut self, _task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
-        Box::pin(async move {
-            ctx.record("test", "tick", Duration::from_millis(2), Ok(()));
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        })
-    }
+/// Users that record a 2 ms "tick" sample every 50 ms, named like the committed locustfile's
+/// class, so a master started with it dispatches to them.
+pub fn ticks() -> Stub {
+    Stub::ticks(
+        "mediator-ping",
+        Duration::from_millis(2),
+        Duration::from_millis(50),
+    )
 }
 
 /// How long each [`Burn`] user keeps its runtime thread busy.
 pub const BURN: Duration = Duration::from_secs(5);
 
 /// Users whose first task keeps its runtime thread busy for [`BURN`] without yielding (as CPU-bound
-/// user code does), recording a "burn" sample, and then tick like [`Ticks`]. As many users as
+/// user code does), recording a "burn" sample, and then tick like [`ticks`]. As many users as
 /// the runtime has threads hold every one of them.
 pub struct Burn;
 
@@ -147,18 +113,8 @@ pub fn worker_config(port: u16) -> locust::WorkerConfig {
         "127.0.0.1",
         port,
         locust::user_class_name("mediator-ping"),
-        Arc::new(Ticks),
+        Arc::new(ticks()),
     );
     config.connect_timeout = Duration::from_secs(30);
     config
-}
-
-/// Kills a child on drop, so a failing test leaves no master behind.
-pub struct KillOnDrop(pub Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

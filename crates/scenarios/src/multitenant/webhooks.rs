@@ -218,6 +218,9 @@ mod tests {
             body.len()
         );
         stream.write_all(request.as_bytes()).await.unwrap();
+        // Half-close, so that the server closes after its answer instead of keeping the
+        // connection open until its 10 s read timeout (ten seconds of nothing to test).
+        stream.shutdown().await.unwrap();
         let mut reply = String::new();
         stream.read_to_string(&mut reply).await.unwrap();
         assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");

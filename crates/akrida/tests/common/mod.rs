@@ -50,19 +50,22 @@ pub fn start_mediator_ping_spread(
     std::fs::write(&file, urls.join("\n")).expect("invitations file written");
     mediator_ping(dir, args)
         .env("MEDIATION_URLS_FILE", &file)
-        .env_remove("MEDIATION_URL")
         .spawn()
         .expect("akrida starts")
 }
 
+/// The `akrida` binary under test, in a clean environment ([`testbed::clean_command`]): no
+/// setting of the developer's shell leaks into a test.
+pub fn akrida() -> Command {
+    testbed::clean_command(env!("CARGO_BIN_EXE_akrida"))
+}
+
 fn mediator_ping(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = akrida();
     command
         .args(["run", "mediator-ping", "--json", "--csv"])
         .arg(dir.join("run"))
         .args(args)
-        .env_remove("LOCUST_MIN_WAIT")
-        .env_remove("LOCUST_MAX_WAIT")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
