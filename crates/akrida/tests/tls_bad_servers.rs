@@ -14,15 +14,15 @@ use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Starts the server on its own runtime; returns its port and the CA (its self-signed
-/// certificate) as a PEM file to pass to --ca-cert.
-fn start_server() -> (u16, std::path::PathBuf) {
+/// certificate) as `server.pem` in the scratch directory, to pass to --ca-cert.
+fn start_server() -> (u16, testbed::ScratchDir) {
     let key = KeyPair::generate().unwrap();
     let cert = CertificateParams::new(vec!["localhost".to_string()])
         .unwrap()
         .self_signed(&key)
         .unwrap();
-    let pem = testbed::scratch_dir("tls-bad-servers").join("server.pem");
-    std::fs::write(&pem, cert.pem()).unwrap();
+    let dir = testbed::scratch_dir("tls-bad-servers");
+    std::fs::write(dir.join("server.pem"), cert.pem()).unwrap();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -81,12 +81,13 @@ fn start_server() -> (u16, std::path::PathBuf) {
             }
         });
     });
-    (port, pem)
+    (port, dir)
 }
 
 #[test]
 fn tls_that_breaks_during_a_run_is_a_counted_failure_with_its_cause() {
-    let (port, pem) = start_server();
+    let (port, dir) = start_server();
+    let pem = dir.join("server.pem");
     let started = Instant::now();
     let output = common::akrida()
         .args([

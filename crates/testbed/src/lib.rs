@@ -48,7 +48,7 @@ pub use credo::{
 pub use ledger::{Ledger, Node, TailsServer};
 pub use locust::{locust_bin, locustfile, oldest_locust_bin, Locust, Master, OLDEST_LOCUST};
 pub use process::Proc;
-pub use support::{clean_command, free_port, read_csv, scratch_dir};
+pub use support::{clean_command, free_port, read_csv, scratch_dir, ScratchDir};
 pub use tls::{read_access_log, AccessLogEntry, Front, Tls};
 
 /// The issuer/verifier on the testbed's Indy ledger (started only when named): its schema and

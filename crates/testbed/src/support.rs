@@ -16,11 +16,47 @@ pub fn free_port() -> u16 {
 }
 
 /// An empty directory under the system temp dir, named after the test and this process.
-pub fn scratch_dir(name: &str) -> PathBuf {
+/// It is removed when the test drops it, unless the test is failing: what a failed test wrote
+/// (logs, CSV, HTML) stays for whoever reads the failure.
+pub fn scratch_dir(name: &str) -> ScratchDir {
     let dir = std::env::temp_dir().join(format!("akrida-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir is writable");
-    dir
+    ScratchDir(dir)
+}
+
+/// A test's scratch directory (see [`scratch_dir`]); use it as a `Path`.
+#[derive(Debug)]
+pub struct ScratchDir(PathBuf);
+
+impl std::ops::Deref for ScratchDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for ScratchDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<OsStr> for ScratchDir {
+    fn as_ref(&self) -> &OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("test output kept in {}", self.0.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// A `Command` for a binary under test with a clean environment: only `PATH`, `HOME`, `TMPDIR`,

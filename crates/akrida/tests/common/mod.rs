@@ -8,7 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 #[allow(unused_imports)] // not every test binary reads CSV
 pub use testbed::read_csv;
 
-pub fn output_dir(name: &str) -> PathBuf {
+pub fn output_dir(name: &str) -> testbed::ScratchDir {
     testbed::scratch_dir(name)
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 #[allow(unused_imports)] // each test binary uses a different part
 pub use testbed::{free_port, locustfile, Locust, Master, Proc};
 
-pub fn output_dir(name: &str) -> PathBuf {
+pub fn output_dir(name: &str) -> testbed::ScratchDir {
     testbed::scratch_dir(&format!("worker-{name}"))
 }
 

@@ -12,7 +12,7 @@ use locust::WorkerEvent;
 #[allow(unused_imports)] // each test binary uses a different part
 pub use testbed::{free_port, locust_bin, locustfile, read_csv, Locust, Master, Proc};
 
-pub fn output_dir(name: &str) -> PathBuf {
+pub fn output_dir(name: &str) -> testbed::ScratchDir {
     testbed::scratch_dir(&format!("locust-{name}"))
 }
 
