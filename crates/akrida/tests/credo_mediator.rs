@@ -713,8 +713,23 @@ mod queued_delivery {
     async fn live_body(credo: Credo) {
         let (holder, mut session, grant, key) = onboard(&credo).await;
         session.pickup_live().await.expect("live mode on");
+        let removed_before = credo.counters().removed_from_queue;
         forward(&grant, key, "live").await;
         expect_content(&holder, Duration::from_secs(10), "live", "live mode").await;
+        // Credo pushes a `delivery` and holds the message until the holder acknowledges it.
+        let mut removed = credo.counters().removed_from_queue;
+        for _ in 0..100 {
+            if removed > removed_before {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            removed = credo.counters().removed_from_queue;
+        }
+        assert_eq!(
+            removed,
+            removed_before + 1,
+            "the holder acknowledged the pushed message (messages-received) and Credo removed it"
+        );
 
         forward_while_away(&credo, &session, &grant, key, "queued").await;
         session.reconnect().await.expect("reconnect");

@@ -32,6 +32,9 @@ pub enum AttachmentError {
     NoBase64,
     #[error("attachment data.base64 is not valid base64")]
     BadBase64,
+    /// RFC 0017 allows `data.base64`, `data.json` or `data.links`; links are not fetched.
+    #[error("attachment has neither data.base64 nor data.json ({0})")]
+    NoInlineContent(&'static str),
     #[error("attachment is not signed (no data.jws)")]
     NotSigned,
     #[error("attachment JWS is malformed: {0}")]
@@ -110,6 +113,26 @@ pub fn attachment_bytes(attachment: &Value) -> Result<Vec<u8>, AttachmentError> 
         .as_str()
         .ok_or(AttachmentError::NoBase64)?;
     b64::decode_any(data).map_err(|_| AttachmentError::BadBase64)
+}
+
+/// The content of an attachment carried inline, whichever way RFC 0017 allows: `data.base64`
+/// decoded, or `data.json` serialized back to bytes (Credo attaches a delivered envelope as the
+/// JSON object itself). Content only reachable by `data.links` is an error: fetching it would
+/// be a request to wherever the sender points.
+pub fn attachment_content(attachment: &Value) -> Result<Vec<u8>, AttachmentError> {
+    let data = &attachment["data"];
+    match (data.get("base64"), data.get("json")) {
+        (Some(Value::String(text)), _) => {
+            b64::decode_any(text).map_err(|_| AttachmentError::BadBase64)
+        }
+        (Some(_), _) => Err(AttachmentError::BadBase64),
+        (None, Some(json)) if !json.is_null() => Ok(json.to_string().into_bytes()),
+        _ if data.get("links").is_some() => Err(AttachmentError::NoInlineContent(
+            "only data.links, which is not fetched",
+        )),
+        _ if data.is_object() => Err(AttachmentError::NoInlineContent("data holds neither")),
+        _ => Err(AttachmentError::NoInlineContent("no data object")),
+    }
 }
 
 /// Checks every signature of a signed attachment and returns the attached bytes and the signers.
@@ -310,6 +333,38 @@ mod tests {
         );
         let signed = verify_signed_attachment(&att, Some(&b.verkey())).unwrap();
         assert_eq!(signed.signers, vec![a.verkey(), b.verkey()]);
+    }
+
+    #[test]
+    fn content_comes_from_base64_or_json() {
+        let envelope = json!({"protected": "p", "iv": "i", "ciphertext": "c", "tag": "t"});
+        let bytes = envelope.to_string().into_bytes();
+        assert_eq!(attachment_content(&attachment(&bytes)).unwrap(), bytes);
+        let as_json = json!({"@id": "a", "data": {"json": envelope}});
+        let opened: Value = serde_json::from_slice(&attachment_content(&as_json).unwrap()).unwrap();
+        assert_eq!(opened, envelope);
+        assert_eq!(
+            attachment_content(&json!({"data": {"links": ["https://x/y"]}})),
+            Err(AttachmentError::NoInlineContent(
+                "only data.links, which is not fetched"
+            ))
+        );
+        assert!(matches!(
+            attachment_content(&json!({"data": {"sha256": "00"}})),
+            Err(AttachmentError::NoInlineContent(_))
+        ));
+        assert!(matches!(
+            attachment_content(&json!({"@id": "x"})),
+            Err(AttachmentError::NoInlineContent(_))
+        ));
+        assert_eq!(
+            attachment_content(&json!({"data": {"base64": 7}})),
+            Err(AttachmentError::BadBase64)
+        );
+        assert_eq!(
+            attachment_content(&json!({"data": {"base64": "***"}})),
+            Err(AttachmentError::BadBase64)
+        );
     }
 
     #[test]

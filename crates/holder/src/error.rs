@@ -39,6 +39,15 @@ pub enum HolderError {
     UnexpectedReply { step: &'static str, got: String },
     #[error("{0}")]
     Protocol(String),
+    /// Attachments of a Pickup 2.0 `delivery` the holder could not open. They were not
+    /// acknowledged, so the mediator still holds them: a failure to see, never a delivery.
+    #[error("pickup delivery: {unopened} of {total} attachment(s) not opened, so not acknowledged ({first})")]
+    UnopenedDelivery {
+        unopened: usize,
+        total: usize,
+        /// The first one: its `@id` and why it could not be opened.
+        first: String,
+    },
     /// The verifier acknowledged a presentation with `verification_result: "false"`.
     #[error("the verifier acknowledged the presentation with verification_result \"false\"")]
     PresentationRejected,

@@ -100,7 +100,7 @@ impl Holder {
         let endpoint = invitation.inline_or_peer_service()?.endpoint;
         let ours = OurEndpoint::return_route_only();
         if endpoint.starts_with("ws://") || endpoint.starts_with("wss://") {
-            let ws = self.open_socket_to(&endpoint).await?;
+            let ws = self.open_socket_to(&endpoint, None).await?;
             let label = &self.config.label;
             let connection = connect(
                 invitation,
@@ -129,8 +129,19 @@ impl Holder {
         .await
     }
 
-    async fn open_socket_to(&self, url: &str) -> Result<WsSession, HolderError> {
-        open_socket(url, &self.inbox, &self.connections.tls, self.config.timeout).await
+    async fn open_socket_to(
+        &self,
+        url: &str,
+        mediator: Option<&Connection>,
+    ) -> Result<WsSession, HolderError> {
+        open_socket(
+            url,
+            &self.inbox,
+            &self.connections.tls,
+            mediator,
+            self.config.timeout,
+        )
+        .await
     }
 
     /// Opens the WebSocket to the mediator's first `ws://` service and keeps it for the session.
@@ -152,7 +163,7 @@ impl Holder {
             })?
             .endpoint
             .clone();
-        let socket = self.open_socket_to(&url).await?;
+        let socket = self.open_socket_to(&url, Some(&mediator)).await?;
         Ok(MediatorSession {
             mediator,
             socket_url: url,
@@ -169,9 +180,11 @@ async fn open_socket(
     url: &str,
     inbox: &Arc<Inbox>,
     tls: &Arc<net::ClientConfig>,
+    mediator: Option<&Connection>,
     timeout: Duration,
 ) -> Result<WsSession, HolderError> {
-    tokio::time::timeout(timeout, WsSession::connect(url, inbox.clone(), tls.clone()))
+    let connect = WsSession::connect(url, inbox.clone(), tls.clone(), mediator.cloned());
+    tokio::time::timeout(timeout, connect)
         .await
         .map_err(|_| HolderError::Timeout {
             step: "socket open",
@@ -258,7 +271,14 @@ impl MediatorSession {
 
     /// Opens a new socket to the same mediator endpoint in place of a closed one.
     pub async fn reconnect(&mut self) -> Result<(), HolderError> {
-        self.socket = open_socket(&self.socket_url, &self.inbox, &self.tls, self.timeout).await?;
+        self.socket = open_socket(
+            &self.socket_url,
+            &self.inbox,
+            &self.tls,
+            Some(&self.mediator),
+            self.timeout,
+        )
+        .await?;
         Ok(())
     }
 

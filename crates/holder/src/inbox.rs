@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::HolderError;
 use crate::keyring::KeyRing;
+use crate::pickup::OpenedDelivery;
 
 /// How many unsolicited messages are kept for a scenario to read before new ones are dropped
 /// (and counted): a holder that nobody reads must not grow without bound under load.
@@ -40,6 +41,7 @@ pub struct Inbox {
     received: AtomicU64,
     dropped: AtomicU64,
     undecryptable: AtomicU64,
+    unopened_attachments: AtomicU64,
     /// Off unless [`Inbox::track_recipients`] was called: which of our keys each queued
     /// unsolicited message was encrypted for (by `@id`), so a holder with several connections
     /// knows which one an offer came on. Bounded like the queue.
@@ -52,6 +54,8 @@ pub struct InboxCounts {
     pub received: u64,
     pub dropped_unsolicited: u64,
     pub undecryptable: u64,
+    /// Attachments of Pickup 2.0 deliveries that could not be opened (and were not acknowledged).
+    pub unopened_attachments: u64,
 }
 
 impl Inbox {
@@ -66,6 +70,7 @@ impl Inbox {
             received: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             undecryptable: AtomicU64::new(0),
+            unopened_attachments: AtomicU64::new(0),
             recipients: Mutex::new(None),
         }
     }
@@ -152,33 +157,86 @@ impl Inbox {
     }
 
     /// Unpacks an inbound envelope with this holder's keys and routes the message.
+    ///
+    /// A Pickup 2.0 `delivery` pushed here is opened too, but nobody acknowledges it: only a
+    /// socket to its mediator can ([`Inbox::receive_envelope`], as `crate::ws` does).
     pub fn deliver_envelope(&self, envelope: &[u8]) -> Result<(), HolderError> {
+        match self.receive_envelope(envelope)? {
+            Some(pushed) if !pushed.received.is_empty() => {
+                tracing::warn!(
+                    messages = pushed.received.len(),
+                    "a pushed pickup delivery was opened where it cannot be acknowledged"
+                );
+                pushed.into_result()
+            }
+            Some(pushed) => pushed.into_result(),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Inbox::deliver_envelope`] for a transport that can answer: a Pickup 2.0 `delivery` that
+    /// no request waits for (live mode: the mediator pushes it) is opened here, each attachment
+    /// delivered as if it had arrived alone, and returned so the caller acknowledges what was
+    /// opened with `messages-received` on the socket it came on.
+    pub fn receive_envelope(&self, envelope: &[u8]) -> Result<Option<OpenedDelivery>, HolderError> {
+        let (message, recipient) = self.unpack(envelope)?;
+        Ok(self.deliver_for(message, Some(recipient), true))
+    }
+
+    /// Delivers one envelope taken out of a Pickup 2.0 `delivery`. A `delivery` inside it is not
+    /// opened in turn: nesting is not how mediators deliver, and it would recurse without bound.
+    pub(crate) fn deliver_picked_up(&self, envelope: &[u8]) -> Result<(), HolderError> {
+        let (message, recipient) = self.unpack(envelope)?;
+        self.deliver_for(message, Some(recipient), false);
+        Ok(())
+    }
+
+    pub(crate) fn count_unopened_attachments(&self, count: usize) {
+        self.unopened_attachments
+            .fetch_add(count as u64, Ordering::Relaxed);
+    }
+
+    fn unpack(&self, envelope: &[u8]) -> Result<(Message, VerKey), HolderError> {
         let keys = &self.keys;
         let unpacked = didcomm::envelope::unpack_cached(envelope, |kid| keys.find(kid), keys)
             .inspect_err(|_| {
                 self.undecryptable.fetch_add(1, Ordering::Relaxed);
             })?;
         let message = Message::from_bytes(&unpacked.message)?;
-        self.deliver_for(message, Some(unpacked.recipient));
-        Ok(())
+        Ok((message, unpacked.recipient))
     }
 
     /// Routes a plaintext message to its thread's waiter, else to the unsolicited queue.
     pub fn deliver(&self, message: Message) {
-        self.deliver_for(message, None);
+        self.deliver_for(message, None, false);
     }
 
-    fn deliver_for(&self, message: Message, recipient: Option<VerKey>) {
+    fn deliver_for(
+        &self,
+        message: Message,
+        recipient: Option<VerKey>,
+        open_pushed_delivery: bool,
+    ) -> Option<OpenedDelivery> {
         self.received.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(message_type = %message.short_type(), thread = ?message.thread_id(), "message received");
         let message = match self.take_waiter(&message) {
             Some(tx) => match tx.send(message) {
-                Ok(()) => return,
+                Ok(()) => return None,
                 // The waiter gave up (timed out) a moment ago: keep the message as unsolicited.
                 Err(message) => message,
             },
             None => message,
         };
+        if message.is("messagepickup", "delivery") && open_pushed_delivery {
+            return Some(crate::pickup::open_delivery(&message, self));
+        }
+        if message.is("messagepickup", "status") {
+            // The mediator's answer to a live-delivery-change or to the acknowledgement of a
+            // pushed delivery: nothing a scenario reads, and under load it would crowd the
+            // unsolicited queue out. Statuses asked for reach their waiter above.
+            tracing::debug!(count = ?message.value.get("message_count"), "unasked pickup status");
+            return None;
+        }
         if let (Some(key), Some(id)) = (recipient, message.id()) {
             if let Some(list) = self.lock_recipients().as_mut() {
                 if list.len() >= UNSOLICITED_CAPACITY {
@@ -190,6 +248,7 @@ impl Inbox {
         if self.unsolicited_tx.try_send(message).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
+        None
     }
 
     /// The next unsolicited message, waiting at most `timeout`.
@@ -206,6 +265,7 @@ impl Inbox {
             received: self.received.load(Ordering::Relaxed),
             dropped_unsolicited: self.dropped.load(Ordering::Relaxed),
             undecryptable: self.undecryptable.load(Ordering::Relaxed),
+            unopened_attachments: self.unopened_attachments.load(Ordering::Relaxed),
         }
     }
 

@@ -2,10 +2,16 @@
 //! for us, fetch them in batches, acknowledge them. ACA-Py 0.12.8 needs the
 //! `acapy-plugin-pickup` plugin for this; a plain ACA-Py mediator instead drains its queue down
 //! any socket on which we send a return-route message (the "implicit" strategy).
+//!
+//! A `delivery` (the answer to a delivery-request, or pushed in live mode) carries one envelope
+//! per attachment: ACA-Py's plugin as `data.base64`, Credo 0.6 as `data.json` (the envelope
+//! object). Only what was opened and handed to the inbox is acknowledged with
+//! `messages-received`: an acknowledged message is deleted by the mediator, so acknowledging one
+//! the holder could not open would lose it silently.
 
 use std::time::Duration;
 
-use didcomm::attachment::attachment_bytes;
+use didcomm::attachment::attachment_content;
 use didcomm::message::new_message;
 use serde_json::{json, Value};
 
@@ -22,6 +28,81 @@ const LIVE_DELIVERY_CHANGE: &str = "https://didcomm.org/messagepickup/2.0/live-d
 
 /// How many messages one delivery-request asks for.
 pub const BATCH_LIMIT: u64 = 10;
+
+/// What opening one `delivery` gave.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OpenedDelivery {
+    /// The `@id`s of the attachments handed to the inbox: what `messages-received` acknowledges.
+    pub received: Vec<String>,
+    /// The attachments that could not be opened, each with why. Never acknowledged.
+    pub unopened: Vec<UnopenedAttachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnopenedAttachment {
+    /// The attachment's `@id` (`"(none)"` when it has none).
+    pub id: String,
+    pub reason: String,
+}
+
+impl OpenedDelivery {
+    /// An error naming the first unopened attachment, if any was.
+    pub fn error(&self) -> Option<HolderError> {
+        let first = self.unopened.first()?;
+        Some(HolderError::UnopenedDelivery {
+            unopened: self.unopened.len(),
+            total: self.unopened.len() + self.received.len(),
+            first: format!("attachment {}: {}", first.id, first.reason),
+        })
+    }
+
+    pub fn into_result(self) -> Result<(), HolderError> {
+        self.error().map_or(Ok(()), Err)
+    }
+}
+
+/// Opens each attachment of a `delivery` into `inbox`, as if its envelope had arrived alone.
+/// An attachment is unopened when it has no `@id` (it could not be acknowledged, so the
+/// mediator would deliver it again), carries no inline content, or holds an envelope the
+/// holder cannot unpack; those are counted in the inbox and left unacknowledged.
+pub fn open_delivery(delivery: &didcomm::message::Message, inbox: &Inbox) -> OpenedDelivery {
+    let mut opened = OpenedDelivery::default();
+    let Some(attachments) = delivery.value["~attach"].as_array() else {
+        return opened;
+    };
+    for attachment in attachments {
+        let id = attachment["@id"].as_str();
+        let outcome = match id {
+            None => Err("it has no @id to acknowledge it by".to_string()),
+            Some(_) => attachment_content(attachment)
+                .map_err(|e| e.to_string())
+                .and_then(|envelope| {
+                    inbox
+                        .deliver_picked_up(&envelope)
+                        .map_err(|e| format!("its envelope does not open: {e}"))
+                }),
+        };
+        match (outcome, id) {
+            (Ok(()), Some(id)) => opened.received.push(id.to_string()),
+            (outcome, id) => {
+                let reason = outcome.err().unwrap_or_default();
+                let id = id.unwrap_or("(none)").to_string();
+                tracing::warn!(attachment = %id, %reason, "picked-up message not opened, not acknowledged");
+                opened.unopened.push(UnopenedAttachment { id, reason });
+            }
+        }
+    }
+    inbox.count_unopened_attachments(opened.unopened.len());
+    opened
+}
+
+/// A `messages-received` acknowledging `ids`, asking for a return route: Credo answers it
+/// with a status, and without a route to us it would queue that status for later pickup.
+pub fn messages_received(ids: &[String]) -> Value {
+    let mut received = new_message(MESSAGES_RECEIVED, json!({ "message_id_list": ids }));
+    didcomm::message::set_return_route_all(&mut received);
+    received
+}
 
 fn message_count(reply: &didcomm::message::Message) -> Result<u64, HolderError> {
     if !reply.is("messagepickup", "status") {
@@ -74,26 +155,15 @@ pub async fn fetch_batch(
             got: reply.short_type(),
         });
     }
-    let attachments = reply.value["~attach"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let mut ids = Vec::with_capacity(attachments.len());
-    for attachment in &attachments {
-        // Each attachment is one envelope for us; its @id is what we acknowledge.
-        if let Some(id) = attachment["@id"].as_str() {
-            ids.push(Value::String(id.to_string()));
-        }
-        match attachment_bytes(attachment) {
-            Ok(envelope) => {
-                if let Err(e) = inbox.deliver_envelope(&envelope) {
-                    tracing::debug!(error = %e, "picked-up message could not be opened");
-                }
-            }
-            Err(e) => tracing::debug!(error = %e, "picked-up attachment is not base64"),
-        }
+    let opened = open_delivery(&reply, inbox);
+    if opened.received.is_empty() {
+        // Nothing to acknowledge; a delivery that brought nothing at all counts nothing.
+        return match opened.error() {
+            Some(e) => Err(e),
+            None => Ok((0, 0)),
+        };
     }
-    let received = new_message(MESSAGES_RECEIVED, json!({ "message_id_list": ids }));
+    let received = messages_received(&opened.received);
     let reply = request_reply(
         mediator,
         received,
@@ -103,7 +173,12 @@ pub async fn fetch_batch(
         timeout,
     )
     .await?;
-    Ok((attachments.len() as u64, message_count(&reply)?))
+    let remaining = message_count(&reply)?;
+    // The opened ones are acknowledged (so not delivered twice); the others are a failure.
+    match opened.error() {
+        Some(e) => Err(e),
+        None => Ok((opened.received.len() as u64, remaining)),
+    }
 }
 
 /// Fetches batches until the mediator holds nothing more for us; returns how many arrived.
@@ -138,4 +213,199 @@ pub async fn request_live_delivery(
     let mut change = new_message(LIVE_DELIVERY_CHANGE, json!({ "live_delivery": true }));
     didcomm::message::set_return_route_all(&mut change);
     channel.send(mediator.pack(&change)?, inbox).await
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::keyring::KeyRing;
+    use didcomm::attachment::attachment;
+    use didcomm::message::Message;
+    use didcomm::KeyPair;
+
+    /// A holder's inbox and the key that mediated messages are encrypted for.
+    pub(crate) fn holder_inbox() -> (Inbox, KeyPair) {
+        let key = KeyPair::generate();
+        let keys = KeyRing::default();
+        keys.add(key.clone());
+        (Inbox::new(keys), key)
+    }
+
+    /// A basic message for `key`, packed as another agent would send it.
+    pub(crate) fn envelope_for(key: &KeyPair, content: &str) -> Vec<u8> {
+        let message = new_message(
+            "https://didcomm.org/basicmessage/1.0/message",
+            json!({ "content": content }),
+        );
+        didcomm::pack(
+            message.to_string().as_bytes(),
+            &[key.verkey()],
+            Some(&KeyPair::generate()),
+        )
+        .unwrap()
+    }
+
+    /// The attachment as ACA-Py's pickup plugin writes it: the envelope as `data.base64`.
+    pub(crate) fn base64_attachment(id: &str, envelope: &[u8]) -> Value {
+        let mut a = attachment(envelope);
+        a["@id"] = json!(id);
+        a
+    }
+
+    /// The attachment as Credo 0.6 writes it: the envelope object itself as `data.json`.
+    pub(crate) fn json_attachment(id: &str, envelope: &[u8]) -> Value {
+        let object: Value = serde_json::from_slice(envelope).unwrap();
+        json!({"@id": id, "lastmod_time": "2026-12-06T07:00:00.000Z", "data": {"json": object}})
+    }
+
+    pub(crate) fn delivery(attachments: Vec<Value>) -> Value {
+        new_message(
+            "https://didcomm.org/messagepickup/2.0/delivery",
+            json!({ "~attach": attachments }),
+        )
+    }
+
+    fn as_message(value: &Value) -> Message {
+        Message::from_bytes(value.to_string().as_bytes()).unwrap()
+    }
+
+    async fn contents(inbox: &Inbox) -> Vec<String> {
+        let mut got = Vec::new();
+        while let Some(m) = inbox
+            .next_unsolicited(std::time::Duration::from_millis(50))
+            .await
+        {
+            got.push(m.value["content"].as_str().unwrap_or("?").to_string());
+        }
+        got
+    }
+
+    #[tokio::test]
+    async fn base64_and_json_attachments_are_opened_and_acknowledged() {
+        let (inbox, key) = holder_inbox();
+        let reply = as_message(&delivery(vec![
+            base64_attachment("q1", &envelope_for(&key, "from acapy")),
+            json_attachment("q2", &envelope_for(&key, "from credo")),
+        ]));
+        let opened = open_delivery(&reply, &inbox);
+        assert_eq!(opened.received, vec!["q1", "q2"]);
+        assert!(opened.unopened.is_empty());
+        assert!(opened.error().is_none());
+        assert_eq!(contents(&inbox).await, vec!["from acapy", "from credo"]);
+        assert_eq!(
+            messages_received(&opened.received)["message_id_list"],
+            json!(["q1", "q2"])
+        );
+    }
+
+    #[tokio::test]
+    async fn an_attachment_that_does_not_open_is_an_error_and_not_acknowledged() {
+        let (inbox, key) = holder_inbox();
+        let stranger = KeyPair::generate();
+        let reply = as_message(&delivery(vec![
+            json!({"@id": "linked", "data": {"links": ["https://elsewhere/m"]}}),
+            json_attachment("good", &envelope_for(&key, "fine")),
+            json!({"@id": "empty", "data": {}}),
+            json_attachment("not-ours", &envelope_for(&stranger, "lost")),
+            json!({"data": {"json": {"protected": "x"}}}),
+        ]));
+        let opened = open_delivery(&reply, &inbox);
+        assert_eq!(
+            opened.received,
+            vec!["good"],
+            "only what opened is acknowledged"
+        );
+        let unopened: Vec<&str> = opened.unopened.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(unopened, vec!["linked", "empty", "not-ours", "(none)"]);
+        assert!(
+            opened.unopened[0].reason.contains("data.links"),
+            "{:?}",
+            opened.unopened[0]
+        );
+        assert!(
+            opened.unopened[2].reason.contains("does not open"),
+            "{:?}",
+            opened.unopened[2]
+        );
+        assert!(
+            opened.unopened[3].reason.contains("no @id"),
+            "{:?}",
+            opened.unopened[3]
+        );
+        let err = opened.clone().into_result().unwrap_err();
+        assert!(matches!(
+            err,
+            HolderError::UnopenedDelivery {
+                unopened: 4,
+                total: 5,
+                ..
+            }
+        ));
+        let text = err.to_string();
+        assert!(
+            text.contains("4 of 5")
+                && text.contains("attachment linked")
+                && text.contains("not acknowledged"),
+            "{text}"
+        );
+        assert_eq!(inbox.counts().unopened_attachments, 4);
+        assert_eq!(contents(&inbox).await, vec!["fine"]);
+    }
+
+    #[tokio::test]
+    async fn a_pushed_delivery_is_opened_by_the_inbox() {
+        let (inbox, key) = holder_inbox();
+        let pushed = delivery(vec![
+            json_attachment("live-1", &envelope_for(&key, "live one")),
+            base64_attachment("live-2", &envelope_for(&key, "live two")),
+        ]);
+        let envelope = didcomm::pack(
+            pushed.to_string().as_bytes(),
+            &[key.verkey()],
+            Some(&KeyPair::generate()),
+        )
+        .unwrap();
+        let opened = inbox
+            .receive_envelope(&envelope)
+            .unwrap()
+            .expect("a pushed delivery");
+        assert_eq!(opened.received, vec!["live-1", "live-2"]);
+        assert_eq!(
+            contents(&inbox).await,
+            vec!["live one", "live two"],
+            "the attachments arrive as if alone, the delivery itself is not queued"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_delivery_answering_a_request_goes_to_its_waiter_unopened() {
+        let (inbox, key) = holder_inbox();
+        let reply = inbox.expect_reply("req");
+        let mut answer = delivery(vec![json_attachment("q", &envelope_for(&key, "x"))]);
+        answer["~thread"] = json!({"thid": "req"});
+        let envelope = didcomm::pack(answer.to_string().as_bytes(), &[key.verkey()], None).unwrap();
+        assert_eq!(inbox.receive_envelope(&envelope).unwrap(), None);
+        let got = reply
+            .wait("delivery", std::time::Duration::from_secs(1))
+            .await
+            .unwrap();
+        assert!(got.is("messagepickup", "delivery"));
+        assert!(
+            contents(&inbox).await.is_empty(),
+            "fetch_batch opens it, not the inbox"
+        );
+    }
+
+    #[tokio::test]
+    async fn unasked_statuses_do_not_fill_the_unsolicited_queue() {
+        let (inbox, _) = holder_inbox();
+        inbox.deliver(as_message(&new_message(
+            "https://didcomm.org/messagepickup/2.0/status",
+            json!({"message_count": 0}),
+        )));
+        assert!(inbox
+            .next_unsolicited(std::time::Duration::from_millis(20))
+            .await
+            .is_none());
+    }
 }
