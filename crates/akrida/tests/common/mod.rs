@@ -2,7 +2,7 @@
 //! JSON and CSV outputs, and ask the mediator's admin API what it recorded.
 #![allow(dead_code)] // each test binary uses a different part
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 #[allow(unused_imports)] // not every test binary reads CSV

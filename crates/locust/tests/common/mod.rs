@@ -2,7 +2,7 @@
 //! server (each task records one sample), so the protocol is tested without the testbed.
 #![allow(dead_code)] // each test binary uses a different part
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
