@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use acapy_trace::{render_hops, HopReport, TraceCollector};
+use acapy_trace::{hop_tables, render_hops, HopReport, TraceCollector};
 use engine::baseline::{self, Comparison};
 use engine::report::{from_json, render_html, render_table, write_locust_csv, HtmlReport, Rates};
 use engine::thresholds::{self, Threshold, ThresholdResult};
@@ -383,6 +383,7 @@ fn write_reports(
     if let Some(path) = &args.html {
         let settings = redact::redact(&settings::settings(args));
         let title = format!("akrida — {}", args.scenario);
+        let traces = hops.map(hop_tables).unwrap_or_default();
         let html = render_html(&HtmlReport {
             title: &title,
             settings: &settings,
@@ -393,6 +394,7 @@ fn write_reports(
             generator: &generator,
             warnings: &warnings,
             phases: reported.phases.as_ref(),
+            traces: &traces,
         });
         match std::fs::write(path, html) {
             Ok(()) => eprintln!("akrida: wrote {}", path.display()),
