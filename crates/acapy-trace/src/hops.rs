@@ -50,7 +50,9 @@ pub struct HopRow {
     /// Events joined to a sample.
     pub joined: u64,
     pub mean_ms: f64,
+    pub p50_ms: f64,
     pub p95_ms: f64,
+    pub p99_ms: f64,
     pub max_ms: f64,
 }
 
@@ -141,7 +143,9 @@ impl HopReport {
                         timed: times.len() as u64,
                         joined,
                         mean_ms: mean(&times),
+                        p50_ms: percentile(&times, 0.5),
                         p95_ms: percentile(&times, 0.95),
+                        p99_ms: percentile(&times, 0.99),
                         max_ms: times.last().copied().unwrap_or(0.0),
                     }
                 })

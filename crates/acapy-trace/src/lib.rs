@@ -19,7 +19,9 @@
 mod collector;
 mod event;
 mod hops;
+mod html;
 
 pub use collector::{TraceCollector, MAX_TRACE_EVENTS};
 pub use event::{TraceEvent, TracePhase};
 pub use hops::{render_hops, HopReport, HopRow, SampleHopRow, TraceCounts};
+pub use html::hop_tables;

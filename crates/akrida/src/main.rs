@@ -9,6 +9,7 @@ mod limits;
 mod live;
 mod load_shape;
 mod metrics;
+mod page;
 mod redact;
 // Generates the book's configuration reference; run as a test (see the module).
 #[cfg(test)]
@@ -18,6 +19,7 @@ mod selfwatch;
 mod settings;
 mod setup;
 mod trace_listen;
+mod web;
 mod worker;
 
 use std::path::{Path, PathBuf};

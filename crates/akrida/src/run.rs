@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use acapy_trace::{render_hops, HopReport, TraceCollector};
 use engine::baseline::{self, Comparison};
-use engine::report::{from_json, render_html, render_table, write_locust_csv, HtmlReport, Rates};
+use engine::report::{from_json, render_table, write_locust_csv, Rates};
 use engine::thresholds::{self, Threshold, ThresholdResult};
-use engine::{Phases, RunConfig, RunHandle, Runner, StatsSnapshot, Wait};
+use engine::{RunConfig, RunHandle, Runner, StatsSnapshot, Wait};
 
 use crate::cli::RunArgs;
+use crate::page::PageSource;
 use crate::selfwatch::SelfWatch;
 use crate::{exit, live, redact, settings, setup};
 
@@ -142,6 +143,16 @@ async fn run_async(args: RunArgs) -> ExitCode {
         },
         None => None,
     };
+    let web = match args.web {
+        Some(addr) => match crate::web::bind(addr).await {
+            Ok(bound) => Some(bound),
+            Err(e) => {
+                eprintln!("akrida run: {e}");
+                return ExitCode::from(exit::BAD_SETUP);
+            }
+        },
+        None => None,
+    };
     let stats = Arc::new(engine::Stats::new());
     if traces.is_some() {
         stats.message_threads().enable();
@@ -160,6 +171,22 @@ async fn run_async(args: RunArgs) -> ExitCode {
         crate::metrics::serve(listener, handle.clone());
     }
     let watch = SelfWatch::start(Duration::from_secs(1));
+    let page = Arc::new(PageSource {
+        title: format!("akrida — {}", args.scenario),
+        settings: redact::redact(&settings::settings(&args)),
+        thresholds: criteria.thresholds.clone(),
+        baseline: criteria.baseline.clone(),
+        tolerance: args.tolerance,
+        phases: scenario.phases(),
+        handle: handle.clone(),
+        watch: watch.clone(),
+        traces: traces.clone(),
+    });
+    // Kept until the reports are written: the page serves until the process ends.
+    let _web_server = web.map(|bound| {
+        crate::web::announce(&bound);
+        crate::web::serve(bound, page.clone(), args.spawn_rate)
+    });
     eprintln!(
         "akrida: {} — {}{}; Ctrl-C stops and still writes the reports",
         scenario.name(),
@@ -171,14 +198,8 @@ async fn run_async(args: RunArgs) -> ExitCode {
     stop_on_ctrl_c(handle.clone());
 
     let snapshot = wait_with_progress(&handle, run, &args, &criteria, &watch, total_time).await;
-    let hops = traces
-        .as_ref()
-        .map(|collector| HopReport::build(collector, handle.recorder().message_threads()));
-    let reported = Reported {
-        hops: hops.as_ref(),
-        phases: scenario.phases(),
-    };
-    write_reports(&handle, &snapshot, &args, &criteria, &watch, &reported)
+    let hops = page.hops();
+    write_reports(&handle, &snapshot, &args, &criteria, &page, hops.as_ref())
 }
 
 fn describe_load(args: &RunArgs) -> String {
@@ -297,22 +318,15 @@ async fn wait_with_progress(
     }
 }
 
-/// What the reports show besides the stats: the server traces joined to the samples, and the
-/// phases the scenario declares.
-struct Reported<'a> {
-    hops: Option<&'a HopReport>,
-    phases: Option<Phases>,
-}
-
 fn write_reports(
     handle: &RunHandle,
     snapshot: &StatsSnapshot,
     args: &RunArgs,
     criteria: &Criteria,
-    watch: &SelfWatch,
-    reported: &Reported<'_>,
+    page: &PageSource,
+    hops: Option<&HopReport>,
 ) -> ExitCode {
-    let hops = reported.hops;
+    let watch = &page.watch;
     let mut report_failed = false;
     let history = handle.history();
     if let Some(prefix) = &args.csv {
@@ -381,19 +395,7 @@ fn write_reports(
         println!("{summary}");
     }
     if let Some(path) = &args.html {
-        let settings = redact::redact(&settings::settings(args));
-        let title = format!("akrida — {}", args.scenario);
-        let html = render_html(&HtmlReport {
-            title: &title,
-            settings: &settings,
-            snapshot,
-            history: &history,
-            thresholds: &threshold_results,
-            baseline: &comparisons,
-            generator: &generator,
-            warnings: &warnings,
-            phases: reported.phases.as_ref(),
-        });
+        let html = page.final_page(snapshot, hops);
         match std::fs::write(path, html) {
             Ok(()) => eprintln!("akrida: wrote {}", path.display()),
             Err(e) => {

@@ -26,6 +26,12 @@ pub fn worker(args: WorkerArgs) -> ExitCode {
 }
 
 async fn worker_async(args: WorkerArgs) -> ExitCode {
+    if args.run.web.is_some() {
+        // The Locust master has the web UI of a distributed run.
+        eprintln!(
+            "akrida worker: --web is for akrida run; the Locust master's web UI shows this run"
+        );
+    }
     let user_class = args
         .user_class
         .clone()

@@ -96,6 +96,7 @@ fn trace_pings_and_messages(acapy: testbed::Acapy) {
     assert_eq!(traced.trace_target.as_deref(), Some(target.as_str()));
 
     let dir = output_dir("trace");
+    let html = dir.join("report.html");
     let listen = format!("127.0.0.1:{port}");
     let child = start_mediator_ping(
         &mediator,
@@ -113,6 +114,8 @@ fn trace_pings_and_messages(acapy: testbed::Acapy) {
             "0.5",
             "--trace-listen",
             &listen,
+            "--html",
+            html.to_str().unwrap(),
         ],
     );
     let output = child.wait_with_output().unwrap();
@@ -160,6 +163,20 @@ fn trace_pings_and_messages(acapy: testbed::Acapy) {
     eprintln!("Server trace events:{tables}");
     // The table is printed with the summary too.
     assert!(stderr.contains("Server trace events:"), "{stderr}");
+    // And the HTML report has the tables, after the failures and before the parameters.
+    let page = std::fs::read_to_string(&html).unwrap();
+    for id in ["traces", "trace-samples", "trace-hops"] {
+        assert!(page.contains(&format!("id=\"{id}\"")), "{id} in the HTML");
+    }
+    let at = |id: &str| page.find(&format!("id=\"{id}\"")).unwrap();
+    assert!(at("failures") < at("traces") && at("traces") < at("parameters"));
+    assert!(
+        page.contains(&format!(
+            "<td class=\"l\">{}</td><td class=\"l\">Dispatcher.handle_message</td>",
+            traced.label
+        )),
+        "the mediator's dispatcher row in the hop table"
+    );
 
     msg_traced_through_issuer_and_mediator(acapy, port, &target, &traced.label);
     drop(restore);

@@ -7,6 +7,10 @@
 //! [`Handler`] gets each request with its whole body already read, and answers a [`Reply`].
 //!
 //! Requests that never reach the handler are still answered and reported to it through
+//! A reply is a whole body, or a stream of chunks sent as the handler's task produces them
+//! ([`Reply::stream`], for server-sent events).
+//!
+//! Requests that never reach the handler are still answered and reported to it through
 //! [`Handler::refused`], so a server that counts bad input counts these too: a body over the
 //! limit (413), a body cut short or not sent in time (400, 408), a request hyper cannot parse
 //! (hyper answers 400 itself, or 431 for an oversized head).
@@ -14,19 +18,21 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper::body::{Body, Incoming};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 pub use hyper::{HeaderMap, Method, StatusCode};
@@ -59,6 +65,8 @@ pub struct Request {
     pub method: Method,
     /// The path of the request target, without the query.
     pub path: String,
+    /// The query of the request target (after `?`), if any, as sent.
+    pub query: Option<String>,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
@@ -71,11 +79,48 @@ impl Request {
 }
 
 /// An answer: a status and an optional body with its content type.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
     content_type: Option<&'static str>,
-    body: Bytes,
+    body: Outgoing,
+}
+
+/// A reply's body: whole, or chunks sent as they come until the sender is dropped.
+#[derive(Debug)]
+pub enum Outgoing {
+    Whole(Full<Bytes>),
+    Stream(mpsc::Receiver<Bytes>),
+}
+
+impl Body for Outgoing {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match self.get_mut() {
+            Outgoing::Whole(whole) => Pin::new(whole).poll_frame(cx),
+            Outgoing::Stream(chunks) => chunks.poll_recv(cx).map(|c| c.map(|c| Ok(Frame::data(c)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Outgoing::Whole(whole) => whole.is_end_stream(),
+            Outgoing::Stream(_) => false,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            // An exact hint: hyper sends it as the Content-Length.
+            Outgoing::Whole(whole) => whole.size_hint(),
+            Outgoing::Stream(_) => SizeHint::default(),
+        }
+    }
 }
 
 impl Reply {
@@ -84,7 +129,7 @@ impl Reply {
         Self {
             status,
             content_type: None,
-            body: Bytes::new(),
+            body: Outgoing::Whole(Full::new(Bytes::new())),
         }
     }
 
@@ -102,12 +147,26 @@ impl Reply {
         Self {
             status,
             content_type: Some(content_type),
-            body: body.into(),
+            body: Outgoing::Whole(Full::new(body.into())),
         }
     }
 
-    fn into_response(self) -> hyper::Response<Full<Bytes>> {
-        let mut response = hyper::Response::new(Full::new(self.body));
+    /// A status and a body sent chunk by chunk as `chunks` yields them (chunked encoding), ended
+    /// when its sender is dropped. The connection stays open meanwhile: keep the senders few.
+    pub fn stream(
+        status: StatusCode,
+        content_type: &'static str,
+        chunks: mpsc::Receiver<Bytes>,
+    ) -> Self {
+        Self {
+            status,
+            content_type: Some(content_type),
+            body: Outgoing::Stream(chunks),
+        }
+    }
+
+    fn into_response(self) -> hyper::Response<Outgoing> {
+        let mut response = hyper::Response::new(self.body);
         *response.status_mut() = self.status;
         if let Some(content_type) = self.content_type {
             response
@@ -243,7 +302,7 @@ async fn answer<H: Handler>(
     request: hyper::Request<Incoming>,
     handler: &H,
     limits: &Limits,
-) -> hyper::Response<Full<Bytes>> {
+) -> hyper::Response<Outgoing> {
     let (parts, body) = request.into_parts();
     let body = match read_body(body, limits).await {
         Ok(body) => body,
@@ -255,6 +314,7 @@ async fn answer<H: Handler>(
     let request = Request {
         method: parts.method,
         path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
         headers: parts.headers,
         body,
     };

@@ -104,3 +104,40 @@ async fn shutdown_stops_accepting() {
         .expect("shutdown ends within its grace");
     assert!(TcpStream::connect(addr).await.is_err());
 }
+
+/// Streams two chunks the handler's task sends one after the other, then ends when the sender
+/// is dropped; the request's query is handed over as sent.
+struct Streamer;
+
+impl Handler for Streamer {
+    fn handle(&self, request: Request) -> Reply {
+        let (sender, receiver) = tokio::sync::mpsc::channel(1);
+        let query = request.query.unwrap_or_default();
+        tokio::spawn(async move {
+            let _ = sender
+                .send(bytes::Bytes::from(format!("first {query};")))
+                .await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let _ = sender.send(bytes::Bytes::from_static(b"second;")).await;
+        });
+        Reply::stream(StatusCode::OK, "text/event-stream", receiver)
+    }
+}
+
+#[tokio::test]
+async fn a_streamed_reply_is_sent_chunk_by_chunk_until_its_sender_goes() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = HttpServer::start(listener, Arc::new(Streamer), Limits::with_max_body(64));
+    let reply = exchange(
+        server.local_addr(),
+        b"GET /events?token=abc&x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
+    assert!(reply.contains("transfer-encoding: chunked"), "{reply}");
+    assert!(reply.contains("content-type: text/event-stream"), "{reply}");
+    let first = reply.find("first token=abc&x=1;").expect("first chunk");
+    let second = reply.find("second;").expect("second chunk");
+    assert!(first < second, "{reply}");
+    assert!(reply.ends_with("0\r\n\r\n"), "ended: {reply:?}");
+}

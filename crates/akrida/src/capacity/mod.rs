@@ -33,6 +33,12 @@ use crate::cli::CapacityArgs;
 use crate::exit;
 
 pub fn capacity(args: CapacityArgs) -> ExitCode {
+    if args.run.web.is_some() {
+        // Said, not refused: AKRIDA_WEB may be set for the runs of the same shell.
+        eprintln!(
+            "akrida capacity: --web is for akrida run; watch the plateaus here and in --html"
+        );
+    }
     let setup = match flags::setup(&args) {
         Ok(setup) => setup,
         Err(e) => {

@@ -13,7 +13,9 @@ pub use self::csv::{
     failures_csv, stats_csv, stats_history_csv, write_locust_csv, EXCEPTIONS_COLUMNS,
     FAILURES_COLUMNS, HISTORY_COLUMNS, STATS_COLUMNS,
 };
-pub use html::{render_html, GeneratorSample, HtmlReport};
+pub use html::{
+    render_html, render_page, render_report, GeneratorSample, HtmlReport, HtmlTable, LiveParts,
+};
 pub use json::{from_json, to_json};
 pub use prometheus::{render_prometheus, PROMETHEUS_BUCKETS_MS};
 pub use table::{render_table, Rates};

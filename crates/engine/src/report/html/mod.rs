@@ -1,0 +1,413 @@
+//! The HTML report (`--html`) and the live page (`akrida run --web`): one template.
+//!
+//! The report is one self-contained file — inline CSS and SVG charts, no script, no external
+//! resource — that opens offline in any browser and can be mailed or archived. The live page is
+//! the same page with controls above it and a small script that replaces the report part with a
+//! fresh rendering each second (sent by the server as an event): the final report is the live
+//! page frozen.
+//!
+//! The page is a list of sections in reading order ([`SECTIONS`]): the verdict first (thresholds,
+//! baseline, warnings), then the statistics, the charts, the failures, the server traces, and the
+//! run's parameters last. A new section is one function and one line in that list.
+
+mod chart;
+mod sections;
+
+use std::fmt::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::baseline::Comparison;
+use crate::stats::{HistoryRow, StatsSnapshot};
+use crate::thresholds::ThresholdResult;
+use crate::Phases;
+
+pub use chart::{nice_ceiling, short};
+pub use sections::settings_section;
+
+/// One sample of the load generator's own health (see the binary's self-watch).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorSample {
+    /// Unix seconds.
+    pub t: f64,
+    /// CPU time used over the last period, in percent of one core.
+    pub cpu_percent: f64,
+    pub rss_bytes: u64,
+    pub open_fds: u64,
+    /// The longest delay of a timer on the runtime over the last period beyond its deadline.
+    pub lag_ms: f64,
+}
+
+/// A table another crate fills in (the server traces), shown as plain text cells.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HtmlTable {
+    /// The table's element id, for links and tests.
+    pub id: String,
+    pub title: String,
+    /// A line above the table.
+    pub note: String,
+    pub columns: Vec<String>,
+    /// How many of the first columns hold text (left-aligned); the rest hold figures.
+    pub text_columns: usize,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Everything the report shows.
+pub struct HtmlReport<'a> {
+    pub title: &'a str,
+    /// Run parameters, already redacted; shown as a key/value table.
+    pub settings: &'a serde_json::Value,
+    pub snapshot: &'a StatsSnapshot,
+    pub history: &'a [HistoryRow],
+    pub thresholds: &'a [ThresholdResult],
+    pub baseline: &'a [Comparison],
+    pub generator: &'a [GeneratorSample],
+    /// Warnings about the run (e.g. the generator was saturated).
+    pub warnings: &'a [String],
+    /// The steps the scenario says one of its samples is made of.
+    pub phases: Option<&'a Phases>,
+    /// The server traces joined to the samples (per hop, per sample), when they were collected.
+    pub traces: &'a [HtmlTable],
+}
+
+/// What writes one section of the page.
+type Section = fn(&mut String, &HtmlReport<'_>);
+
+/// The sections, in reading order: the answer first, what it was measured with last.
+const SECTIONS: &[Section] = &[
+    sections::verdict,
+    sections::thresholds,
+    sections::baseline,
+    sections::statistics,
+    sections::phases,
+    sections::charts,
+    sections::generator,
+    sections::failures,
+    sections::traces,
+    sections::counters,
+    sections::parameters,
+];
+
+/// The report's style sheet (reused by other self-contained pages, e.g. `akrida capacity --html`).
+pub const CSS: &str = r#"
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
+header{background:#1d2330;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}
+header .sub{color:#b8c0cc;font-size:13px;margin-top:4px}
+main{padding:12px 24px;max-width:1400px}
+section{background:#fff;border-radius:6px;padding:12px 16px;margin:12px 0;box-shadow:0 1px 2px #0002}
+h2{font-size:16px;margin:2px 0 10px}
+table{border-collapse:collapse;font-size:12.5px;width:100%}
+th,td{padding:3px 8px;border-bottom:1px solid #e3e6ea;text-align:right;white-space:nowrap}
+th{background:#eef0f3;position:sticky;top:0}
+td.l,th.l{text-align:left;white-space:normal;word-break:break-word}
+tr.total td{font-weight:600;border-top:2px solid #1d2330}
+.pass{color:#0a7d32;font-weight:600}.fail{color:#c62828;font-weight:600}
+.badge{display:inline-block;padding:2px 8px;border-radius:10px;margin-right:6px;font-size:12px;font-weight:600}
+.badge.pass{background:#e3f4e8}.badge.fail{background:#fde7e7}.badge.warn{background:#fff3cd;color:#7a5a00}
+.warn{color:#7a5a00}
+.charts{display:flex;flex-wrap:wrap;gap:12px}
+.chart{background:#fff;border:1px solid #e3e6ea;border-radius:4px}
+.chart text{font-size:11px;fill:#4a5260}.chart .title{font-size:12.5px;font-weight:600;fill:#1d2330}
+.chart .grid{stroke:#eceef1}.chart .axis{stroke:#9aa3ae}
+.bar{height:14px;background:#3b6fd8;display:inline-block;vertical-align:middle}
+.muted{color:#7a828e}
+.controls{background:#fff;padding:8px 24px;border-bottom:1px solid #e3e6ea;font-size:13px;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
+.controls input{width:80px}.controls .state{color:#7a828e}
+"#;
+
+/// Series colours, in order.
+pub const COLORS: [&str; 6] = [
+    "#3b6fd8", "#e0862b", "#c62828", "#2e9e5b", "#8a4fd1", "#6b7785",
+];
+
+/// The final report: the page without controls or script.
+pub fn render_html(report: &HtmlReport<'_>) -> String {
+    render_page(report, None)
+}
+
+/// What the live page adds to the report: controls above it and the script that keeps it fresh.
+pub struct LiveParts<'a> {
+    /// HTML put between the page's top and the report.
+    pub controls: &'a str,
+    /// The script's text (inline, so the page still loads nothing else).
+    pub script: &'a str,
+}
+
+/// The whole page; with `live`, the controls and the script too.
+pub fn render_page(report: &HtmlReport<'_>, live: Option<&LiveParts<'_>>) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<title>{}</title><style>{CSS}</style></head><body>\n",
+        esc(report.title)
+    );
+    if let Some(live) = live {
+        out.push_str(live.controls);
+    }
+    out.push_str("<div id=\"report\">");
+    out.push_str(&render_report(report));
+    out.push_str("</div>");
+    if let Some(live) = live {
+        let _ = write!(out, "<script>{}</script>", live.script);
+    }
+    out.push_str("</body></html>");
+    out
+}
+
+/// The report part of the page (header, sections, footer): what the live page replaces each second.
+pub fn render_report(report: &HtmlReport<'_>) -> String {
+    let s = report.snapshot;
+    let mut out = String::with_capacity(64 * 1024);
+    let duration = s.taken_at - s.start_time;
+    let _ = write!(
+        out,
+        "<header><h1>{}</h1><div class=\"sub\">started {} · ran {} · <span id=\"total-requests\">{}</span> requests · \
+{} failures · <span id=\"running-users\">{}</span> users running of {} wanted · {} spawned</div></header><main>",
+        esc(report.title),
+        esc(&utc(s.start_time)),
+        esc(&chart::human_duration(duration)),
+        s.total.num_requests,
+        s.total.num_failures,
+        s.user_count,
+        s.target_user_count,
+        s.users.spawned
+    );
+    for section in SECTIONS {
+        section(&mut out, report);
+    }
+    let _ = write!(
+        out,
+        "<p class=\"muted\">Written by akrida {} at {}. Latencies in ms; percentiles over the whole run \
+unless marked current (last ~10 s, Locust's buckets).</p></main>",
+        env!("CARGO_PKG_VERSION"),
+        esc(&utc(s.taken_at))
+    );
+    out
+}
+
+/// Unix seconds as `2024-05-01 12:00:00 UTC`: the CSV files' timestamp, spelt for reading.
+pub fn utc(unix: f64) -> String {
+    super::pyfmt::utc_timestamp(unix)
+        .replacen('T', " ", 1)
+        .replace('Z', " UTC")
+}
+
+/// A string usable in an id: lower-case letters, digits and '-'.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_owned()
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::stats::{Clock, Stats};
+
+    #[test]
+    fn the_page_is_self_contained_and_escapes_text() {
+        let stats = Stats::with_clock(Clock::starting_at(1_700_000_000.0));
+        stats.record("ws", "connect", Duration::from_millis(30), None);
+        stats.record(
+            "ws",
+            "ping<script>",
+            Duration::from_millis(3),
+            Some("bad <b>"),
+        );
+        let snapshot = stats.snapshot();
+        let history = vec![HistoryRow::of(&snapshot)];
+        let settings = serde_json::json!({"users": 3, "issuer_headers": "[redacted]"});
+        let html = render_html(&HtmlReport {
+            title: "akrida — test",
+            settings: &settings,
+            snapshot: &snapshot,
+            history: &history,
+            thresholds: &[],
+            baseline: &[],
+            generator: &[],
+            warnings: &["generator saturated".into()],
+            phases: Some(&Phases {
+                title: "Onboarding phases",
+                total: "startup",
+                steps: &["connect", "socket_open"],
+            }),
+            traces: &[],
+        });
+        assert!(
+            !html.contains("<script"),
+            "no script, and names are escaped"
+        );
+        assert!(html.contains("ping&lt;script&gt;"));
+        assert!(!html.contains("http://") || !html.contains("src=\"http"));
+        for id in [
+            "stats-table",
+            "chart-users",
+            "chart-rps",
+            "failures-table",
+            "phases",
+            "parameters",
+        ] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+        }
+        assert!(html.contains("bad &lt;b&gt;"));
+        assert_eq!(utc(1_700_000_000.0), "2023-11-14 22:13:20 UTC");
+        assert_eq!(nice_ceiling(7.3), 10.0);
+        assert_eq!(nice_ceiling(230.0), 250.0);
+    }
+
+    /// Where each id first appears in the page.
+    fn position(html: &str, id: &str) -> usize {
+        html.find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("{id} missing"))
+    }
+
+    #[test]
+    fn sections_come_in_reading_order() {
+        let stats = Stats::with_clock(Clock::starting_at(1_700_000_000.0));
+        stats.record("ws", "ping", Duration::from_millis(3), Some("refused"));
+        stats.count("reconnects", 2);
+        let snapshot = stats.snapshot();
+        let history = vec![HistoryRow::of(&snapshot)];
+        let settings = serde_json::json!({"users": 3});
+        let thresholds = crate::thresholds::evaluate(
+            &[crate::thresholds::parse("ping:p95<1s").unwrap()],
+            &snapshot,
+        );
+        let traces = [HtmlTable {
+            id: "trace-hops".into(),
+            title: "Per hop".into(),
+            note: String::new(),
+            columns: vec!["Agent".into(), "# events".into()],
+            text_columns: 1,
+            rows: vec![vec!["mediator <1>".into(), "4".into()]],
+        }];
+        let html = render_html(&HtmlReport {
+            title: "order",
+            settings: &settings,
+            snapshot: &snapshot,
+            history: &history,
+            thresholds: &thresholds,
+            baseline: &[],
+            generator: &[],
+            warnings: &[],
+            phases: None,
+            traces: &traces,
+        });
+        let order = [
+            "verdict",
+            "thresholds",
+            "statistics",
+            "charts",
+            "failures",
+            "traces",
+            "counters",
+            "parameters",
+        ];
+        for pair in order.windows(2) {
+            assert!(
+                position(&html, pair[0]) < position(&html, pair[1]),
+                "{} before {}",
+                pair[0],
+                pair[1]
+            );
+        }
+        assert!(
+            html.contains("mediator &lt;1&gt;"),
+            "trace cells are escaped"
+        );
+        assert!(!html.contains("<script"), "the final report has no script");
+    }
+
+    /// The points of one series of one chart, as (x, y) pairs, from the SVG.
+    fn chart_points(html: &str, chart: &str, series: &str) -> Vec<(f64, f64)> {
+        let start = position(html, chart);
+        let end = start + html[start..].find("</svg>").unwrap();
+        let svg = &html[start..end];
+        let marker = format!("data-series=\"{series}\"");
+        let mut points = Vec::new();
+        for part in svg.split("<polyline").skip(1) {
+            if !part.contains(&marker) {
+                continue;
+            }
+            let list = part.split("points=\"").nth(1).unwrap();
+            let list = &list[..list.find('"').unwrap()];
+            for pair in list.split_whitespace() {
+                let (x, y) = pair.split_once(',').unwrap();
+                points.push((x.parse().unwrap(), y.parse().unwrap()));
+            }
+        }
+        points
+    }
+
+    /// A sample that stopped occurring has no points after its last sample (not zeros), while
+    /// one that goes on has a point every second.
+    #[tokio::test(start_paused = true)]
+    async fn a_sample_that_stopped_leaves_a_gap() {
+        let stats = Stats::with_clock(Clock::starting_at(1_700_000_000.0));
+        let mut history = Vec::new();
+        for second in 0..30 {
+            if second < 5 {
+                stats.record("ws", "connect", Duration::from_millis(40), None);
+            }
+            stats.record("ws", "ping", Duration::from_millis(8), None);
+            tokio::time::advance(Duration::from_secs(1)).await;
+            history.push(HistoryRow::of(&stats.snapshot()));
+        }
+        let snapshot = stats.snapshot();
+        let html = render_html(&HtmlReport {
+            title: "gaps",
+            settings: &serde_json::json!({}),
+            snapshot: &snapshot,
+            history: &history,
+            thresholds: &[],
+            baseline: &[],
+            generator: &[],
+            warnings: &[],
+            phases: None,
+            traces: &[],
+        });
+        let connect = chart_points(&html, "chart-latency-ws-connect", "p50");
+        let ping = chart_points(&html, "chart-latency-ws-ping", "p50");
+        assert_eq!(ping.len(), 30, "one point a second while pinging");
+        assert!(
+            !connect.is_empty() && connect.len() <= 6,
+            "connect drawn only while it occurred (5 s): {connect:?}"
+        );
+        // Its last point is where the ping line was 5–6 s in, far from the end.
+        let last_x = connect.last().unwrap().0;
+        assert!(last_x < ping[10].0, "{last_x} vs {:?}", ping[10]);
+        // And it never falls to 0 ms (the chart's bottom is the largest y).
+        let bottom = connect.iter().map(|p| p.1).fold(0.0, f64::max);
+        let top = connect.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+        assert_eq!(
+            bottom, top,
+            "a flat 40 ms line, no drop to zero: {connect:?}"
+        );
+    }
+}
