@@ -11,7 +11,7 @@ use crate::timeline::Timeline;
 
 /// Where the recipient was when the message was sent. A message to an away recipient can only
 /// arrive after it wakes, so its latency is reported apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientState {
     /// Socket open and read.
@@ -61,6 +61,8 @@ struct Record {
     sent_at: Duration,
     state: RecipientState,
     receipts: u32,
+    /// The send did not complete (see [`Ledger::send_failed`]).
+    send_failed: bool,
 }
 
 /// Every message of a run, and every receipt. Not shared by itself: a scenario with many holder
@@ -70,6 +72,8 @@ pub struct Ledger {
     records: Vec<Record>,
     /// Per (sender, recipient): the next sequence number to send, and the highest received.
     pairs: HashMap<(u64, u64), PairState>,
+    /// Per recipient: messages neither received nor failed to send.
+    outstanding: HashMap<u64, u64>,
     duplicated: u64,
     out_of_order: u64,
     late: u64,
@@ -92,6 +96,7 @@ impl Ledger {
             timeout,
             records: Vec::new(),
             pairs: HashMap::new(),
+            outstanding: HashMap::new(),
             duplicated: 0,
             out_of_order: 0,
             late: 0,
@@ -127,25 +132,25 @@ impl Ledger {
             sent_at: at,
             state,
             receipts: 0,
+            send_failed: false,
         });
+        *self.outstanding.entry(recipient).or_default() += 1;
         self.timeline.row_mut(at).sent += 1;
         Sent { id, seq }
     }
 
-    /// Forgets that `id` was sent: for a send that failed before the message left (e.g. the
-    /// POST was refused), which is a failed request, not a lost message.
-    pub fn unsend(&mut self, id: MessageId) {
-        let Some(record) = usize::try_from(id.0)
+    /// Notes that the send of `id` did not complete (refused, broken off, cut short by the end
+    /// of the run): the message may or may not have left. Never received, it is neither sent
+    /// nor lost but counted as `send_failed`; received after all, it counts as delivered.
+    pub fn send_failed(&mut self, id: MessageId) {
+        if let Some(record) = usize::try_from(id.0)
             .ok()
             .and_then(|i| self.records.get_mut(i))
-        else {
-            return;
-        };
-        if record.receipts == 0 {
-            // A receipt count that can never be reached keeps it out of every figure.
-            record.receipts = u32::MAX;
-            let row = self.timeline.row_mut(record.sent_at);
-            row.sent = row.sent.saturating_sub(1);
+        {
+            if record.receipts == 0 && !record.send_failed {
+                Self::settle(&mut self.outstanding, record.recipient);
+            }
+            record.send_failed = true;
         }
     }
 
@@ -158,7 +163,7 @@ impl Ledger {
             self.unknown += 1;
             return Receipt::Unknown;
         };
-        if record.recipient != recipient || record.receipts == u32::MAX {
+        if record.recipient != recipient {
             self.unknown += 1;
             return Receipt::Unknown;
         }
@@ -167,6 +172,9 @@ impl Ledger {
             self.duplicated += 1;
             self.timeline.row_mut(at).duplicated += 1;
             return Receipt::Duplicate;
+        }
+        if !record.send_failed {
+            Self::settle(&mut self.outstanding, recipient);
         }
         let latency = at.saturating_sub(record.sent_at);
         let late = latency > self.timeout;
@@ -207,17 +215,21 @@ impl Ledger {
         row.asleep = row.asleep.max(holders);
     }
 
-    /// Messages sent so far (not counting ones taken back with [`Ledger::unsend`]).
-    pub fn sent(&self) -> u64 {
-        self.records
-            .iter()
-            .filter(|r| r.receipts != u32::MAX)
-            .count() as u64
+    /// Messages not received yet (failed sends aside): what a drain waits for. Not "lost"
+    /// until [`Ledger::finish`].
+    pub fn outstanding(&self) -> u64 {
+        self.outstanding.values().sum()
     }
 
-    /// Messages not received yet: what a drain waits for. Not "lost" until [`Ledger::finish`].
-    pub fn outstanding(&self) -> u64 {
-        self.records.iter().filter(|r| r.receipts == 0).count() as u64
+    /// [`Ledger::outstanding`] for one recipient: what its drain at the end waits for.
+    pub fn outstanding_for(&self, recipient: u64) -> u64 {
+        self.outstanding.get(&recipient).copied().unwrap_or(0)
+    }
+
+    fn settle(outstanding: &mut HashMap<u64, u64>, recipient: u64) {
+        if let Some(n) = outstanding.get_mut(&recipient) {
+            *n = n.saturating_sub(1);
+        }
     }
 
     /// The verdict. Call it once every holder has woken and drained: whatever has not been
@@ -228,9 +240,12 @@ impl Ledger {
         let mut delivered = StateCounts::default();
         let mut lost = StateCounts::default();
         let mut lost_messages = Vec::new();
+        let mut send_failed = 0;
         let mut timeline = self.timeline.clone();
         for (index, record) in self.records.iter().enumerate() {
-            if record.receipts == u32::MAX {
+            if record.send_failed && record.receipts == 0 {
+                send_failed += 1;
+                timeline.row_mut(record.sent_at).sent -= 1;
                 continue;
             }
             sent.add(record.state);
@@ -261,6 +276,7 @@ impl Ledger {
             late: self.late,
             lost: lost.total(),
             unknown: self.unknown,
+            send_failed,
             sent_by_state: sent,
             delivered_by_state: delivered,
             lost_by_state: lost,
@@ -396,14 +412,21 @@ mod tests {
     }
 
     #[test]
-    fn a_send_that_never_left_is_neither_sent_nor_lost() {
+    fn a_failed_send_is_not_lost_but_counts_if_it_arrived() {
         let mut ledger = Ledger::new(S);
-        let failed = ledger.send(1, 2, RecipientState::Online, ms(0));
-        ledger.unsend(failed.id);
-        assert_eq!(ledger.receive(2, failed.id, ms(1)), Receipt::Unknown);
+        let never = ledger.send(1, 2, RecipientState::Online, ms(0));
+        let arrived = ledger.send(1, 2, RecipientState::Online, ms(0));
+        ledger.send_failed(never.id);
+        ledger.send_failed(arrived.id);
+        assert_eq!(ledger.outstanding_for(2), 0);
+        assert!(matches!(
+            ledger.receive(2, arrived.id, ms(1)),
+            Receipt::Delivered { .. }
+        ));
         let report = ledger.finish();
-        assert_eq!((report.sent, report.lost, report.unknown), (0, 0, 1));
-        assert_eq!(report.timeline[0].sent, 0);
+        assert_eq!((report.sent, report.delivered, report.lost), (1, 1, 0));
+        assert_eq!(report.send_failed, 1);
+        assert_eq!(report.timeline[0].sent, 1);
     }
 
     #[test]
@@ -434,6 +457,7 @@ mod tests {
                 }
             }
             let report = ledger.finish();
+            proptest::prop_assert_eq!(ledger.outstanding(), report.lost);
             proptest::prop_assert_eq!(report.delivered + report.lost, 30);
             proptest::prop_assert_eq!(report.delivered + report.duplicated, known);
             proptest::prop_assert_eq!(report.lost_messages.len() as u64, report.lost);

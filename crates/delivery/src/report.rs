@@ -8,7 +8,7 @@ use hdrhistogram::Histogram;
 use crate::ledger::RecipientState;
 use crate::timeline::TimelineRow;
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StateCounts {
     pub online: u64,
     pub asleep: u64,
@@ -30,7 +30,7 @@ impl StateCounts {
 }
 
 /// Delivery latency percentiles in milliseconds (zero when there were no deliveries).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LatencySummary {
     pub count: u64,
     pub mean_ms: f64,
@@ -70,7 +70,7 @@ impl LatencySummary {
 }
 
 /// One message never received, as the JSON report lists it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LostMessage {
     pub id: String,
     pub sender: u64,
@@ -82,7 +82,7 @@ pub struct LostMessage {
     pub recipient_state: RecipientState,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeliveryReport {
     /// Receipts later than this after the send count as late.
     pub timeout_s: f64,
@@ -98,6 +98,9 @@ pub struct DeliveryReport {
     pub lost: u64,
     /// Receipts carrying an id this run never sent to that recipient.
     pub unknown: u64,
+    /// Sends that did not complete and whose message never arrived: not counted as sent.
+    #[serde(default)]
+    pub send_failed: u64,
     /// By the recipient's state at send time.
     pub sent_by_state: StateCounts,
     pub delivered_by_state: StateCounts,
@@ -128,6 +131,7 @@ impl DeliveryReport {
             "out_of_order" => count(self.out_of_order),
             "late" => count(self.late),
             "unknown" => count(self.unknown),
+            "send_failed" => count(self.send_failed),
             _ => {
                 if let Some(base) = name.strip_suffix("_pct") {
                     let n = self.metric(base)?;
@@ -180,6 +184,13 @@ impl DeliveryReport {
             self.late,
             self.unknown
         );
+        if self.send_failed > 0 {
+            let _ = writeln!(
+                out,
+                "  sends that failed (not counted as sent): {}",
+                self.send_failed
+            );
+        }
         let by = |c: &StateCounts| {
             format!(
                 "online {} / asleep {} / vanished {}",

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimelineRow {
     /// Seconds since the run's start.
     pub second: u64,
