@@ -341,6 +341,10 @@ fn write_reports(
             .collect();
 
     let mut summary = render_table(snapshot, Rates::OverRun);
+    if let Some(delivery) = &snapshot.delivery {
+        summary.push('\n');
+        summary.push_str(&delivery.summary());
+    }
     if !threshold_results.is_empty() {
         summary.push_str("\nThresholds\n");
         summary.push_str(&thresholds::render(&threshold_results));

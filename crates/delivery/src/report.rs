@@ -152,8 +152,47 @@ impl DeliveryReport {
         }
     }
 
-    /// The names [`DeliveryReport::metric`] knows, for error messages.
-    pub const METRICS: &'static str = "sent, delivered, lost, duplicated, out_of_order, late, unknown (each also as NAME_pct), p50, p90, p99, max, avg (each also as online_P, after_wake_P; in ms)";
+    /// The names [`DeliveryReport::metric`] knows.
+    pub const METRIC_NAMES: &'static [&'static str] = &[
+        "sent",
+        "delivered",
+        "lost",
+        "duplicated",
+        "out_of_order",
+        "late",
+        "unknown",
+        "send_failed",
+        "delivered_pct",
+        "lost_pct",
+        "duplicated_pct",
+        "out_of_order_pct",
+        "late_pct",
+        "unknown_pct",
+        "p50",
+        "p90",
+        "p99",
+        "max",
+        "avg",
+        "online_p50",
+        "online_p90",
+        "online_p99",
+        "online_max",
+        "online_avg",
+        "after_wake_p50",
+        "after_wake_p90",
+        "after_wake_p99",
+        "after_wake_max",
+        "after_wake_avg",
+    ];
+
+    /// Whether metric `name` is a latency in milliseconds (else a count or a percentage).
+    pub fn is_latency_metric(name: &str) -> bool {
+        let base = name
+            .strip_prefix("online_")
+            .or_else(|| name.strip_prefix("after_wake_"))
+            .unwrap_or(name);
+        matches!(base, "p50" | "p90" | "p99" | "max" | "avg")
+    }
 
     /// The terminal summary's delivery section.
     pub fn summary(&self) -> String {
@@ -257,7 +296,7 @@ impl DeliveryReport {
 mod tests {
     use std::time::Duration;
 
-    use crate::{Ledger, RecipientState};
+    use crate::{DeliveryReport, Ledger, RecipientState};
 
     #[test]
     fn metrics_by_name() {
@@ -276,6 +315,11 @@ mod tests {
         assert_eq!(report.metric("online_p99"), Some(p99));
         assert_eq!(report.metric("after_wake_p99"), Some(0.0));
         assert_eq!(report.metric("bogus"), None);
+        for name in DeliveryReport::METRIC_NAMES {
+            assert!(report.metric(name).is_some(), "{name}");
+        }
+        assert!(DeliveryReport::is_latency_metric("after_wake_p99"));
+        assert!(!DeliveryReport::is_latency_metric("lost_pct"));
         let text = report.summary();
         assert!(text.contains("lost 1 (10.00 %)"), "{text}");
         assert!(report.timeline_csv().starts_with("second,sent"));

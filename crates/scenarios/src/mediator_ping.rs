@@ -20,9 +20,9 @@ use crate::DIDCOMM;
 
 /// How long to wait for a queued message after announcing a new socket before deciding the
 /// mediator has nothing more (loopback answers in milliseconds; remote mediators need more).
-const DRAIN_QUIET: Duration = Duration::from_millis(250);
+pub(crate) const DRAIN_QUIET: Duration = Duration::from_millis(250);
 /// Bound on announce rounds after one reconnect, so a misbehaving mediator cannot hold a user.
-const MAX_DRAIN_ROUNDS: usize = 1000;
+pub(crate) const MAX_DRAIN_ROUNDS: usize = 1000;
 
 pub struct MediatorPingConfig {
     /// Holder N onboards through invitation N mod count.
@@ -182,6 +182,19 @@ pub(crate) async fn onboard(
     pickup: PickupStrategy,
     ctx: &UserContext,
 ) -> Result<MediatorSession, HolderError> {
+    onboard_with_key(holder, invitation, pickup, ctx)
+        .await
+        .map(|(session, _)| session)
+}
+
+/// [`onboard`], also giving the key registered with the mediator: the one others reach this
+/// holder on (its private half is in the holder's key ring).
+pub(crate) async fn onboard_with_key(
+    holder: &Holder,
+    invitation: &Invitation,
+    pickup: PickupStrategy,
+    ctx: &UserContext,
+) -> Result<(MediatorSession, didcomm::VerKey), HolderError> {
     let connection = ctx
         .timed(DIDCOMM, "connect", holder.connect(invitation))
         .await?;
@@ -194,12 +207,13 @@ pub(crate) async fn onboard(
         .await?;
     ctx.timed(DIDCOMM, "mediation_grant", session.request_mediation())
         .await?;
-    ctx.timed(DIDCOMM, "keylist_update", session.add_routing_key())
+    let key = ctx
+        .timed(DIDCOMM, "keylist_update", session.add_routing_key())
         .await?;
     if pickup == PickupStrategy::PickupV2Live {
         session.pickup_live().await?;
     }
-    Ok(session)
+    Ok((session, key))
 }
 
 impl MediatorPingUser {
@@ -348,7 +362,7 @@ impl MediatorPingUser {
 /// Reconnect backoff: 0.5 s doubling to 10 s, with ±20 % jitter so that thousands of holders
 /// dropped at once by a mediator restart do not all come back in the same instant.
 #[derive(Default)]
-struct Backoff {
+pub(crate) struct Backoff {
     failures: u32,
     next_attempt: Option<Instant>,
 }
@@ -359,13 +373,13 @@ impl Backoff {
     const MAX: Duration = Duration::from_secs(10);
 
     /// How long until the next attempt is allowed, if any.
-    fn remaining(&self) -> Option<Duration> {
+    pub(crate) fn remaining(&self) -> Option<Duration> {
         self.next_attempt
             .map(|at| at.saturating_duration_since(Instant::now()))
             .filter(|d| !d.is_zero())
     }
 
-    fn failed(&mut self) {
+    pub(crate) fn failed(&mut self) {
         let base = Self::FIRST
             .saturating_mul(1u32 << self.failures.min(6))
             .min(Self::MAX);
@@ -374,7 +388,7 @@ impl Backoff {
         self.next_attempt = Some(Instant::now() + base.mul_f64(jitter));
     }
 
-    fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.failures = 0;
         self.next_attempt = None;
     }
