@@ -104,6 +104,9 @@ pub fn render_html(report: &HtmlReport<'_>) -> String {
         thresholds_section(&mut out, report.thresholds);
     }
     stats_section(&mut out, s);
+    if let Some(delivery) = &s.delivery {
+        delivery_section(&mut out, delivery);
+    }
     charts_section(&mut out, report);
     if let Some(phases) = report.phases {
         phases_section(&mut out, s, phases);
@@ -271,6 +274,75 @@ fn history_x(report: &HtmlReport<'_>) -> Vec<f64> {
         .iter()
         .map(|r| r.timestamp as f64 - start)
         .collect()
+}
+
+/// Per-message delivery accounting: counts, latency online vs after wake, and a chart over time
+/// of delivered / late / lost (by send second) and of holders asleep.
+fn delivery_section(out: &mut String, d: &delivery::DeliveryReport) {
+    out.push_str("<section id=\"delivery\"><h2>Deliveries</h2><p class=\"muted\">Per message; lost is decided after every holder woke and drained its queue.</p><table><tr>");
+    let counts = [
+        ("sent", d.sent),
+        ("delivered", d.delivered),
+        ("lost", d.lost),
+        ("duplicated", d.duplicated),
+        ("out of order", d.out_of_order),
+        ("late", d.late),
+        ("unknown", d.unknown),
+        ("send failed", d.send_failed),
+    ];
+    for (name, _) in counts {
+        let _ = write!(out, "<th>{}</th>", esc(name));
+    }
+    out.push_str("</tr><tr>");
+    for (_, n) in counts {
+        let _ = write!(out, "<td>{n}</td>");
+    }
+    out.push_str("</tr></table><table><tr><th class=\"l\">Lost, by recipient state at send</th><th>online</th><th>asleep</th><th>vanished</th></tr>");
+    for (label, c) in [("sent", &d.sent_by_state), ("lost", &d.lost_by_state)] {
+        let _ = write!(
+            out,
+            "<tr><td class=\"l\">{label}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            c.online, c.asleep, c.vanished
+        );
+    }
+    out.push_str("</table><table><tr><th class=\"l\">Delivery latency (ms)</th><th>n</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>");
+    for (label, l) in [
+        ("all", &d.latency),
+        ("recipient online", &d.latency_online),
+        ("after wake", &d.latency_after_wake),
+    ] {
+        let _ = write!(
+            out,
+            "<tr><td class=\"l\">{label}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td></tr>",
+            l.count, l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
+        );
+    }
+    out.push_str("</table><div class=\"charts\">");
+    let x: Vec<f64> = d.timeline.iter().map(|r| r.second as f64).collect();
+    let series = |f: fn(&delivery::TimelineRow) -> u64| -> Vec<Option<f64>> {
+        d.timeline.iter().map(|r| Some(f(r) as f64)).collect()
+    };
+    line_chart(
+        out,
+        "chart-delivery",
+        "Messages per second",
+        "",
+        &x,
+        &[
+            ("delivered", series(|r| r.delivered)),
+            ("late", series(|r| r.late)),
+            ("lost (by send second)", series(|r| r.lost)),
+        ],
+    );
+    line_chart(
+        out,
+        "chart-asleep",
+        "Holders asleep",
+        "",
+        &x,
+        &[("asleep", series(|r| r.asleep))],
+    );
+    out.push_str("</div></section>\n");
 }
 
 fn charts_section(out: &mut String, report: &HtmlReport<'_>) {
@@ -717,6 +789,51 @@ mod tests {
 
     use super::*;
     use crate::stats::{Clock, Stats};
+
+    #[test]
+    fn deliveries_have_their_section_and_charts() {
+        let stats = Stats::with_clock(Clock::starting_at(1_700_000_000.0));
+        let mut ledger = delivery::Ledger::new(Duration::from_secs(5));
+        let online = ledger.send(0, 1, delivery::RecipientState::Online, Duration::ZERO);
+        ledger.send(
+            0,
+            2,
+            delivery::RecipientState::Vanished,
+            Duration::from_secs(1),
+        );
+        ledger.receive(1, online.id, Duration::from_millis(40));
+        ledger.asleep(Duration::from_secs(1), 1);
+        stats.set_delivery(ledger.finish());
+        let snapshot = stats.snapshot();
+        let settings = serde_json::json!({});
+        let html = render_html(&HtmlReport {
+            title: "relay",
+            settings: &settings,
+            snapshot: &snapshot,
+            history: &[],
+            thresholds: &[],
+            baseline: &[],
+            generator: &[],
+            warnings: &[],
+            phases: None,
+        });
+        for id in ["delivery", "chart-delivery", "chart-asleep"] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+        }
+        assert!(html.contains("after wake"));
+        let without = render_html(&HtmlReport {
+            title: "ping",
+            settings: &settings,
+            snapshot: &Stats::new().snapshot(),
+            history: &[],
+            thresholds: &[],
+            baseline: &[],
+            generator: &[],
+            warnings: &[],
+            phases: None,
+        });
+        assert!(!without.contains("id=\"delivery\""));
+    }
 
     #[test]
     fn the_page_is_self_contained_and_escapes_text() {
