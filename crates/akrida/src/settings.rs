@@ -63,7 +63,8 @@ fn applies(heading: &str, args: &RunArgs) -> bool {
         heading::CONNECTIONS => scenario == "connection",
         heading::MESSAGES => scenario == "msg",
         heading::MULTITENANT => scenario == "multitenant-mediation",
-        heading::RELAY | heading::SLEEP => relay && !external,
+        heading::RELAY => relay && !external,
+        heading::SLEEP => (relay || scenario == "mediator-ping") && !external,
         heading::AGENTS => external,
         // Load, servers and TLS, reports: every run.
         _ => true,

@@ -27,6 +27,10 @@ use serde_json::Value;
 /// goes to a file, not a pipe: a report listing many lost messages outgrows a pipe's buffer, and
 /// akrida would block writing it while the test waits for it to exit.
 fn relay(mediator: &testbed::Agent, name: &str, args: &[&str]) -> Output {
+    run_scenario("mediator-relay", mediator, name, args)
+}
+
+fn run_scenario(scenario: &str, mediator: &testbed::Agent, name: &str, args: &[&str]) -> Output {
     let dir = output_dir(name);
     let invitation = mediator
         .invitation_url
@@ -34,7 +38,7 @@ fn relay(mediator: &testbed::Agent, name: &str, args: &[&str]) -> Output {
         .expect("mediator invitation");
     let json = dir.join("report.json");
     let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
-        .args(["run", "mediator-relay", "--json", "--csv"])
+        .args(["run", scenario, "--json", "--csv"])
         .arg(dir.join("run"))
         .args(args)
         .env("MEDIATION_URL", invitation)
@@ -441,4 +445,58 @@ fn a_lossy_forwarder_is_reported_exactly_and_fails_the_threshold() {
     let results = report["thresholds"].as_array().unwrap();
     assert_eq!(results[0]["passed"], false);
     assert_eq!(results[1]["passed"], true);
+}
+
+/// Sleepers in mediator-ping: they go away and wake (timed as `wake`), and no ping fails for it
+/// (a sleeping phone pings nobody).
+#[test]
+#[ignore = "live"]
+fn mediator_ping_holders_sleep_and_wake() {
+    let mediator = common::mediator();
+    for how in ["close", "vanish", "drop"] {
+        let output = run_scenario(
+            "mediator-ping",
+            &mediator,
+            &format!("ping-sleep-{how}"),
+            &[
+                "-u",
+                "10",
+                "-r",
+                "10",
+                "-t",
+                "12s",
+                "--min-wait",
+                "0.5",
+                "--max-wait",
+                "1",
+                "--sleep-share",
+                "50%",
+                "--sleep-online",
+                "2",
+                "--sleep-offline",
+                "2",
+                "--sleep-how",
+                how,
+            ],
+        );
+        let report = parse_json(&output);
+        assert!(
+            sample_count(&report, "wake") >= 3,
+            "{how}: wake not recorded"
+        );
+        assert_eq!(
+            report["counters"]["holders_went_to_sleep"]
+                .as_u64()
+                .map(|n| n >= 5),
+            Some(true),
+            "{how}"
+        );
+        let ping = report["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == "ping_mediator")
+            .expect("pings");
+        assert_eq!(ping["num_failures"], 0, "{how}: {ping:#}");
+    }
 }

@@ -79,17 +79,29 @@ async fn mediator_holders(
 ) -> Result<MediatorPingConfig, String> {
     let invitations = checked_mediators(args, trust).await?;
     let timeout = Duration::from_secs_f64(args.timeout);
+    if args.sleep_share > 1.0 {
+        return Err(format!(
+            "SLEEP_SHARE ({}) must be at most 1 (or 100%)",
+            args.sleep_share
+        ));
+    }
     Ok(MediatorPingConfig {
         invitations,
         holder: HolderConfig::with_trust(args.label.clone(), timeout, trust.clone()),
         pickup: args.pickup_strategy,
         pickup_interval: Duration::from_secs_f64(args.pickup_interval),
+        sleep: scenarios::relay::Sleep {
+            share: args.sleep_share,
+            online: args.sleep_online,
+            offline: args.sleep_offline,
+            how: args.sleep_how,
+        },
     })
 }
 
 /// `mediator-relay`: the holders as for mediator-ping, who messages whom, and how they sleep.
 async fn relay(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenario, String> {
-    use scenarios::relay::{MediatorRelay, MediatorRelayConfig, Sleep};
+    use scenarios::relay::{MediatorRelay, MediatorRelayConfig};
     if args.sleep_share > 1.0 {
         return Err(format!(
             "SLEEP_SHARE ({}) must be at most 1 (or 100%)",
@@ -111,12 +123,6 @@ async fn relay(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenario, Str
         via: args.relay_via,
         delivery_timeout: Duration::from_secs_f64(args.delivery_timeout),
         drain: Duration::from_secs_f64(args.drain),
-        sleep: Sleep {
-            share: args.sleep_share,
-            online: args.sleep_online,
-            offline: args.sleep_offline,
-            how: args.sleep_how,
-        },
         endpoint_override: args.relay_endpoint.clone(),
     })))
 }

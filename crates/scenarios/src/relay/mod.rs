@@ -73,7 +73,6 @@ pub struct MediatorRelayConfig {
     pub delivery_timeout: Duration,
     /// How long the drain at the end may take, per holder (all drain at once).
     pub drain: Duration,
-    pub sleep: Sleep,
     /// POST forwards here instead of the endpoint the mediator granted (an ingress, a proxy).
     pub endpoint_override: Option<String>,
 }

@@ -111,8 +111,13 @@ impl User for RelayUser {
             self.key = Some(pair);
             self.holder = Some(holder);
             self.session = Some(session);
-            if self.config.sleep.sleeps(self.index) {
-                let online = self.config.sleep.online.draw(&mut rand::thread_rng());
+            if self.config.holders.sleep.sleeps(self.index) {
+                let online = self
+                    .config
+                    .holders
+                    .sleep
+                    .online
+                    .draw(&mut rand::thread_rng());
                 self.next_change = Some(Instant::now() + online);
             }
             Ok(())
@@ -294,7 +299,7 @@ impl RelayUser {
 
     /// Goes away or wakes, whichever is due, and draws when the next change comes.
     async fn change(&mut self, ctx: &UserContext) {
-        let sleep = self.config.sleep;
+        let sleep = self.config.holders.sleep;
         if self.away.is_some() {
             self.wake(ctx).await;
             let online = sleep.online.draw(&mut rand::thread_rng());
