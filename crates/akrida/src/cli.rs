@@ -24,6 +24,8 @@ pub mod heading {
     pub const CONNECTIONS: &str = "Scenario connection";
     pub const MESSAGES: &str = "Scenario msg";
     pub const MULTITENANT: &str = "Scenario multitenant-mediation";
+    pub const RELAY: &str = "Scenario mediator-relay";
+    pub const SLEEP: &str = "Wallets that sleep";
     pub const SERVERS: &str = "Servers and TLS";
     pub const REPORTS: &str = "Reports and pass/fail criteria";
     pub const AGENTS: &str = "External agents (--agent-cmd)";
@@ -270,6 +272,48 @@ pub struct RunArgs {
     /// akrida at another address than the one it listens on. Default: http://LISTEN-ADDRESS.
     #[arg(help_heading = heading::MULTITENANT, long, env = "TENANT_WEBHOOK_URL", value_name = "URL")]
     pub tenant_webhook_url: Option<String>,
+    /// mediator-relay: who messages whom: random (a random onboarded peer each time), pairs
+    /// (0↔1, 2↔3, …) or fan-in:N (everyone messages one of the first N holders).
+    #[serde(serialize_with = "text")]
+    #[arg(help_heading = heading::RELAY, long, env = "RELAY_PAIRING", default_value = "random", value_name = "PAIRING")]
+    pub relay_pairing: scenarios::relay::Pairing,
+    /// mediator-relay: bytes of content in each basic message (its id, then padding).
+    #[arg(help_heading = heading::RELAY, long, env = "RELAY_MESSAGE_SIZE", default_value = "100", value_name = "BYTES")]
+    pub relay_message_size: usize,
+    /// mediator-relay: how a sender hands over its forward: http (a POST to the recipient's
+    /// mediator endpoint, as agents do) or socket (down its own WebSocket to its mediator).
+    #[serde(serialize_with = "text")]
+    #[arg(help_heading = heading::RELAY, long, env = "RELAY_VIA", default_value = "http", value_name = "HOW")]
+    pub relay_via: scenarios::relay::RelayVia,
+    /// mediator-relay: POST forwards here instead of the endpoint the mediator grants (an
+    /// ingress in front of it, or a proxy).
+    #[arg(help_heading = heading::RELAY, long, env = "RELAY_ENDPOINT", value_name = "URL")]
+    pub relay_endpoint: Option<String>,
+    /// mediator-relay: a message received later than this after it was sent counts as late
+    /// (still delivered).
+    #[arg(help_heading = heading::RELAY, long, env = "DELIVERY_TIMEOUT_SECONDS", default_value = "10", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub delivery_timeout: f64,
+    /// mediator-relay: when the load stops, every holder wakes and picks up its queue for at
+    /// most this long; what is still missing then is lost.
+    #[arg(help_heading = heading::RELAY, long, env = "DRAIN_SECONDS", default_value = "10", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub drain: f64,
+    /// Share of holders that sleep, as phones do (0.4 or 40%); 0: all stay online.
+    #[arg(help_heading = heading::SLEEP, long, env = "SLEEP_SHARE", default_value = "0", value_parser = crate::load_shape::parse_share_any, value_name = "SHARE")]
+    pub sleep_share: f64,
+    /// How long a sleeper stays online between sleeps, in seconds: 30 (fixed), 20-40
+    /// (uniform) or exp:30 (exponential, mean 30).
+    #[serde(serialize_with = "text")]
+    #[arg(help_heading = heading::SLEEP, long, env = "SLEEP_ONLINE_SECONDS", default_value = "exp:30", value_name = "SPREAD")]
+    pub sleep_online: scenarios::relay::Spread,
+    /// How long a sleeper stays away each time, in seconds (same forms as --sleep-online).
+    #[serde(serialize_with = "text")]
+    #[arg(help_heading = heading::SLEEP, long, env = "SLEEP_OFFLINE_SECONDS", default_value = "exp:10", value_name = "SPREAD")]
+    pub sleep_offline: scenarios::relay::Spread,
+    /// How a sleeper goes away: close (WebSocket closed cleanly), vanish (socket left open,
+    /// nothing read or answered: a suspended app) or drop (TCP reset: the network went).
+    #[serde(serialize_with = "text")]
+    #[arg(help_heading = heading::SLEEP, long, env = "SLEEP_HOW", default_value = "close", value_name = "HOW")]
+    pub sleep_how: scenarios::relay::GoAway,
     /// Whether holders are mediated. mediator-ping needs true.
     #[arg(help_heading = heading::HOLDERS, long, env = "WITH_MEDIATION", default_value = "true", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub with_mediation: bool,

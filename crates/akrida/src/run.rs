@@ -304,7 +304,14 @@ async fn wait_with_progress(
                 }
             }
             _ = checks.tick(), if args.abort_on_threshold && !aborted && !criteria.thresholds.is_empty() => {
-                let results = thresholds::evaluate(&criteria.thresholds, &handle.summary());
+                // Delivery verdicts exist only after the final drain: never judged mid-run.
+                let now: Vec<_> = criteria
+                    .thresholds
+                    .iter()
+                    .filter(|t| !matches!(t.metric, thresholds::Metric::Delivery(_)))
+                    .cloned()
+                    .collect();
+                let results = thresholds::evaluate(&now, &handle.summary());
                 if let Some(failed) = results.iter().find(|r| !r.passed) {
                     eprintln!(
                         "akrida: threshold {} failed (--abort-on-threshold); stopping the run",
@@ -355,6 +362,10 @@ fn write_reports(
             .collect();
 
     let mut summary = render_table(snapshot, Rates::OverRun);
+    if let Some(delivery) = &snapshot.delivery {
+        summary.push('\n');
+        summary.push_str(&delivery.summary());
+    }
     if !threshold_results.is_empty() {
         summary.push_str("\nThresholds\n");
         summary.push_str(&thresholds::render(&threshold_results));

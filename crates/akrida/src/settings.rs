@@ -44,10 +44,12 @@ fn applies(heading: &str, args: &RunArgs) -> bool {
     let scenario = args.scenario.as_str();
     let issuer_kind = scenarios::issuer::Kind::from_name(scenario);
     let external = args.agent_cmd.is_some();
-    let holders = scenario == "mediator-ping" || issuer_kind.is_some();
+    let relay = scenario == "mediator-relay";
+    let holders = scenario == "mediator-ping" || relay || issuer_kind.is_some();
     match heading {
         heading::MEDIATOR => {
             scenario == "mediator-ping"
+                || relay
                 || scenario == "multitenant-mediation"
                 || (issuer_kind.is_some() && args.with_mediation)
         }
@@ -61,6 +63,8 @@ fn applies(heading: &str, args: &RunArgs) -> bool {
         heading::CONNECTIONS => scenario == "connection",
         heading::MESSAGES => scenario == "msg",
         heading::MULTITENANT => scenario == "multitenant-mediation",
+        heading::RELAY => relay && !external,
+        heading::SLEEP => (relay || scenario == "mediator-ping") && !external,
         heading::AGENTS => external,
         // Load, servers and TLS, reports: every run.
         _ => true,

@@ -355,6 +355,14 @@ fn msg(servers: &Servers, mediated: bool) {
         counters.get("messages_duplicated").is_none(),
         "{counters:#}"
     );
+    // The delivery accounting (the same definitions as mediator-relay's) agrees.
+    let d = &report["delivery"];
+    assert_eq!(d["sent"], counters["messages_sent"], "{d:#}");
+    assert_eq!(d["delivered"], counters["messages_received"], "{d:#}");
+    assert_eq!(d["lost"], 0, "{d:#}");
+    assert_eq!(d["duplicated"], 0, "{d:#}");
+    assert_eq!(d["unknown"], 0, "{d:#}");
+    assert_eq!(d["latency_online"]["count"], d["delivered"]);
     let active = issuer_connections(servers, &label)
         .iter()
         .filter(|c| c["state"] == "active")

@@ -6,8 +6,13 @@
 //! - METRIC: `p50` `p66` `p75` `p80` `p90` `p95` `p98` `p99` `p99.9` `p99.99` `p100` `med`
 //!   `avg` `min` `max` (milliseconds over the whole run), `fail_ratio` (0..1, or with `%`),
 //!   `rps` (requests per second over the run), `requests`, `failures` (counts).
-//! - OP: `<` `<=` `>` `>=`.
+//! - OP: `<` `<=` `>` `>=` `==`.
 //! - UNIT (latency metrics only): `ms` (the default) or `s`.
+//!
+//! SAMPLE `delivery` judges the per-message delivery accounting of scenarios that keep one
+//! (`delivery:lost==0`, `delivery:p99<2s`, `delivery:after_wake_p99<5s`, `delivery:lost_pct<0.1`):
+//! METRIC is one of `delivery::DeliveryReport::METRIC_NAMES`; a run without that accounting
+//! fails such a threshold.
 //!
 //! A threshold whose sample has no requests fails: a typo in a name must not pass silently.
 
@@ -40,7 +45,12 @@ pub enum Metric {
     Rps,
     Requests,
     Failures,
+    /// A figure of the delivery accounting, by its name (sample `delivery`).
+    Delivery(&'static str),
 }
+
+/// The sample name that designates the delivery accounting.
+pub const DELIVERY: &str = "delivery";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -48,6 +58,7 @@ pub enum Op {
     Le,
     Gt,
     Ge,
+    Eq,
 }
 
 /// A threshold that does not parse, with the reason.
@@ -71,10 +82,11 @@ pub struct ThresholdResult {
 
 impl Metric {
     fn is_latency(self) -> bool {
-        matches!(
-            self,
-            Metric::Percentile(_) | Metric::Avg | Metric::Min | Metric::Max
-        )
+        match self {
+            Metric::Percentile(_) | Metric::Avg | Metric::Min | Metric::Max => true,
+            Metric::Delivery(name) => delivery::DeliveryReport::is_latency_metric(name),
+            _ => false,
+        }
     }
 
     pub fn unit(self) -> &'static str {
@@ -82,6 +94,8 @@ impl Metric {
             Metric::FailRatio => "ratio",
             Metric::Rps => "/s",
             Metric::Requests | Metric::Failures => "",
+            Metric::Delivery(name) if name.ends_with("_pct") => "%",
+            Metric::Delivery(name) if !delivery::DeliveryReport::is_latency_metric(name) => "",
             _ => "ms",
         }
     }
@@ -122,6 +136,7 @@ impl Metric {
             Metric::Rps => Some(entry.requests_per_s),
             Metric::Requests => Some(entry.num_requests as f64),
             Metric::Failures => Some(entry.num_failures as f64),
+            Metric::Delivery(_) => None,
         }
     }
 }
@@ -133,6 +148,8 @@ impl Op {
             Op::Le => measured <= limit,
             Op::Gt => measured > limit,
             Op::Ge => measured >= limit,
+            // Counts are whole numbers, exact in an f64.
+            Op::Eq => measured == limit,
         }
     }
 }
@@ -158,10 +175,12 @@ pub fn parse(text: &str) -> Result<Threshold, ThresholdError> {
     };
     let trimmed = text.trim();
     let op_at = trimmed
-        .find(['<', '>'])
-        .ok_or_else(|| error("no comparison (<, <=, > or >=)"))?;
+        .find(['<', '>', '='])
+        .ok_or_else(|| error("no comparison (<, <=, >, >= or ==)"))?;
     let (left, right) = trimmed.split_at(op_at);
-    let (op, value) = if let Some(v) = right.strip_prefix("<=") {
+    let (op, value) = if let Some(v) = right.strip_prefix("==") {
+        (Op::Eq, v)
+    } else if let Some(v) = right.strip_prefix("<=") {
         (Op::Le, v)
     } else if let Some(v) = right.strip_prefix(">=") {
         (Op::Ge, v)
@@ -182,9 +201,23 @@ pub fn parse(text: &str) -> Result<Threshold, ThresholdError> {
             "no sample name before ':' (use 'total' for all samples)",
         ));
     }
-    let metric = Metric::parse(metric.trim()).ok_or_else(|| {
-        error("unknown metric; use p50..p99.99, p100, med, avg, min, max, fail_ratio, rps, requests or failures")
-    })?;
+    let metric = if sample == DELIVERY {
+        let name = metric.trim();
+        delivery::DeliveryReport::METRIC_NAMES
+            .iter()
+            .find(|known| **known == name)
+            .map(|known| Metric::Delivery(known))
+            .ok_or_else(|| {
+                error(&format!(
+                    "unknown delivery metric {name:?}; use one of {}",
+                    delivery::DeliveryReport::METRIC_NAMES.join(", ")
+                ))
+            })?
+    } else {
+        Metric::parse(metric.trim()).ok_or_else(|| {
+            error("unknown metric; use p50..p99.99, p100, med, avg, min, max, fail_ratio, rps, requests or failures")
+        })?
+    };
     let value = value.trim();
     let (number, scale) = if metric.is_latency() {
         if let Some(n) = value.strip_suffix("ms") {
@@ -194,6 +227,8 @@ pub fn parse(text: &str) -> Result<Threshold, ThresholdError> {
         } else {
             (value, 1.0)
         }
+    } else if matches!(metric, Metric::Delivery(name) if name.ends_with("_pct")) {
+        (value.strip_suffix('%').unwrap_or(value), 1.0)
     } else if metric == Metric::FailRatio {
         match value.strip_suffix('%') {
             Some(n) => (n, 0.01),
@@ -258,7 +293,10 @@ pub fn evaluate(thresholds: &[Threshold], snapshot: &StatsSnapshot) -> Vec<Thres
     thresholds
         .iter()
         .map(|t| {
-            let measured = find(snapshot, &t.sample).and_then(|e| t.metric.measure(e));
+            let measured = match t.metric {
+                Metric::Delivery(name) => snapshot.delivery.as_ref().and_then(|d| d.metric(name)),
+                metric => find(snapshot, &t.sample).and_then(|e| metric.measure(e)),
+            };
             ThresholdResult {
                 threshold: t.text.clone(),
                 measured,
@@ -280,6 +318,9 @@ pub fn render(results: &[ThresholdResult]) -> String {
     for r in results {
         let measured = match r.measured {
             Some(m) => format!("measured {} {}", trim_float(m), r.unit),
+            None if r.threshold.trim_start().starts_with("delivery:") => {
+                "no delivery accounting in this run".to_owned()
+            }
             None => "no requests with that name".to_owned(),
         };
         out.push_str(&format!(
@@ -376,5 +417,38 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("FAIL nobody:p95<1s (no requests"), "{text}");
+    }
+
+    #[test]
+    fn delivery_thresholds_judge_the_delivery_accounting() {
+        let t = parse("delivery:lost==0").unwrap();
+        assert_eq!(
+            (t.metric, t.op, t.limit),
+            (Metric::Delivery("lost"), Op::Eq, 0.0)
+        );
+        assert_eq!(parse("delivery:p99<2s").unwrap().limit, 2_000.0);
+        assert_eq!(parse("delivery:lost_pct<0.5%").unwrap().limit, 0.5);
+        let error = parse("delivery:lots==0").unwrap_err().to_string();
+        assert!(error.contains("unknown delivery metric"), "{error}");
+
+        let thresholds = parse_file("delivery:lost==0\ndelivery:p99<2s\ndelivery:sent>=3").unwrap();
+        let without = evaluate(&thresholds, &snapshot());
+        assert!(without.iter().all(|r| !r.passed && r.measured.is_none()));
+        assert!(render(&without).contains("no delivery accounting"));
+
+        let stats = Stats::with_clock(Clock::starting_at(1_700_000_000.0));
+        let mut ledger = delivery::Ledger::new(Duration::from_secs(5));
+        for i in 0..3 {
+            let sent = ledger.send(0, 1, delivery::RecipientState::Online, Duration::ZERO);
+            if i > 0 {
+                ledger.receive(1, sent.id, Duration::from_millis(3000));
+            }
+        }
+        stats.set_delivery(ledger.finish());
+        let results = evaluate(&thresholds, &stats.snapshot());
+        let passed: Vec<bool> = results.iter().map(|r| r.passed).collect();
+        assert_eq!(passed, [false, false, true]);
+        assert_eq!(results[0].measured, Some(1.0));
+        assert!(results[1].measured.unwrap() >= 2_990.0);
     }
 }

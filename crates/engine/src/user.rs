@@ -53,6 +53,11 @@ pub trait Scenario: Send + Sync + 'static {
     fn finish<'a>(&'a self, _stats: &'a Stats) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
+    /// How long its users' `on_stop` may need at least (e.g. to wake and drain every holder
+    /// before deliveries are judged); the run's stop timeout is raised to it. None by default.
+    fn stop_time(&self) -> Option<Duration> {
+        None
+    }
     /// The steps one of its samples is made of, for the HTML report's breakdown. None by
     /// default.
     fn phases(&self) -> Option<Phases> {

@@ -32,11 +32,14 @@ type Writer = Arc<Mutex<Option<SplitSink<Stream, Frame>>>>;
 
 pub struct WsSession {
     url: String,
+    /// None once we closed or aborted the connection ([`WsSession::close`], [`WsSession::reset`]).
     writer: Writer,
     closed: watch::Receiver<bool>,
     /// Why the socket closed, as the peer said it (close code and reason) or as it broke.
     close_cause: Arc<std::sync::Mutex<Option<String>>>,
     reader: JoinHandle<()>,
+    /// The TCP socket's descriptor, to abort the connection with a reset (see [`WsSession::reset`]).
+    fd: Option<std::os::fd::RawFd>,
 }
 
 fn small_buffers() -> WebSocketConfig {
@@ -73,6 +76,7 @@ impl WsSession {
             url: url.to_string(),
             reason: net::explain(&e),
         })?;
+        let fd = raw_fd(&stream);
         let (writer, mut read) = stream.split();
         let writer: Writer = Arc::new(Mutex::new(Some(writer)));
         let reader_writer = writer.clone();
@@ -119,7 +123,46 @@ impl WsSession {
             closed,
             close_cause,
             reader,
+            fd,
         })
+    }
+
+    /// Stops reading, as a suspended app does: the socket stays open, nothing is read (so the
+    /// mediator's writes pile up in kernel buffers) and pings are not answered. Only the
+    /// mediator's own heartbeat can tell. Dropping the session later closes the socket.
+    pub fn vanish(&self) {
+        self.reader.abort();
+    }
+
+    /// Aborts the connection as a lost network does: SO_LINGER 0, then close, so the kernel
+    /// sends a TCP reset instead of a goodbye. The session is closed afterwards.
+    pub async fn reset(&self) {
+        if let Some(fd) = self.fd {
+            let linger = libc::linger {
+                l_onoff: 1,
+                l_linger: 0,
+            };
+            // SAFETY: `fd` belongs to the stream this session still owns (it is closed only when
+            // both halves are dropped, below), and `linger` is a valid `struct linger` of the
+            // size given.
+            let done = unsafe {
+                libc::setsockopt(
+                    fd,
+                    libc::SOL_SOCKET,
+                    libc::SO_LINGER,
+                    std::ptr::addr_of!(linger).cast(),
+                    std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                )
+            };
+            if done != 0 {
+                tracing::debug!(url = %self.url, "could not set SO_LINGER 0; the socket closes normally");
+            }
+        }
+        // With the reader aborted and the writer dropped, both halves of the stream are gone
+        // and the descriptor is closed: the reset goes out.
+        self.reader.abort();
+        drop(self.writer.lock().await.take());
+        record_cause(&self.close_cause, "aborted by us (reset)".into());
     }
 
     pub fn url(&self) -> &str {
@@ -172,6 +215,16 @@ impl WsSession {
         };
         let _ = writer.send(Frame::Close(None)).await;
         let _ = writer.close().await;
+    }
+}
+
+/// The TCP descriptor under a (possibly TLS) WebSocket stream.
+fn raw_fd(stream: &Stream) -> Option<std::os::fd::RawFd> {
+    use std::os::fd::AsRawFd;
+    match stream.get_ref() {
+        MaybeTlsStream::Plain(tcp) => Some(tcp.as_raw_fd()),
+        MaybeTlsStream::Rustls(tls) => Some(tls.get_ref().0.as_raw_fd()),
+        _ => None,
     }
 }
 

@@ -32,6 +32,7 @@ impl ScenarioInfo {
 
 pub const CATALOGUE: &[ScenarioInfo] = &[
     scenario("mediator-ping", "locustMediatorPing.py", "each user onboards to the mediator (DID Exchange, mediation, WebSocket) and trust-pings it"),
+    scenario("mediator-relay", "(none: new in akrida)", "mediated holders message each other through the mediator (forwards), some asleep; every message accounted for: delivered, duplicated, out of order, late, lost").counting("messages"),
     scenario("mediator-onboard", "locustMediatorPing.py (its on_start)", "each iteration onboards a new holder to the mediator (DID Exchange, mediation, keylist update, WebSocket), then closes it: onboardings per second").counting("onboardings"),
     scenario("connection", "locustConnection.py", "each user connects to the issuer from a fresh invitation"),
     scenario("issue", "locustMediatorIssue.py", "the issuer issues each user a credential (mediated or direct)"),

@@ -11,6 +11,7 @@ pub mod mediator_onboard;
 pub mod mediator_ping;
 pub mod multitenant;
 pub mod pickup;
+pub mod relay;
 
 pub use catalogue::{ScenarioInfo, CATALOGUE};
 pub use external::{ExternalAgent, ExternalAgentConfig, ExternalScenario, ExternalTask};
@@ -21,6 +22,7 @@ pub use mediator_onboard::MediatorOnboard;
 pub use mediator_ping::{MediatorPing, MediatorPingConfig};
 pub use multitenant::{MultitenantConfig, MultitenantMediation};
 pub use pickup::PickupStrategy;
+pub use relay::{MediatorRelay, MediatorRelayConfig};
 
 /// Locust's "Type" column for DIDComm exchanges a holder makes.
 pub const DIDCOMM: &str = "didcomm";

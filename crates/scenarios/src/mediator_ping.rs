@@ -16,13 +16,14 @@ use holder::{Holder, HolderConfig, HolderError, MediatorSession};
 
 use crate::invitations::MediatorInvitations;
 use crate::pickup::PickupStrategy;
+use crate::relay::{GoAway, Sleep};
 use crate::DIDCOMM;
 
 /// How long to wait for a queued message after announcing a new socket before deciding the
 /// mediator has nothing more (loopback answers in milliseconds; remote mediators need more).
-const DRAIN_QUIET: Duration = Duration::from_millis(250);
+pub(crate) const DRAIN_QUIET: Duration = Duration::from_millis(250);
 /// Bound on announce rounds after one reconnect, so a misbehaving mediator cannot hold a user.
-const MAX_DRAIN_ROUNDS: usize = 1000;
+pub(crate) const MAX_DRAIN_ROUNDS: usize = 1000;
 
 pub struct MediatorPingConfig {
     /// Holder N onboards through invitation N mod count.
@@ -32,6 +33,8 @@ pub struct MediatorPingConfig {
     /// Pickup 2.0 polling: at most one status/delivery round per this interval (checked before
     /// each ping, so the effective interval is at least the wait between pings).
     pub pickup_interval: Duration,
+    /// Which holders sleep as phones do, for how long, and how they go away.
+    pub sleep: Sleep,
 }
 
 pub struct MediatorPing {
@@ -68,6 +71,8 @@ impl Scenario for MediatorPing {
             backoff: Backoff::default(),
             drop_counted: false,
             last_pickup: None,
+            next_change: None,
+            away: None,
         })
     }
 }
@@ -82,6 +87,10 @@ struct MediatorPingUser {
     /// count once, however many pings fail while it lasts.
     drop_counted: bool,
     last_pickup: Option<Instant>,
+    /// A sleeper's next change: going away when online, waking when away.
+    next_change: Option<Instant>,
+    /// How it went away, while it is away.
+    away: Option<GoAway>,
 }
 
 impl User for MediatorPingUser {
@@ -105,12 +114,23 @@ impl User for MediatorPingUser {
                 .map_err(|e| e.to_string())?;
             self.holder = Some(holder);
             self.session = Some(session);
+            if self.config.sleep.sleeps(self.index) {
+                let online = self.config.sleep.online.draw(&mut rand::thread_rng());
+                self.next_change = Some(Instant::now() + online);
+            }
             Ok(())
         })
     }
 
     fn run_task<'a>(&'a mut self, _task: &'static str, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
         Box::pin(async move {
+            if self.next_change.is_some_and(|at| at <= Instant::now()) {
+                self.change(ctx).await;
+            }
+            if self.away.is_some() {
+                // A sleeping phone pings nobody.
+                return;
+            }
             if !self.ensure_connected(ctx).await {
                 return;
             }
@@ -141,10 +161,30 @@ impl User for MediatorPingUser {
     /// through the mediator again without waiting for its next ping to notice.
     fn while_waiting<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            let Some(session) = self.session.as_ref() else {
-                return;
-            };
-            session.socket().wait_closed().await;
+            loop {
+                let Some(session) = self.session.as_ref() else {
+                    return;
+                };
+                let due = async {
+                    match self.next_change {
+                        Some(at) => tokio::time::sleep_until(at.into()).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                if self.away.is_some() {
+                    due.await;
+                    self.change(ctx).await;
+                    continue;
+                }
+                let closed = tokio::select! {
+                    _ = due => false,
+                    _ = session.socket().wait_closed() => true,
+                };
+                if closed {
+                    break;
+                }
+                self.change(ctx).await;
+            }
             self.note_drop(ctx);
             // Boxed: the reconnect's future (a WebSocket handshake, then the drain) is several
             // KB, and unboxed it would sit in every waiting holder's future, dropped or not
@@ -182,6 +222,19 @@ pub(crate) async fn onboard(
     pickup: PickupStrategy,
     ctx: &UserContext,
 ) -> Result<MediatorSession, HolderError> {
+    onboard_with_key(holder, invitation, pickup, ctx)
+        .await
+        .map(|(session, _)| session)
+}
+
+/// [`onboard`], also giving the key registered with the mediator: the one others reach this
+/// holder on (its private half is in the holder's key ring).
+pub(crate) async fn onboard_with_key(
+    holder: &Holder,
+    invitation: &Invitation,
+    pickup: PickupStrategy,
+    ctx: &UserContext,
+) -> Result<(MediatorSession, didcomm::VerKey), HolderError> {
     let connection = ctx
         .timed(DIDCOMM, "connect", holder.connect(invitation))
         .await?;
@@ -194,15 +247,55 @@ pub(crate) async fn onboard(
         .await?;
     ctx.timed(DIDCOMM, "mediation_grant", session.request_mediation())
         .await?;
-    ctx.timed(DIDCOMM, "keylist_update", session.add_routing_key())
+    let key = ctx
+        .timed(DIDCOMM, "keylist_update", session.add_routing_key())
         .await?;
     if pickup == PickupStrategy::PickupV2Live {
         session.pickup_live().await?;
     }
-    Ok(session)
+    Ok((session, key))
 }
 
 impl MediatorPingUser {
+    /// Goes away or wakes, whichever is due, and draws when the next change comes.
+    async fn change(&mut self, ctx: &UserContext) {
+        let sleep = self.config.sleep;
+        if self.away.take().is_some() {
+            let started = Instant::now();
+            // Waking: a new socket, then what was queued meanwhile picked up.
+            let woke = loop {
+                match self.reconnect(ctx).await {
+                    Ok(()) => break Ok(()),
+                    Err(e) if self.backoff.remaining().is_some() && !ctx.is_stopping() => {
+                        tracing::debug!(user = self.index, error = %e, "wake: reconnect failed");
+                        if let Some(wait) = self.backoff.remaining() {
+                            tokio::time::sleep(wait).await;
+                        }
+                    }
+                    Err(e) => break Err(e.to_string()),
+                }
+            };
+            ctx.record(DIDCOMM, "wake", started.elapsed(), woke);
+            let online = sleep.online.draw(&mut rand::thread_rng());
+            self.next_change = Some(Instant::now() + online);
+        } else {
+            let Some(session) = self.session.as_ref() else {
+                return;
+            };
+            match sleep.how {
+                GoAway::Close => session.close().await,
+                GoAway::Vanish => session.socket().vanish(),
+                GoAway::Drop => session.socket().reset().await,
+            }
+            // Our own going away is not a drop by the mediator.
+            self.drop_counted = true;
+            self.away = Some(sleep.how);
+            ctx.count("holders_went_to_sleep", 1);
+            let offline = sleep.offline.draw(&mut rand::thread_rng());
+            self.next_change = Some(Instant::now() + offline);
+        }
+    }
+
     /// True when the socket is open (reopening it if it was closed and the backoff allows).
     /// While it cannot be reopened each ping counts as a failure: the holder is unreachable.
     async fn ensure_connected(&mut self, ctx: &UserContext) -> bool {
@@ -348,7 +441,7 @@ impl MediatorPingUser {
 /// Reconnect backoff: 0.5 s doubling to 10 s, with ±20 % jitter so that thousands of holders
 /// dropped at once by a mediator restart do not all come back in the same instant.
 #[derive(Default)]
-struct Backoff {
+pub(crate) struct Backoff {
     failures: u32,
     next_attempt: Option<Instant>,
 }
@@ -359,13 +452,13 @@ impl Backoff {
     const MAX: Duration = Duration::from_secs(10);
 
     /// How long until the next attempt is allowed, if any.
-    fn remaining(&self) -> Option<Duration> {
+    pub(crate) fn remaining(&self) -> Option<Duration> {
         self.next_attempt
             .map(|at| at.saturating_duration_since(Instant::now()))
             .filter(|d| !d.is_zero())
     }
 
-    fn failed(&mut self) {
+    pub(crate) fn failed(&mut self) {
         let base = Self::FIRST
             .saturating_mul(1u32 << self.failures.min(6))
             .min(Self::MAX);
@@ -374,7 +467,7 @@ impl Backoff {
         self.next_attempt = Some(Instant::now() + base.mul_f64(jitter));
     }
 
-    fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.failures = 0;
         self.next_attempt = None;
     }

@@ -39,6 +39,7 @@ pub async fn build_scenario(args: &RunArgs) -> Result<SharedScenario, String> {
         "mediator-ping" => Ok(Arc::new(MediatorPing::new(
             mediator_holders(args, &trust).await?,
         ))),
+        "mediator-relay" => relay(args, &trust).await,
         "mediator-onboard" => Ok(Arc::new(MediatorOnboard::new(
             mediator_holders(args, &trust).await?,
         ))),
@@ -78,12 +79,52 @@ async fn mediator_holders(
 ) -> Result<MediatorPingConfig, String> {
     let invitations = checked_mediators(args, trust).await?;
     let timeout = Duration::from_secs_f64(args.timeout);
+    if args.sleep_share > 1.0 {
+        return Err(format!(
+            "SLEEP_SHARE ({}) must be at most 1 (or 100%)",
+            args.sleep_share
+        ));
+    }
     Ok(MediatorPingConfig {
         invitations,
         holder: HolderConfig::with_trust(args.label.clone(), timeout, trust.clone()),
         pickup: args.pickup_strategy,
         pickup_interval: Duration::from_secs_f64(args.pickup_interval),
+        sleep: scenarios::relay::Sleep {
+            share: args.sleep_share,
+            online: args.sleep_online,
+            offline: args.sleep_offline,
+            how: args.sleep_how,
+        },
     })
+}
+
+/// `mediator-relay`: the holders as for mediator-ping, who messages whom, and how they sleep.
+async fn relay(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenario, String> {
+    use scenarios::relay::{MediatorRelay, MediatorRelayConfig};
+    if args.sleep_share > 1.0 {
+        return Err(format!(
+            "SLEEP_SHARE ({}) must be at most 1 (or 100%)",
+            args.sleep_share
+        ));
+    }
+    if args.delivery_timeout <= 0.0 {
+        return Err("DELIVERY_TIMEOUT_SECONDS must be greater than 0".into());
+    }
+    if let Some(url) = args.relay_endpoint.as_deref() {
+        if !is_http_url(url) {
+            return Err(format!("RELAY_ENDPOINT {url:?} is not an http(s) URL"));
+        }
+    }
+    Ok(Arc::new(MediatorRelay::new(MediatorRelayConfig {
+        holders: mediator_holders(args, trust).await?,
+        pairing: args.relay_pairing,
+        message_size: args.relay_message_size,
+        via: args.relay_via,
+        delivery_timeout: Duration::from_secs_f64(args.delivery_timeout),
+        drain: Duration::from_secs_f64(args.drain),
+        endpoint_override: args.relay_endpoint.clone(),
+    })))
 }
 
 /// `liveness`: the issuer's admin API (`ISSUER_URL`, `ISSUER_HEADERS`), checked.

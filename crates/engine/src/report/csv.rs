@@ -199,7 +199,8 @@ fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Writes `PREFIX_stats.csv`, `PREFIX_stats_history.csv`, `PREFIX_failures.csv` and an empty
-/// `PREFIX_exceptions.csv`. Returns the paths written.
+/// `PREFIX_exceptions.csv`; with delivery accounting, also `PREFIX_delivery.csv` (counts and
+/// latencies) and `PREFIX_delivery_timeline.csv` (per second). Returns the paths written.
 pub fn write_locust_csv(
     prefix: impl AsRef<Path>,
     snapshot: &StatsSnapshot,
@@ -213,12 +214,16 @@ pub fn write_locust_csv(
             source,
         })?;
     }
-    let files = [
+    let mut files = vec![
         ("_stats.csv", stats_csv(snapshot)),
         ("_stats_history.csv", stats_history_csv(history)),
         ("_failures.csv", failures_csv(snapshot)),
         ("_exceptions.csv", csv_row(EXCEPTIONS_COLUMNS)),
     ];
+    if let Some(delivery) = &snapshot.delivery {
+        files.push(("_delivery.csv", delivery.summary_csv()));
+        files.push(("_delivery_timeline.csv", delivery.timeline_csv()));
+    }
     let mut written = Vec::with_capacity(files.len());
     for (suffix, text) in files {
         let path = with_suffix(prefix, suffix);

@@ -55,9 +55,14 @@ impl Controller {
     pub fn new(
         scenario: Arc<dyn Scenario>,
         plan: Arc<TaskPlan>,
-        config: RunConfig,
+        mut config: RunConfig,
         shared: Arc<Shared>,
     ) -> Self {
+        // A scenario whose users need longer to stop (e.g. to drain their queues before
+        // deliveries are judged) gets that long.
+        if let Some(needed) = scenario.stop_time() {
+            config.stop_timeout = config.stop_timeout.max(needed);
+        }
         let seed = config.seed.unwrap_or_else(|| rand::thread_rng().next_u64());
         let now = Instant::now();
         let shape: std::collections::VecDeque<_> = config

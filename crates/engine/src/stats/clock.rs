@@ -40,6 +40,11 @@ impl Clock {
         self.start_unix
     }
 
+    /// Time since the clock's start (the run's start): the time base of delivery accounting.
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.start.elapsed()
+    }
+
     /// Current unix time in seconds.
     pub fn unix_now(&self) -> f64 {
         self.start_unix + self.start.elapsed().as_secs_f64()

@@ -39,6 +39,8 @@ pub struct Stats {
     inner: Mutex<Recorder>,
     /// Which DIDComm thread traced samples were about (kept only when a trace collector runs).
     message_threads: ThreadLog,
+    /// The delivery verdict, once a scenario that counts deliveries has given it.
+    delivery: Mutex<Option<delivery::DeliveryReport>>,
 }
 
 /// One entry's cumulative latency histogram (see [`Stats::latency_histograms`]).
@@ -90,6 +92,7 @@ impl Stats {
                 interval_start: clock.start_unix(),
             }),
             message_threads: ThreadLog::default(),
+            delivery: Mutex::new(None),
         }
     }
 
@@ -97,6 +100,16 @@ impl Stats {
     /// sample was about, for joining server trace events (see [`crate::trace`]). Not OS threads.
     pub fn message_threads(&self) -> &ThreadLog {
         &self.message_threads
+    }
+
+    /// Sets the run's delivery verdict (a scenario's `finish` gives it once every holder has
+    /// drained), which snapshots carry and thresholds judge. Given again, it replaces the last.
+    pub fn set_delivery(&self, mut report: delivery::DeliveryReport) {
+        report.started_unix = Some(self.clock.start_unix());
+        *self
+            .delivery
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
     }
 
     /// The clock samples are stamped with.
@@ -166,6 +179,13 @@ impl Stats {
         };
         let mut snapshot = snapshot::build(copies, self.clock.start_unix(), now, series);
         snapshot.counters = counters.into_iter().collect();
+        if series == Series::Full {
+            snapshot.delivery = self
+                .delivery
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+        }
         snapshot
     }
 

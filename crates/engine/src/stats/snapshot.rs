@@ -74,6 +74,9 @@ pub struct StatsSnapshot {
     /// Named event counts that are not requests (see `Stats::count`).
     #[serde(default)]
     pub counters: BTreeMap<String, u64>,
+    /// Per-message delivery accounting, for scenarios that keep it (`Stats::set_delivery`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<delivery::DeliveryReport>,
 }
 
 /// Counts of what happened to the run's users (not requests; see the README of the engine).
@@ -439,5 +442,6 @@ pub(crate) fn build(
         total,
         failures,
         counters: BTreeMap::new(),
+        delivery: None,
     }
 }

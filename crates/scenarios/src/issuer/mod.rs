@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use controller::acapy::ServerApi;
-use engine::{Phases, Scenario, User};
+use engine::{BoxFuture, Phases, Scenario, User};
 use holder::anoncreds::Registries;
 use holder::HolderConfig;
 
@@ -168,12 +168,16 @@ pub struct IssuerConfig {
 
 pub struct IssuerScenario {
     config: Arc<IssuerConfig>,
+    /// msg's per-message accounting (the `delivery` crate, as mediator-relay's).
+    ledger: Arc<std::sync::Mutex<delivery::Ledger>>,
 }
 
 impl IssuerScenario {
     pub fn new(config: IssuerConfig) -> Self {
+        let ledger = delivery::Ledger::new(config.timeout);
         Self {
             config: Arc::new(config),
+            ledger: Arc::new(std::sync::Mutex::new(ledger)),
         }
     }
 }
@@ -188,7 +192,25 @@ impl Scenario for IssuerScenario {
     }
 
     fn new_user(&self, index: u64) -> Box<dyn User> {
-        Box::new(user::IssuerUser::new(self.config.clone(), index))
+        Box::new(user::IssuerUser::new(
+            self.config.clone(),
+            self.ledger.clone(),
+            index,
+        ))
+    }
+
+    /// msg: the delivery verdict, once every user had its last call for overdue messages.
+    fn finish<'a>(&'a self, stats: &'a engine::Stats) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if self.config.kind == Kind::Msg {
+                let report = self
+                    .ledger
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .finish();
+                stats.set_delivery(report);
+            }
+        })
     }
 
     /// Mediated holders onboard as in `mediator-ping`; others record none of its steps, and

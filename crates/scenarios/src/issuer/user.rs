@@ -69,14 +69,23 @@ pub struct IssuerUser {
     /// The wallet's referent of the last AnonCreds credential.
     last_indy_referent: Option<String>,
     tracker: MessageTracker,
+    /// The run's delivery ledger (msg): the same accounting as mediator-relay's.
+    ledger: Arc<std::sync::Mutex<delivery::Ledger>>,
     last_tend: Instant,
 }
+
+/// The sender of every msg message in the delivery ledger: the issuer (holders are 0..).
+pub(super) const ISSUER_SENDER: u64 = u64::MAX;
 
 /// Credentials kept per holder: one is enough to prove; a few cover overlapping tasks.
 const KEPT_CREDENTIALS: usize = 4;
 
 impl IssuerUser {
-    pub fn new(config: Arc<IssuerConfig>, index: u64) -> Self {
+    pub fn new(
+        config: Arc<IssuerConfig>,
+        ledger: Arc<std::sync::Mutex<delivery::Ledger>>,
+        index: u64,
+    ) -> Self {
         let tracker = MessageTracker::new(&config.run_id, index);
         Self {
             config,
@@ -91,6 +100,7 @@ impl IssuerUser {
             last_exchange: None,
             last_indy_referent: None,
             tracker,
+            ledger,
             last_tend: Instant::now(),
         }
     }
@@ -163,6 +173,10 @@ impl User for IssuerUser {
 }
 
 impl IssuerUser {
+    fn lock_ledger(&self) -> std::sync::MutexGuard<'_, delivery::Ledger> {
+        self.ledger.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn holder(&self) -> Result<&Holder, String> {
         self.holder
             .as_ref()
@@ -563,12 +577,19 @@ impl IssuerUser {
     /// within the timeout is a failure, and lost if it has not come by the end of the run.
     async fn msg_client(&mut self, ctx: &UserContext) -> Result<(), String> {
         let token = self.tracker.next_token();
-        let content = MessageTracker::content(&self.config.message, &token);
+        let sent = self.lock_ledger().send(
+            ISSUER_SENDER,
+            self.index,
+            delivery::RecipientState::Online,
+            ctx.stats().clock().elapsed(),
+        );
+        let text = format!("{} {}", self.config.message, sent.id);
+        let content = MessageTracker::content(&text, &token);
         let outcome = ctx
             .timed(
                 DIDCOMM,
                 MSG_CLIENT,
-                self.send_and_await(&token, &content, ctx),
+                self.send_and_await(&token, sent.id, &content, ctx),
             )
             .await;
         if outcome.is_err() {
@@ -580,16 +601,26 @@ impl IssuerUser {
     async fn send_and_await(
         &mut self,
         token: &str,
+        id: delivery::MessageId,
         content: &str,
         ctx: &UserContext,
     ) -> Result<(), String> {
         let started = ctx.unix_now();
-        let issuer = self.issuer.as_ref().ok_or("no connection to the issuer")?;
-        self.config
+        let Some(issuer) = self.issuer.as_ref() else {
+            self.lock_ledger().send_failed(id);
+            return Err("no connection to the issuer".into());
+        };
+        if let Err(e) = self
+            .config
             .issuer
             .send_message(&issuer.server_connection_id, content)
             .await
-            .map_err(|e| e.to_string())?;
+        {
+            // Refused or broken off: the message may or may not have left (the ledger counts
+            // it delivered only if it arrives).
+            self.lock_ledger().send_failed(id);
+            return Err(e.to_string());
+        }
         ctx.count("messages_sent", 1);
         self.tracker.sent(token);
         let deadline = Instant::now() + self.config.timeout;
@@ -619,6 +650,10 @@ impl IssuerUser {
 
     /// Counts one arriving basic message.
     fn classify(&mut self, text: &str, awaited: Option<&str>, ctx: &UserContext) -> Arrival {
+        if let Some(id) = delivery::MessageId::find_in(text) {
+            let at = ctx.stats().clock().elapsed();
+            self.lock_ledger().receive(self.index, id, at);
+        }
         let arrival = self.tracker.arrived(text, awaited);
         match arrival {
             Arrival::Expected => ctx.count("messages_received", 1),

@@ -79,6 +79,7 @@ const SECTIONS: &[Section] = &[
     sections::thresholds,
     sections::baseline,
     sections::statistics,
+    sections::delivery,
     sections::phases,
     sections::charts,
     sections::generator,
@@ -279,6 +280,44 @@ mod tests {
         assert_eq!(utc(1_700_000_000.0), "2023-11-14 22:13:20 UTC");
         assert_eq!(nice_ceiling(7.3), 10.0);
         assert_eq!(nice_ceiling(230.0), 250.0);
+    }
+
+    #[test]
+    fn deliveries_have_their_section_and_charts() {
+        let stats = Stats::with_clock(Clock::starting_at(1_700_000_000.0));
+        let mut ledger = delivery::Ledger::new(Duration::from_secs(5));
+        let online = ledger.send(0, 1, delivery::RecipientState::Online, Duration::ZERO);
+        ledger.send(
+            0,
+            2,
+            delivery::RecipientState::Vanished,
+            Duration::from_secs(1),
+        );
+        ledger.receive(1, online.id, Duration::from_millis(40));
+        ledger.asleep(Duration::from_secs(1), 1);
+        stats.set_delivery(ledger.finish());
+        let settings = serde_json::json!({});
+        let page = |snapshot: &crate::stats::StatsSnapshot| {
+            render_html(&HtmlReport {
+                title: "relay",
+                settings: &settings,
+                snapshot,
+                history: &[],
+                thresholds: &[],
+                baseline: &[],
+                generator: &[],
+                warnings: &[],
+                phases: None,
+                traces: &[],
+            })
+        };
+        let html = page(&stats.snapshot());
+        for id in ["delivery", "chart-delivery", "chart-asleep"] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+        }
+        assert!(html.contains("after wake"));
+        assert!(position(&html, "delivery") > position(&html, "stats-table"));
+        assert!(!page(&Stats::new().snapshot()).contains("id=\"delivery\""));
     }
 
     /// Where each id first appears in the page.

@@ -240,6 +240,79 @@ fn history_x(report: &HtmlReport<'_>) -> Vec<f64> {
         .collect()
 }
 
+/// Per-message delivery accounting, for scenarios that keep it (`mediator-relay`, `msg`):
+/// counts, latency online vs after wake, and a chart over time of delivered / late / lost (by
+/// send second) and of holders asleep.
+pub(super) fn delivery(out: &mut String, report: &HtmlReport<'_>) {
+    let Some(d) = &report.snapshot.delivery else {
+        return;
+    };
+    out.push_str("<section id=\"delivery\"><h2>Deliveries</h2><p class=\"muted\">Per message; lost is decided after every holder woke and drained its queue.</p><table><tr>");
+    let counts = [
+        ("sent", d.sent),
+        ("delivered", d.delivered),
+        ("lost", d.lost),
+        ("duplicated", d.duplicated),
+        ("out of order", d.out_of_order),
+        ("late", d.late),
+        ("unknown", d.unknown),
+        ("send failed", d.send_failed),
+    ];
+    for (name, _) in counts {
+        let _ = write!(out, "<th>{}</th>", esc(name));
+    }
+    out.push_str("</tr><tr>");
+    for (_, n) in counts {
+        let _ = write!(out, "<td>{n}</td>");
+    }
+    out.push_str("</tr></table><table><tr><th class=\"l\">By recipient state at send</th><th>online</th><th>asleep</th><th>vanished</th></tr>");
+    for (label, c) in [("sent", &d.sent_by_state), ("lost", &d.lost_by_state)] {
+        let _ = write!(
+            out,
+            "<tr><td class=\"l\">{label}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            c.online, c.asleep, c.vanished
+        );
+    }
+    out.push_str("</table><table><tr><th class=\"l\">Delivery latency (ms)</th><th>n</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>");
+    for (label, l) in [
+        ("all", &d.latency),
+        ("recipient online", &d.latency_online),
+        ("after wake", &d.latency_after_wake),
+    ] {
+        let _ = write!(
+            out,
+            "<tr><td class=\"l\">{label}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td></tr>",
+            l.count, l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
+        );
+    }
+    out.push_str("</table><div class=\"charts\">");
+    let x: Vec<f64> = d.timeline.iter().map(|r| r.second as f64).collect();
+    let series = |f: fn(&delivery::TimelineRow) -> u64| -> Vec<Option<f64>> {
+        d.timeline.iter().map(|r| Some(f(r) as f64)).collect()
+    };
+    line_chart(
+        out,
+        "chart-delivery",
+        "Messages per second",
+        "",
+        &x,
+        &[
+            ("delivered", series(|r| r.delivered)),
+            ("late", series(|r| r.late)),
+            ("lost (by send second)", series(|r| r.lost)),
+        ],
+    );
+    line_chart(
+        out,
+        "chart-asleep",
+        "Holders asleep",
+        "",
+        &x,
+        &[("asleep", series(|r| r.asleep))],
+    );
+    out.push_str("</div></section>\n");
+}
+
 pub(super) fn charts(out: &mut String, report: &HtmlReport<'_>) {
     let s = report.snapshot;
     out.push_str("<section id=\"charts\"><h2>Over time</h2><div class=\"charts\">");
