@@ -40,6 +40,12 @@ class MediatorOnboard(_AkridaScenario):
     weight = 1
 
 
+class MediatorRelay(_AkridaScenario):
+    """`akrida worker mediator-relay`: mediated holders message each other through the mediator."""
+
+    weight = 1
+
+
 class Connection(_AkridaScenario):
     """`akrida worker connection`: connect to the issuer from a fresh invitation."""
 
