@@ -159,7 +159,8 @@ fn rate_search_finds_the_servers_capacity() {
     let _alone = one_at_a_time();
     let url = start_server();
     let started = Instant::now();
-    let dir = std::env::temp_dir().join(format!("akrida-capacity-html-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("akrida-capacity-html-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let html_path = dir.join("capacity.html");
     let report = search_unstarved(
@@ -268,7 +269,8 @@ fn users_search_finds_the_matching_user_count() {
     let expected_users = CAPACITY_PER_S * 0.5;
     let url = start_server();
     let started = Instant::now();
-    let dir = std::env::temp_dir().join(format!("akrida-capacity-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("akrida-capacity-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let prefix = dir.join("users");
     let report = search_unstarved(
@@ -478,7 +480,8 @@ fn bad_input_is_refused_with_one_sentence() {
 fn ctrl_c_still_writes_the_reports() {
     let _alone = one_at_a_time();
     let url = start_server();
-    let html_path = std::env::temp_dir().join(format!("akrida-ctrl-c-{}.html", std::process::id()));
+    let html_path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("akrida-ctrl-c-{}.html", std::process::id()));
     let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
         .args(["capacity", "liveness", "--search", "users", "-r", "100"])
         .arg("--html")
@@ -527,7 +530,8 @@ fn ctrl_c_still_writes_the_reports() {
 fn an_html_report_that_cannot_be_written_is_exit_code_2() {
     let _alone = one_at_a_time();
     let url = start_server();
-    let missing = std::env::temp_dir().join(format!("akrida-no-such-dir-{}", std::process::id()));
+    let missing = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("akrida-no-such-dir-{}", std::process::id()));
     let path = missing.join("capacity.html");
     let output = capacity(
         &url,

@@ -27,8 +27,8 @@ struct Fixture {
 }
 
 fn tails_dir() -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("akrida-revocation-offline-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("akrida-revocation-offline-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

@@ -94,7 +94,8 @@ fn number(text: &str) -> f64 {
 }
 
 fn temp_prefix() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("akrida-engine-test-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("akrida-engine-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir.join("run")
 }

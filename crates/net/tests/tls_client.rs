@@ -43,8 +43,8 @@ impl Ca {
 
     /// The CA certificate in a PEM file, as an operator would pass to --ca-cert.
     fn pem_file(&self, name: &str) -> PathBuf {
-        let path =
-            std::env::temp_dir().join(format!("akrida-net-{}-{name}.pem", std::process::id()));
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("akrida-net-{}-{name}.pem", std::process::id()));
         std::fs::write(&path, self.issuer.pem()).unwrap();
         path
     }
@@ -152,7 +152,8 @@ async fn expired_and_wrong_host_certificates_are_named() {
 
 #[tokio::test]
 async fn a_bad_ca_file_is_a_setup_error_naming_it() {
-    let path = std::env::temp_dir().join(format!("akrida-net-{}-empty.pem", std::process::id()));
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("akrida-net-{}-empty.pem", std::process::id()));
     std::fs::write(&path, "not a certificate\n").unwrap();
     let error = Trust::new(&TrustSettings {
         ca_files: vec![path.clone()],

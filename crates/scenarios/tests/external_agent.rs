@@ -30,7 +30,8 @@ fn fake(mode: &str, log: Option<&Path>) -> ExternalAgentConfig {
 }
 
 fn temp_log(name: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("akrida-fake-{name}-{}.log", std::process::id()));
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("akrida-fake-{name}-{}.log", std::process::id()));
     let _ = std::fs::remove_file(&path);
     path
 }
