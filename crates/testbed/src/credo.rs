@@ -289,7 +289,7 @@ impl Credo {
 }
 
 /// A tiny blocking HTTP/1.0 GET on loopback: std only, like the rest of this crate.
-fn http_get(base: &str, path: &str) -> String {
+pub(crate) fn http_get(base: &str, path: &str) -> String {
     let authority = base
         .strip_prefix("http://")
         .expect("a plain http admin URL");
@@ -308,7 +308,7 @@ fn http_get(base: &str, path: &str) -> String {
         .split_once("\r\n\r\n")
         .unwrap_or_else(|| panic!("GET {base}{path}: not an HTTP response: {response}"));
     assert!(
-        head.starts_with("HTTP/1.1 200"),
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
         "GET {base}{path}: {head}\n{body}"
     );
     body.to_string()

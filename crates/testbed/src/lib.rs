@@ -34,6 +34,7 @@ use std::process::Command;
 use serde::Deserialize;
 
 mod acapy;
+mod cluster;
 mod credo;
 mod ledger;
 mod locust;
@@ -41,6 +42,9 @@ mod process;
 mod support;
 mod tls;
 pub use acapy::Acapy;
+pub use cluster::{
+    cluster_name, Cluster, ClusterFront, ClusterState, Conductor, Instance, InstanceRecords,
+};
 pub use credo::{
     Credo, CredoConnection, CredoCounters, CredoInvitation, CredoMediation, CredoStrategy,
     InvitationCounters, CREDO_AGENTS,
@@ -85,6 +89,9 @@ pub struct Testbed {
     /// started. See [`Testbed::ledger`].
     #[serde(default)]
     pub ledger: Option<Ledger>,
+    /// The mediator clusters, by name (`mediator-cluster`, `mediator-cluster-1.7`); see [`Cluster`].
+    #[serde(default)]
+    pub clusters: HashMap<String, ClusterState>,
 }
 
 /// The testbed's PostgreSQL cluster (its own `initdb` under `<dir>/pg`, TCP on 127.0.0.1 only).
@@ -182,6 +189,12 @@ pub struct Agent {
     /// PostgreSQL wallets only: the askar pool size (`max_connections`) it was started with.
     #[serde(default)]
     pub pg_max_connections: Option<u32>,
+    /// Cluster instances only: the cluster it belongs to (`mediator-cluster`), see [`Cluster`].
+    #[serde(default)]
+    pub cluster: Option<String>,
+    /// Cluster instances only: its number in the cluster, 1..N.
+    #[serde(default)]
+    pub instance: Option<usize>,
     /// Ledger-backed agents (`issuer-indy`): the pool's genesis file it was started with.
     #[serde(default)]
     pub genesis_file: Option<PathBuf>,
@@ -330,7 +343,7 @@ pub fn ensure_tls(agents: &[&str]) -> Testbed {
     parse_state(&run(&["up", "--json", "--tls", "--agents", &list]))
 }
 
-fn parse_state(out: &str) -> Testbed {
+pub(crate) fn parse_state(out: &str) -> Testbed {
     serde_json::from_str(out).unwrap_or_else(|e| {
         panic!("scripts/testbed up --json printed something that is not the state ({e}):\n{out}")
     })

@@ -143,6 +143,11 @@ pub struct AccessLogEntry {
     /// `$upstream_status`: the agent's status (empty when nginx did not reach it; several,
     /// comma-separated, when it tried more than once).
     pub upstream_status: String,
+    /// `$upstream_addr`: the backend that served it, `127.0.0.1:<port>` (several, comma-separated,
+    /// when nginx tried more than one). Behind the mediator cluster: which instance. Empty in
+    /// logs written before the field existed.
+    #[serde(default)]
+    pub upstream_addr: String,
 }
 
 impl AccessLogEntry {

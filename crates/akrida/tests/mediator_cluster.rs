@@ -1,0 +1,247 @@
+//! akrida against the testbed's mediator cluster: three ACA-Py 0.12.8 mediators sharing one
+//! askar wallet on PostgreSQL, behind nginx (one public endpoint, round robin). Judged on the
+//! instances' own records: their admin APIs (`/status`: inbound sessions open) and their logs
+//! (forwards handled, messages queued, messages taken from the queue; [`testbed::InstanceRecords`]).
+//!
+//! - `mediator-ping` through the public endpoint onboards 60 holders with no failure, and the
+//!   holders' sockets are spread over the instances.
+//! - `mediator-relay` with sleeping holders finishes, and every message akrida sent is accounted
+//!   for by the instances: it reached one of them, and it was delivered, or it is still in the
+//!   undelivered queue of the instance that took it. ACA-Py keeps that queue in the memory of
+//!   each process, so a message queued by instance B reaches its holder only when the holder's
+//!   socket is on B: what the cluster loses that way is counted and asserted as counted.
+//!
+//! The two tests share one cluster and take turns (a lock), so each instance's records of a
+//! test's window are that test's alone.
+
+mod common;
+
+use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::{output_dir, parse_json, wait_bounded};
+use serde_json::Value;
+use testbed::{Cluster, InstanceRecords};
+
+/// One test at a time on the shared cluster.
+static CLUSTER: Mutex<()> = Mutex::new(());
+
+fn cluster() -> Cluster {
+    Cluster::ensure(testbed::Acapy::V0_12_8.announce())
+}
+
+/// `akrida run <scenario>` through the cluster's invitation, JSON report to a file (a report
+/// listing many lost messages outgrows a pipe), bounded in time.
+fn start(
+    cluster: &Cluster,
+    scenario: &str,
+    name: &str,
+    args: &[&str],
+) -> (std::process::Child, testbed::ScratchDir) {
+    let dir = output_dir(name);
+    let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
+        .args(["run", scenario, "--json", "--csv"])
+        .arg(dir.join("run"))
+        .args(args)
+        .env("MEDIATION_URL", cluster.invitation_url())
+        .env_remove("LOCUST_MIN_WAIT")
+        .env_remove("LOCUST_MAX_WAIT")
+        .stdout(std::fs::File::create(dir.join("report.json")).expect("report file"))
+        .stderr(std::fs::File::create(dir.join("stderr.txt")).expect("stderr file"))
+        .spawn()
+        .expect("akrida starts");
+    (child, dir)
+}
+
+fn finish(child: std::process::Child, dir: &std::path::Path) -> Output {
+    let mut output = wait_bounded(child, Duration::from_secs(180));
+    output.stdout = std::fs::read(dir.join("report.json")).expect("report written");
+    output.stderr = std::fs::read(dir.join("stderr.txt")).unwrap_or_default();
+    output
+}
+
+fn entry_counts(report: &Value, name: &str) -> (u64, u64) {
+    let e = common::entry(report, name);
+    (
+        e["num_requests"].as_u64().unwrap(),
+        e["num_failures"].as_u64().unwrap(),
+    )
+}
+
+/// 60 holders onboard through nginx; each instance's admin API, polled while they are
+/// connected, shows its share of their sockets.
+#[test]
+#[ignore = "live"]
+fn mediator_ping_through_the_cluster_spreads_holders_over_instances() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = cluster();
+    let marks: Vec<u64> = cluster.instances().iter().map(|i| i.log_mark()).collect();
+    let (mut child, dir) = start(
+        &cluster,
+        "mediator-ping",
+        "cluster-ping",
+        &["-u", "60", "-r", "20", "-t", "15s"],
+    );
+    // The peak of open inbound sessions on each instance while the run lasts: every holder
+    // keeps one WebSocket open on the instance nginx gave it.
+    let mut peak = vec![0u64; cluster.instances().len()];
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(120) {
+        for (i, instance) in cluster.instances().iter().enumerate() {
+            peak[i] = peak[i].max(instance.conductor().in_sessions);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let output = finish(child, &dir);
+    let report = parse_json(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for name in [
+        "connect",
+        "mediation_grant",
+        "keylist_update",
+        "socket_open",
+    ] {
+        assert_eq!(entry_counts(&report, name), (60, 0), "{name}");
+    }
+    let (pings, failed) = entry_counts(&report, "ping_mediator");
+    assert!(pings >= 60 && failed == 0, "{pings} pings, {failed} failed");
+
+    let replies: Vec<u64> = cluster
+        .instances()
+        .iter()
+        .zip(&marks)
+        .map(|(i, &m)| i.records_since(m).to_socket)
+        .collect();
+    eprintln!("peak sockets per instance {peak:?}; messages each pushed to a socket {replies:?}");
+    // Round robin over 3 instances gives each about 20 of the 60 sockets; ip_hash (or a broken
+    // upstream group) would put all 60 on one.
+    let busy = peak.iter().filter(|&&p| p >= 10).count();
+    assert!(busy >= 2, "holders on fewer than two instances: {peak:?}");
+    assert!(
+        peak.iter().sum::<u64>() >= 60,
+        "fewer sockets than holders: {peak:?}"
+    );
+    assert!(
+        replies.iter().filter(|&&r| r > 0).count() >= 2,
+        "only one instance answered holders: {replies:?}"
+    );
+}
+
+fn count(delivery: &Value, name: &str) -> u64 {
+    delivery[name]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no count {name} in {delivery:#}"))
+}
+
+/// 30 holders relay messages for 20 s, 40 % of them sleeping (socket closed) 3 s at a time.
+/// Every message akrida sent is in one instance's records, and the messages akrida counts lost
+/// are exactly those still in an instance's queue (or never taken by the cluster at all).
+#[test]
+#[ignore = "live"]
+fn relay_with_sleepers_every_message_is_accounted_for_per_instance() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = cluster();
+    let marks: Vec<u64> = cluster.instances().iter().map(|i| i.log_mark()).collect();
+    let (child, dir) = start(
+        &cluster,
+        "mediator-relay",
+        "cluster-relay",
+        &[
+            "-u",
+            "30",
+            "-r",
+            "15",
+            "-t",
+            "20s",
+            "--min-wait",
+            "0.5",
+            "--max-wait",
+            "1.5",
+            "--drain",
+            "10",
+            "--sleep-share",
+            "40%",
+            "--sleep-online",
+            "2-4",
+            "--sleep-offline",
+            "3",
+            "--sleep-how",
+            "close",
+        ],
+    );
+    let output = finish(child, &dir);
+    let report = parse_json(&output);
+    let d = &report["delivery"];
+    assert!(d.is_object(), "no delivery section in {report:#}");
+    let records: Vec<InstanceRecords> = cluster
+        .instances()
+        .iter()
+        .zip(&marks)
+        .map(|(i, &m)| i.records_since(m))
+        .collect();
+    let (sent, delivered, lost) = (count(d, "sent"), count(d, "delivered"), count(d, "lost"));
+    let forwards: u64 = records.iter().map(|r| r.forwards).sum();
+    let still_queued: u64 = records.iter().map(InstanceRecords::still_queued).sum();
+    eprintln!(
+        "akrida: sent {sent}, delivered {delivered}, lost {lost} ({} to sleepers), duplicated {}",
+        d["lost_by_state"]["asleep"], d["duplicated"]
+    );
+    for (instance, r) in cluster.instances().iter().zip(&records) {
+        eprintln!(
+            "{}: forwards {}, queued {}, taken from its queue {}, still queued {}",
+            instance.name,
+            r.forwards,
+            r.queued,
+            r.dequeued,
+            r.still_queued()
+        );
+    }
+
+    // The run finished and its own accounting adds up.
+    assert!(sent >= 100, "30 holders for 20 s sent only {sent}: {d:#}");
+    assert_eq!(delivered + lost, sent, "{d:#}");
+    assert_eq!(count(d, "unknown"), 0, "receipts of ids never sent: {d:#}");
+    assert_eq!(count(d, "duplicated"), 0, "{d:#}");
+    // Exit 0, or 1 when a holder's drain at the end failed because something was lost.
+    let expected = if lost == 0 { 0 } else { 1 };
+    assert_eq!(
+        output.status.code(),
+        Some(expected),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Every instance took its share of the forwards (nginx round robin, per POST) ...
+    assert!(
+        records.iter().all(|r| r.forwards * 10 >= sent),
+        "an instance took less than a tenth of the forwards: {records:?}"
+    );
+    // ... every message akrida tried to send reached one instance, but for a few whose send was
+    // cut short by the end of the run (akrida counts those `send_failed` unless they arrived
+    // after all; such a message may or may not have reached the cluster) ...
+    let failed = count(d, "send_failed");
+    let tried = sent + failed;
+    assert!(
+        forwards <= tried,
+        "{forwards} forwards for {tried} messages tried"
+    );
+    let not_taken = tried - forwards;
+    assert!(
+        not_taken <= 30,
+        "{not_taken} messages never reached the cluster"
+    );
+    // ... and each message akrida lost is still in the undelivered queue of the instance that
+    // took it, or never reached the cluster: lost == still queued + not taken, but for the
+    // messages of failed sends, which the instances count and akrida does not.
+    assert!(
+        lost + failed >= still_queued && lost <= still_queued + not_taken,
+        "akrida lost {lost} ({failed} sends failed) but the instances still hold {still_queued} \
+         and {not_taken} never reached them: {records:?}"
+    );
+}
