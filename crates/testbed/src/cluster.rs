@@ -276,6 +276,14 @@ impl Instance {
         InstanceRecords::from_log(&self.log_since(mark))
     }
 
+    /// The holders (their DIDs) whose trust pings it handled since `mark`: a holder pings down
+    /// its WebSocket, so these are the holders whose socket was on this instance. ACA-Py 0.12.8
+    /// logs each ping at INFO (`Received trust ping from: <did>`); 1.7.0 only at DEBUG, which
+    /// the testbed does not turn on (it would log every handler's whole context).
+    pub fn ping_senders_since(&self, mark: u64) -> std::collections::BTreeSet<String> {
+        ping_senders(&self.log_since(mark))
+    }
+
     /// Its conductor figures now (`GET /status` on its admin API).
     pub fn conductor(&self) -> Conductor {
         #[derive(Deserialize)]
@@ -287,6 +295,13 @@ impl Instance {
             .unwrap_or_else(|e| panic!("{}/status: no conductor figures ({e}): {body}", self.name));
         status.conductor
     }
+}
+
+fn ping_senders(log: &str) -> std::collections::BTreeSet<String> {
+    log.lines()
+        .filter_map(|line| line.split_once("Received trust ping from: "))
+        .map(|(_, did)| did.trim().to_string())
+        .collect()
 }
 
 fn read_from(path: &Path, offset: u64) -> String {
@@ -325,6 +340,10 @@ mod tests {
             }
         );
         assert_eq!(records.still_queued(), 0);
+        let pings = "x INFO Received trust ping from: did:peer:1zA\n\
+                     x INFO Received trust ping from: did:peer:1zB\n\
+                     x INFO Received trust ping from: did:peer:1zA\n";
+        assert_eq!(ping_senders(pings).len(), 2);
     }
 
     #[test]
