@@ -4,11 +4,11 @@
 
 use engine::thresholds::{trim_float, ThresholdResult};
 
-use super::flags::Setup;
-use super::measured::Plateau;
-use super::search::Verdict;
-use super::steady::Pace;
-use crate::cli::SearchKind;
+use crate::measured::Plateau;
+use crate::search::Verdict;
+use crate::setup::SearchKind;
+use crate::setup::Setup;
+use crate::steady::Pace;
 
 /// A load as people read it: 1,150 users, 47.5 iterations/s.
 pub fn load_text(load: f64, unit: &str) -> String {
@@ -16,7 +16,7 @@ pub fn load_text(load: f64, unit: &str) -> String {
     let digits = whole.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
             grouped.push(',');
         }
         grouped.push(c);

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use engine::{BoxFuture, Phases, Scenario, Stats, User, UserContext};
 
-use crate::setup::SharedScenario;
+/// The scenario a search runs, shared by every user.
+pub type SharedScenario = Arc<dyn Scenario>;
 
 /// Task iterations in flight, shared by every user of the run.
 #[derive(Clone, Default)]

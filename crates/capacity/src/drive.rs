@@ -13,35 +13,35 @@ use std::time::Duration;
 
 use engine::report::GeneratorSample;
 use engine::thresholds::{self, Threshold};
-use engine::{RunConfig, RunHandle, Runner, Wait};
+use engine::{RunConfig, RunHandle, Runner};
 use tokio::sync::watch;
 
-use super::drain::{self, Baseline};
-use super::flags::Setup;
-use super::inflight::{Counted, InFlight};
-use super::measured::{
+use crate::drain::{self, Baseline};
+use crate::inflight::SharedScenario;
+use crate::inflight::{Counted, InFlight};
+use crate::measured::{
     is_latency, Drain, Driven, GeneratorHealth, Latency, Plateau, RowTotal, StopRecord,
 };
-use super::search::{self, Phase, Search, Verdict};
-use super::steady::{self, Judgement, Pace};
-use super::words::{load_text, progress_line};
-use crate::cli::{CapacityArgs, SearchKind};
-use crate::selfwatch::{self, SelfWatch};
-use crate::setup::{self, SharedScenario};
+use crate::search::{self, Phase, Search, Verdict};
+use crate::setup::SearchKind;
+use crate::setup::Setup;
+use crate::steady::{self, Judgement, Pace};
+use crate::words::{load_text, progress_line};
+use akrida_web::selfwatch::{self, SelfWatch};
 
-/// Runs the search against the servers; Err only for a setup problem (before any load).
-pub async fn drive(args: &CapacityArgs, setup: &Setup) -> Result<Driven, String> {
-    let scenario: SharedScenario = setup::build_scenario(&args.run).await?;
+/// Runs the search against the servers with `scenario`; Err only for a setup problem (before
+/// any load).
+pub async fn drive(setup: &Setup, scenario: SharedScenario) -> Result<Driven, String> {
     let name = scenario.name().to_owned();
     let (counted, in_flight) = Counted::new(scenario);
     let first = setup.plan.start;
     let config = RunConfig {
         users: match setup.kind {
             SearchKind::Users => first as usize,
-            SearchKind::Rate => args.run.users,
+            SearchKind::Rate => setup.users,
         },
-        spawn_rate: args.run.spawn_rate,
-        wait: Wait::between(args.run.min_wait, args.run.max_wait),
+        spawn_rate: setup.spawn_rate,
+        wait: setup.wait,
         arrival_rate: (setup.kind == SearchKind::Rate).then_some(first),
         ..RunConfig::default()
     };
@@ -65,7 +65,6 @@ Ctrl-C stops and still writes the reports",
     let mut driver = Driver {
         handle: handle.clone(),
         setup,
-        args,
         watch,
         stop: stop_rx,
         starve: Starve::from_env(),
@@ -75,7 +74,7 @@ Ctrl-C stops and still writes the reports",
     let mut plateaus: Vec<Plateau> = Vec::new();
     let mut interrupted = false;
     let mut never_drained = None;
-    if setup.kind == SearchKind::Rate && !driver.pool_ready(args.run.users).await {
+    if setup.kind == SearchKind::Rate && !driver.pool_ready(setup.users).await {
         interrupted = true;
     }
     while !interrupted {
@@ -129,7 +128,6 @@ Ctrl-C stops and still writes the reports",
 struct Driver<'a> {
     handle: RunHandle,
     setup: &'a Setup,
-    args: &'a CapacityArgs,
     watch: SelfWatch,
     stop: watch::Receiver<bool>,
     starve: Option<Starve>,
@@ -195,7 +193,7 @@ impl Driver<'_> {
     /// starts anyway.
     async fn pool_ready(&mut self, pool: usize) -> bool {
         const A_DAY: Duration = Duration::from_secs(86_400);
-        let spawning = Duration::try_from_secs_f64(pool as f64 / self.args.run.spawn_rate)
+        let spawning = Duration::try_from_secs_f64(pool as f64 / self.setup.spawn_rate)
             .map_or(A_DAY, |d| d.min(A_DAY));
         let patience = self.setup.plateau.saturating_add(spawning * 2);
         let deadline = tokio::time::Instant::now() + patience;
@@ -231,9 +229,7 @@ impl Driver<'_> {
         match self.setup.kind {
             // Validated: the spawn rate is finite and above 0.
             SearchKind::Users => {
-                let _ = self
-                    .handle
-                    .set_target(load as usize, self.args.run.spawn_rate);
+                let _ = self.handle.set_target(load as usize, self.setup.spawn_rate);
             }
             // Validated: the load is finite and above 0, and the run is an open-model one.
             SearchKind::Rate => {

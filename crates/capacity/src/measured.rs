@@ -5,8 +5,8 @@
 use engine::thresholds::{Metric, ThresholdResult};
 use serde::Serialize;
 
-use super::search::{Phase, Search, Verdict};
-use super::steady::Pace;
+use crate::search::{Phase, Search, Verdict};
+use crate::steady::Pace;
 
 /// One plateau as measured.
 #[derive(Debug, Clone, Serialize)]
