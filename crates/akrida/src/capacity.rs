@@ -1,6 +1,6 @@
 //! `akrida capacity`: the command line's side of the capacity search (the `akrida-capacity`
 //! crate): its flags turned into the search's options, the scenario built, the reports' parameters
-//! redacted, the answer turned into an exit code.
+//! redacted, the live view served (`--web`), the answer turned into an exit code.
 //!
 //! Exit codes: 0 a capacity was found (at least `--expect`); 2 a setup problem (bad flag or SLO,
 //! unreachable server, report not written); 3 no capacity: even the first plateau broke the
@@ -8,20 +8,15 @@
 //! servers did not drain within `--drain-timeout` (the search stopped there).
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use akrida_capacity::{Options, Reports, SearchKind};
+use akrida_capacity::{LiveSearch, Options, Progress, Reports, SearchKind};
 use engine::Wait;
 
 use crate::cli::{self, CapacityArgs};
-use crate::{exit, redact, settings, setup};
+use crate::{exit, redact, settings, setup, web};
 
 pub fn capacity(args: CapacityArgs) -> ExitCode {
-    if args.run.web.is_some() {
-        // Said, not refused: AKRIDA_WEB may be set for the runs of the same shell.
-        eprintln!(
-            "akrida capacity: --web is for akrida run; watch the plateaus here and in --html"
-        );
-    }
     let setup = match akrida_capacity::setup(&options(&args)) {
         Ok(setup) => setup,
         Err(e) => {
@@ -39,9 +34,28 @@ pub fn capacity(args: CapacityArgs) -> ExitCode {
             return ExitCode::from(exit::BAD_SETUP);
         }
     };
+    let reports = reports(&args);
+    let progress = Progress::new();
     let driven = runtime.block_on(async {
+        // The live view binds first: a busy port is refused before any load.
+        let _live = match args.run.web {
+            Some(addr) => {
+                let bound = web::bind(addr).await?;
+                web::announce(&bound);
+                Some(web::serve_source(
+                    bound,
+                    Arc::new(LiveSearch {
+                        progress: progress.clone(),
+                        setup: setup.clone(),
+                        title: format!("akrida capacity — {}", args.run.scenario),
+                        settings: reports.settings.clone(),
+                    }),
+                ))
+            }
+            None => None,
+        };
         let scenario = setup::build_scenario(&args.run).await?;
-        akrida_capacity::drive(&setup, scenario).await
+        akrida_capacity::drive(&setup, scenario, &progress).await
     });
     let driven = match driven {
         Ok(driven) => driven,
@@ -50,7 +64,7 @@ pub fn capacity(args: CapacityArgs) -> ExitCode {
             return ExitCode::from(exit::BAD_SETUP);
         }
     };
-    if !akrida_capacity::write_reports(&reports(&args), &setup, &driven) {
+    if !akrida_capacity::write_reports(&reports, &setup, &driven) {
         return ExitCode::from(exit::BAD_SETUP);
     }
     if akrida_capacity::met(&setup, &driven) {

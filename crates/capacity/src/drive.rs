@@ -19,6 +19,7 @@ use tokio::sync::watch;
 use crate::drain::{self, Baseline};
 use crate::inflight::SharedScenario;
 use crate::inflight::{Counted, InFlight};
+use crate::live::{Progress, Stage};
 use crate::measured::{
     is_latency, Drain, Driven, GeneratorHealth, Latency, Plateau, RowTotal, StopRecord,
 };
@@ -29,9 +30,13 @@ use crate::steady::{self, Judgement, Pace};
 use crate::words::{load_text, progress_line};
 use akrida_web::selfwatch::{self, SelfWatch};
 
-/// Runs the search against the servers with `scenario`; Err only for a setup problem (before
-/// any load).
-pub async fn drive(setup: &Setup, scenario: SharedScenario) -> Result<Driven, String> {
+/// Runs the search against the servers with `scenario`, telling `progress` how it goes (and
+/// stopping when it is asked to); Err only for a setup problem (before any load).
+pub async fn drive(
+    setup: &Setup,
+    scenario: SharedScenario,
+    progress: &Progress,
+) -> Result<Driven, String> {
     let name = scenario.name().to_owned();
     let (counted, in_flight) = Counted::new(scenario);
     let first = setup.plan.start;
@@ -47,8 +52,7 @@ pub async fn drive(setup: &Setup, scenario: SharedScenario) -> Result<Driven, St
     };
     let (handle, run) = Runner::start(Arc::new(counted), config).map_err(|e| e.to_string())?;
     let watch = SelfWatch::start(Duration::from_secs(1));
-    let (stop_tx, stop_rx) = watch::channel(false);
-    stop_on_ctrl_c(handle.clone(), stop_tx);
+    stop_on_ctrl_c(handle.clone(), progress.clone());
     eprintln!(
         "akrida capacity: {name} — {} search from {} to {} {}, plateaus of {}s ({}s warm-up); \
 Ctrl-C stops and still writes the reports",
@@ -66,11 +70,13 @@ Ctrl-C stops and still writes the reports",
         handle: handle.clone(),
         setup,
         watch,
-        stop: stop_rx,
+        stop: progress.stop_signal(),
+        progress: progress.clone(),
         starve: Starve::from_env(),
         in_flight,
     };
     let mut search = Search::new(setup.plan);
+    progress.begin(&name, &search);
     let mut plateaus: Vec<Plateau> = Vec::new();
     let mut interrupted = false;
     let mut never_drained = None;
@@ -83,6 +89,8 @@ Ctrl-C stops and still writes the reports",
         };
         let mut drained = None;
         if phase == Phase::Refine && !setup.drain_timeout.is_zero() {
+            let number = plateaus.len() + 1;
+            progress.at(number, load, phase, Stage::Draining, setup.drain_timeout);
             let baseline = Baseline::of(&plateaus);
             match driver.drain(&baseline).await {
                 None => {
@@ -107,6 +115,7 @@ Ctrl-C stops and still writes the reports",
             Some(plateau) => {
                 eprintln!("akrida capacity: {}", progress_line(&plateau, setup));
                 search.record(load, phase, plateau.verdict);
+                progress.completed(&plateau, &search);
                 plateaus.push(plateau);
             }
             None => interrupted = true,
@@ -114,13 +123,14 @@ Ctrl-C stops and still writes the reports",
     }
     // The search is over: no more load on a server that broke.
     let (stop, totals) = stop_load(&handle, run).await;
+    progress.finish(never_drained.as_ref());
     Ok(Driven {
         search,
         plateaus,
-        interrupted,
+        interrupted: interrupted.then(|| progress.stopped_by().unwrap_or("Ctrl-C")),
         never_drained,
         scenario: name,
-        stop,
+        stop: Some(stop),
         totals,
     })
 }
@@ -130,6 +140,7 @@ struct Driver<'a> {
     setup: &'a Setup,
     watch: SelfWatch,
     stop: watch::Receiver<bool>,
+    progress: Progress,
     starve: Option<Starve>,
     in_flight: InFlight,
 }
@@ -323,6 +334,8 @@ impl Driver<'_> {
             starve.apply(load);
         }
         self.set_load(load);
+        self.progress
+            .at(number, load, phase, Stage::WarmUp, self.setup.warmup);
         if self.setup.kind == SearchKind::Users && !self.users_ready(load as usize).await {
             return None;
         }
@@ -332,6 +345,7 @@ impl Driver<'_> {
         let judged = self.setup.plateau.saturating_sub(self.setup.warmup);
         let mut warmup = self.setup.warmup;
         loop {
+            self.progress.at(number, load, phase, Stage::Judged, judged);
             let window = self.window(load, judged).await?;
             let can_extend = warmup + judged <= self.setup.max_warmup;
             match steady::judge(window.slos_passed, window.limited, window.pace, can_extend) {
@@ -610,11 +624,11 @@ fn health(samples: &[GeneratorSample], max_lag_ms: f64, window_seconds: f64) -> 
 }
 
 /// Ctrl-C once: end the search (the plateaus so far are reported). Twice: leave at once.
-fn stop_on_ctrl_c(handle: RunHandle, stop: watch::Sender<bool>) {
+fn stop_on_ctrl_c(handle: RunHandle, progress: Progress) {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("akrida capacity: stopping (Ctrl-C again to quit at once)");
-            let _ = stop.send(true);
+            progress.stop("Ctrl-C");
             handle.stop();
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);

@@ -10,6 +10,7 @@ use engine::report::html::kit::{
 };
 use engine::thresholds::{trim_float, Metric};
 
+use crate::live::Current;
 use crate::measured::{is_latency, Driven, Plateau};
 use crate::search::{Outcome, Verdict};
 use crate::setup::Setup;
@@ -25,6 +26,8 @@ pub struct Page<'a> {
     pub outcome: &'a Outcome,
     /// The answer with its reason, as the terminal prints it.
     pub answer: &'a str,
+    /// The plateau running now (the live page); None in the final report.
+    pub current: Option<&'a Current>,
 }
 
 /// One plateau on the knee chart.
@@ -109,14 +112,14 @@ pub fn render_report(page: &Page<'_>) -> String {
             " · started {}",
             utc(p.started_at)
         )),
-        if page.driven.interrupted {
-            " · interrupted (Ctrl-C)"
-        } else {
-            ""
-        }
+        page.driven
+            .interrupted
+            .map_or(String::new(), |by| format!(" · interrupted ({by})"))
     ));
     let sections = [
         answer_section(page),
+        page.current
+            .map_or(String::new(), |current| current_section(setup, current)),
         knee_section(page),
         plateaus_section(setup, plateaus),
         kit::parameters(page.settings),
@@ -154,6 +157,24 @@ fn answer_section(page: &Page<'_>) -> String {
         let _ = write!(body, "<p{class}>{}</p>", escape(line));
     }
     kit::section("answer", "Answer", &body)
+}
+
+/// The plateau running now, and how far it is (the live page only).
+fn current_section(setup: &Setup, current: &Current) -> String {
+    let length = current.length.as_secs_f64().max(1e-3);
+    let done = current.since.elapsed().as_secs_f64().min(length);
+    let body = format!(
+        "<p>Plateau {} ({}) at {}: {}, {:.0} of {:.0} s \
+<span class=\"bar\" style=\"width:{:.0}px\"></span></p>",
+        current.number,
+        escape(&format!("{:?}", current.phase).to_lowercase()),
+        escape(&load_text(current.load, setup.unit())),
+        current.stage.words(),
+        done,
+        length,
+        200.0 * done / length
+    );
+    kit::section("current", "Now", &body)
 }
 
 fn knee_section(page: &Page<'_>) -> String {

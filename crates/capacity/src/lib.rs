@@ -9,7 +9,9 @@
 //! - `measured.rs`: what the plateaus measured (`drive.rs` writes it, the reports read it);
 //! - `words.rs`: figures in words, shared by the reports (loads, measurements, table cells);
 //! - `report.rs`: the plateau table, the answer, JSON and CSV;
-//! - `html.rs`: the self-contained HTML report (`--html`) with the knee chart.
+//! - `html.rs`: the self-contained HTML report (`--html`) with the knee chart, and each frame of
+//!   the live page (`--web`): one template;
+//! - `live.rs`: the search so far, for the live view, and the stop it (or Ctrl-C) may ask for.
 //!
 //! None of them imports the one that uses it. Must not: parse the command line, build a
 //! scenario from settings, or print anything but the search's progress and reports (the binary
@@ -19,6 +21,7 @@ mod drain;
 mod drive;
 mod html;
 mod inflight;
+mod live;
 mod measured;
 mod report;
 pub mod search;
@@ -28,6 +31,7 @@ mod words;
 
 pub use drive::drive;
 pub use inflight::SharedScenario;
+pub use live::{LiveSearch, Progress};
 pub use measured::Driven;
 pub use report::{write as write_reports, Reports};
 pub use setup::{setup, Options, SearchKind, Setup};

@@ -105,12 +105,13 @@ pub struct Drain {
 pub struct Driven {
     pub search: Search,
     pub plateaus: Vec<Plateau>,
-    /// Ctrl-C cut the search short.
-    pub interrupted: bool,
+    /// Who cut the search short (Ctrl-C, the live view's stop); None when it ran its course.
+    pub interrupted: Option<&'static str>,
     /// The servers did not drain within --drain-timeout: the search stopped there.
     pub never_drained: Option<Drain>,
     pub scenario: String,
-    pub stop: StopRecord,
+    /// When the load ended; None while the search still runs (the live view's frames).
+    pub stop: Option<StopRecord>,
     /// Every row's counts over the whole run, warm-ups and refinement included: what the
     /// servers were sent in all (e.g. onboardings to compare with the mediator's grants).
     pub totals: Vec<RowTotal>,

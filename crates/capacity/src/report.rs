@@ -91,7 +91,7 @@ pub fn write(reports: &Reports, setup: &Setup, driven: &Driven) -> bool {
                 unsteady_at: outcome.unsteady_at,
                 never_drained: driven.never_drained.as_ref(),
                 reached_max: outcome.reached_max,
-                interrupted: driven.interrupted,
+                interrupted: driven.interrupted.is_some(),
                 expect: setup.expect,
                 text: text.clone(),
             },
@@ -116,6 +116,7 @@ pub fn write(reports: &Reports, setup: &Setup, driven: &Driven) -> bool {
                 driven,
                 outcome: &outcome,
                 answer: &text,
+                current: None,
             },
             None,
         );
@@ -238,8 +239,11 @@ on the machine delayed it (run it where it has cores of its own, or raise --max-
 queueing behind busy users included)",
         );
     }
-    if driven.interrupted {
-        text.push_str("\nnote: interrupted (Ctrl-C): the answer covers the plateaus that finished");
+    if let Some(by) = driven.interrupted {
+        let _ = write!(
+            text,
+            "\nnote: interrupted ({by}): the answer covers the plateaus that finished"
+        );
     }
     text
 }

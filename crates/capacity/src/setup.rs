@@ -50,6 +50,7 @@ pub struct Options {
 }
 
 /// What the search runs with, checked before any load is sent.
+#[derive(Debug, Clone)]
 pub struct Setup {
     pub kind: SearchKind,
     pub plan: Plan,
