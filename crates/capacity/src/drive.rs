@@ -21,7 +21,8 @@ use crate::inflight::SharedScenario;
 use crate::inflight::{Counted, InFlight};
 use crate::live::{Progress, Stage};
 use crate::measured::{
-    is_latency, Drain, Driven, GeneratorHealth, Latency, Plateau, RowTotal, StopRecord,
+    is_latency, Drain, Driven, GeneratorHealth, Latency, Plateau, PlateauDelivery, RowTotal,
+    StopRecord,
 };
 use crate::search::{self, Phase, Search, Verdict};
 use crate::setup::SearchKind;
@@ -38,7 +39,12 @@ pub async fn drive(
     progress: &Progress,
 ) -> Result<Driven, String> {
     let name = scenario.name().to_owned();
-    let (counted, in_flight) = Counted::new(scenario);
+    if setup.judges_delivery() && scenario.delivery_sent().is_none() {
+        return Err(format!(
+            "a delivery SLO needs a scenario that accounts for each message (mediator-relay); {name} does not"
+        ));
+    }
+    let (counted, in_flight) = Counted::new(scenario.clone());
     let first = setup.plan.start;
     let config = RunConfig {
         users: match setup.kind {
@@ -72,6 +78,7 @@ Ctrl-C stops and still writes the reports",
         watch,
         stop: progress.stop_signal(),
         progress: progress.clone(),
+        scenario,
         starve: Starve::from_env(),
         in_flight,
     };
@@ -141,6 +148,8 @@ struct Driver<'a> {
     watch: SelfWatch,
     stop: watch::Receiver<bool>,
     progress: Progress,
+    /// The scenario, for its delivery accounting.
+    scenario: SharedScenario,
     starve: Option<Starve>,
     in_flight: InFlight,
 }
@@ -377,11 +386,22 @@ impl Driver<'_> {
         let recorder = self.handle.recorder();
         let mark = recorder.mark();
         let in_flight_start = self.in_flight.now();
+        let first_message = self.scenario.delivery_sent();
         if !self.sleep(length).await {
             return None;
         }
-        let window = recorder.snapshot_since(&mark);
+        let mut window = recorder.snapshot_since(&mark);
         let in_flight_end = self.in_flight.now();
+        let mut delivery = None;
+        if let (true, Some(from), Some(to)) = (
+            self.setup.judges_delivery(),
+            first_message,
+            self.scenario.delivery_sent(),
+        ) {
+            let (report, settled) = self.settled_delivery(from..to).await?;
+            delivery = Some(PlateauDelivery::of(&report, settled));
+            window.delivery = Some(report);
+        }
         let judged = judged_slos(self.setup, &window);
         let slos = thresholds::evaluate(&judged, &window);
         let charted = judged
@@ -445,9 +465,30 @@ impl Driver<'_> {
             throughput_per_s: window.total.num_requests as f64 / seconds,
             missed_iterations: missed(&window, seconds, load, self.setup.kind),
             slos,
+            delivery,
             latency,
             generator,
         })
+    }
+
+    /// The delivery verdict of the messages `ids` (the judged window's), once every one of them
+    /// arrived or had the delivery timeout to (the load goes on meanwhile); the wait in seconds.
+    /// None when the search was stopped first.
+    async fn settled_delivery(
+        &mut self,
+        ids: std::ops::Range<u64>,
+    ) -> Option<(delivery::DeliveryReport, f64)> {
+        let started = tokio::time::Instant::now();
+        loop {
+            let report = self.scenario.delivery_of(ids.clone())?;
+            let waited = started.elapsed();
+            if report.lost == 0 || waited.as_secs_f64() >= report.timeout_s {
+                return Some((report, waited.as_secs_f64()));
+            }
+            if !self.sleep(Duration::from_millis(250)).await {
+                return None;
+            }
+        }
     }
 }
 
@@ -469,6 +510,7 @@ struct Window {
     throughput_per_s: f64,
     missed_iterations: u64,
     slos: Vec<engine::thresholds::ThresholdResult>,
+    delivery: Option<PlateauDelivery>,
     latency: Latency,
     generator: GeneratorHealth,
 }
@@ -508,6 +550,7 @@ impl Window {
             drain,
             verdict,
             slos: self.slos,
+            delivery: self.delivery,
             latency: self.latency,
             generator: self.generator,
         }

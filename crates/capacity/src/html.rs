@@ -311,6 +311,7 @@ mod tests {
             steady: true,
             drain: None,
             slos: Vec::new(),
+            delivery: None,
             latency: crate::measured::Latency {
                 sample: "total".into(),
                 p50_ms: p95.map(|v| v / 2.0),

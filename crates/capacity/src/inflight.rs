@@ -79,6 +79,14 @@ impl Scenario for Counted {
     fn phases(&self) -> Option<Phases> {
         self.inner.phases()
     }
+
+    fn delivery_sent(&self) -> Option<u64> {
+        self.inner.delivery_sent()
+    }
+
+    fn delivery_of(&self, ids: std::ops::Range<u64>) -> Option<delivery::DeliveryReport> {
+        self.inner.delivery_of(ids)
+    }
 }
 
 struct CountedUser {

@@ -43,10 +43,46 @@ pub struct Plateau {
     /// The wait for the servers to drain before this plateau; None when there was none.
     pub drain: Option<Drain>,
     pub slos: Vec<ThresholdResult>,
+    /// The delivery verdict of the messages sent in the judged window, judged once they had
+    /// time to arrive (`delivery:` SLOs only).
+    pub delivery: Option<PlateauDelivery>,
     /// p50/p95/p99 of the charted sample (the first latency SLO's, as judged; else `total`).
     pub latency: Latency,
     pub generator: GeneratorHealth,
     pub verdict: Verdict,
+}
+
+/// A plateau's delivery verdict: the messages sent in its judged window, judged after the
+/// plateau's drain (each had the delivery timeout to arrive, or arrived).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlateauDelivery {
+    pub sent: u64,
+    pub delivered: u64,
+    pub lost: u64,
+    pub duplicated: u64,
+    pub late: u64,
+    pub out_of_order: u64,
+    /// Delivery latency (ms) of those delivered.
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    /// How long after the judged window the verdict waited for stragglers.
+    pub settled_seconds: f64,
+}
+
+impl PlateauDelivery {
+    pub fn of(report: &delivery::DeliveryReport, settled_seconds: f64) -> Self {
+        PlateauDelivery {
+            sent: report.sent,
+            delivered: report.delivered,
+            lost: report.lost,
+            duplicated: report.duplicated,
+            late: report.late,
+            out_of_order: report.out_of_order,
+            p50_ms: report.latency.p50_ms,
+            p99_ms: report.latency.p99_ms,
+            settled_seconds,
+        }
+    }
 }
 
 /// A plateau's latency percentiles (ms) of one sample; None when it had no timed samples.

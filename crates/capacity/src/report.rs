@@ -279,6 +279,9 @@ fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
         out.push(',');
         out.push_str(&csv_cell(&slo.text));
     }
+    if setup.judges_delivery() {
+        out.push_str(",delivery_sent,delivery_delivered,delivery_lost,delivery_duplicated,delivery_late,delivery_out_of_order,delivery_p50_ms,delivery_p99_ms,delivery_settled_seconds");
+    }
     out.push_str(",cpu_max_percent,lag_max_ms,saturated_seconds,unsampled_seconds,verdict\n");
     for p in plateaus {
         let _ = write!(
@@ -315,6 +318,26 @@ fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
             out.push(',');
             if let Some(m) = r.measured {
                 out.push_str(&m.to_string());
+            }
+        }
+        if setup.judges_delivery() {
+            match &p.delivery {
+                Some(d) => {
+                    let _ = write!(
+                        out,
+                        ",{},{},{},{},{},{},{},{},{:.3}",
+                        d.sent,
+                        d.delivered,
+                        d.lost,
+                        d.duplicated,
+                        d.late,
+                        d.out_of_order,
+                        d.p50_ms,
+                        d.p99_ms,
+                        d.settled_seconds
+                    );
+                }
+                None => out.push_str(",,,,,,,,,"),
             }
         }
         let _ = writeln!(

@@ -83,6 +83,11 @@ impl Setup {
     pub fn unit(&self) -> &str {
         &self.unit
     }
+
+    /// Whether a plateau is judged on its delivery accounting too (`delivery:` SLOs).
+    pub fn judges_delivery(&self) -> bool {
+        self.slos.iter().any(|t| t.sample == thresholds::DELIVERY)
+    }
 }
 
 /// Checks the flags; the error is one sentence.
