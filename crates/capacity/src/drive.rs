@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use engine::report::GeneratorSample;
-use engine::thresholds::{self, Threshold};
+use engine::thresholds;
 use engine::{RunConfig, RunHandle, Runner};
 use tokio::sync::watch;
 
@@ -21,15 +21,16 @@ use crate::inflight::SharedScenario;
 use crate::inflight::{Counted, InFlight};
 use crate::live::{Progress, Stage};
 use crate::measured::{
-    is_latency, Drain, Driven, GeneratorHealth, Latency, Plateau, PlateauDelivery, RowTotal,
-    StopRecord,
+    is_latency, Drain, Driven, Latency, Plateau, PlateauDelivery, RowTotal, StopRecord,
 };
-use crate::search::{self, Phase, Search, Verdict};
+use crate::search::{self, Phase, Search};
 use crate::setup::SearchKind;
 use crate::setup::Setup;
+use crate::starve::Starve;
 use crate::steady::{self, Judgement, Pace};
+use crate::window::{completed_iterations, health, judged_slos, missed, Window};
 use crate::words::{load_text, progress_line};
-use akrida_web::selfwatch::{self, SelfWatch};
+use akrida_web::selfwatch::SelfWatch;
 
 /// Runs the search against the servers with `scenario`, telling `progress` how it goes (and
 /// stopping when it is asked to); Err only for a setup problem (before any load).
@@ -152,47 +153,6 @@ struct Driver<'a> {
     scenario: SharedScenario,
     starve: Option<Starve>,
     in_flight: InFlight,
-}
-
-/// Test-only: `AKRIDA_TEST_STARVE_FROM=LOAD` starves akrida's own runtime from the first plateau
-/// of at least LOAD on (its worker threads are kept blocked, so timers fire late), which is how
-/// the tests check that a generator-limited plateau is detected by the real self-watch and never
-/// taken for the server's capacity. Not in `--help`: nobody needs a slower load generator.
-struct Starve {
-    from: f64,
-    started: bool,
-}
-
-impl Starve {
-    fn from_env() -> Option<Self> {
-        let from = std::env::var("AKRIDA_TEST_STARVE_FROM")
-            .ok()?
-            .parse()
-            .ok()?;
-        Some(Starve {
-            from,
-            started: false,
-        })
-    }
-
-    /// Starts blocking the runtime's workers once `load` reaches the configured one.
-    fn apply(&mut self, load: f64) {
-        if self.started || load < self.from {
-            return;
-        }
-        self.started = true;
-        eprintln!("akrida capacity: AKRIDA_TEST_STARVE_FROM: blocking akrida's own runtime from {load} on");
-        // More blockers than workers, so that a free worker is rare: the timers then fire late.
-        let blockers = 4 * std::thread::available_parallelism().map_or(1, |n| n.get());
-        for _ in 0..blockers {
-            tokio::spawn(async {
-                loop {
-                    std::thread::sleep(Duration::from_millis(300));
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-            });
-        }
-    }
 }
 
 impl Driver<'_> {
@@ -492,121 +452,6 @@ impl Driver<'_> {
     }
 }
 
-/// One judged window as measured, before its verdict.
-struct Window {
-    slos_passed: bool,
-    limited: bool,
-    pace: Pace,
-    asked_per_s: Option<f64>,
-    achieved_per_s: f64,
-    in_flight_start: u64,
-    in_flight_end: u64,
-    judged_from: f64,
-    ended_at: f64,
-    users: usize,
-    requests: u64,
-    failures: u64,
-    fail_ratio: f64,
-    throughput_per_s: f64,
-    missed_iterations: u64,
-    slos: Vec<engine::thresholds::ThresholdResult>,
-    delivery: Option<PlateauDelivery>,
-    latency: Latency,
-    generator: GeneratorHealth,
-}
-
-impl Window {
-    #[allow(clippy::too_many_arguments)]
-    fn into_plateau(
-        self,
-        number: usize,
-        phase: Phase,
-        load: f64,
-        started_at: f64,
-        warmup: Duration,
-        drain: Option<Drain>,
-        verdict: Verdict,
-    ) -> Plateau {
-        Plateau {
-            number,
-            phase,
-            load,
-            started_at,
-            judged_from: self.judged_from,
-            ended_at: self.ended_at,
-            warmup_seconds: warmup.as_secs_f64(),
-            users: self.users,
-            requests: self.requests,
-            failures: self.failures,
-            fail_ratio: self.fail_ratio,
-            throughput_per_s: self.throughput_per_s,
-            missed_iterations: self.missed_iterations,
-            asked_per_s: self.asked_per_s,
-            achieved_per_s: self.achieved_per_s,
-            in_flight_start: self.in_flight_start,
-            in_flight_end: self.in_flight_end,
-            pace: self.pace,
-            steady: self.pace == Pace::Steady,
-            drain,
-            verdict,
-            slos: self.slos,
-            delivery: self.delivery,
-            latency: self.latency,
-            generator: self.generator,
-        }
-    }
-}
-
-/// Iterations of the open model that ended in the window (its `iteration` rows).
-fn completed_iterations(window: &engine::StatsSnapshot) -> u64 {
-    window
-        .entries
-        .iter()
-        .filter(|e| e.kind == engine::ITERATION_KIND)
-        .map(|e| e.num_requests)
-        .sum()
-}
-
-/// The SLOs as a plateau is judged on. In a rate search a latency SLO on a task is judged on
-/// the task's `iteration` row, timed from when each iteration was due: what a client arriving on
-/// schedule sees, queueing behind busy users included. The task's own row only times the calls
-/// actually made, and would pass a plateau whose pool could not even start the iterations asked.
-fn judged_slos(setup: &Setup, window: &engine::StatsSnapshot) -> Vec<Threshold> {
-    if setup.kind != SearchKind::Rate {
-        return setup.slos.clone();
-    }
-    setup
-        .slos
-        .iter()
-        .map(|slo| {
-            let latency = is_latency(slo.metric);
-            let scheduled = window
-                .entries
-                .iter()
-                .any(|e| e.kind == engine::ITERATION_KIND && e.name == slo.sample);
-            let mut judged = slo.clone();
-            if latency && scheduled {
-                judged.sample = format!("{} {}", engine::ITERATION_KIND, slo.sample);
-            }
-            judged
-        })
-        .collect()
-}
-
-/// Iterations the open model scheduled in the window beyond those it started.
-fn missed(window: &engine::StatsSnapshot, seconds: f64, load: f64, kind: SearchKind) -> u64 {
-    if kind != SearchKind::Rate {
-        return 0;
-    }
-    let started: u64 = window
-        .entries
-        .iter()
-        .filter(|e| e.kind == engine::QUEUE_KIND)
-        .map(|e| e.num_requests)
-        .sum();
-    ((seconds * load).floor() as u64).saturating_sub(started)
-}
-
 /// Stops every user now and waits until they have; returns when that was and the run's totals.
 async fn stop_load(
     handle: &RunHandle,
@@ -650,20 +495,6 @@ fn last_sample(stats: &engine::StatsSnapshot) -> Option<f64> {
         .iter()
         .filter_map(|e| e.last_sample)
         .reduce(f64::max)
-}
-
-fn health(samples: &[GeneratorSample], max_lag_ms: f64, window_seconds: f64) -> GeneratorHealth {
-    GeneratorHealth {
-        seconds: samples.len(),
-        unsampled_seconds: (window_seconds.floor() as usize).saturating_sub(samples.len()),
-        saturated_seconds: samples
-            .iter()
-            .filter(|s| selfwatch::is_saturated_with(s, max_lag_ms))
-            .count(),
-        cpu_max_percent: samples.iter().map(|s| s.cpu_percent).fold(0.0, f64::max),
-        cores: selfwatch::cores(),
-        lag_max_ms: samples.iter().map(|s| s.lag_ms).fold(0.0, f64::max),
-    }
 }
 
 /// Ctrl-C once: end the search (the plateaus so far are reported). Twice: leave at once.

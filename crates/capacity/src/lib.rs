@@ -2,7 +2,8 @@
 //!
 //! - `setup.rs`: the options checked into the search's [`Setup`], before any load;
 //! - `search.rs`: the search, pure (plateau loads, bisection, verdicts, the answer);
-//! - `drive.rs`: runs the plateaus on one engine run and measures each on its own samples;
+//! - `drive.rs`: runs the plateaus on one engine run and measures each on its own samples
+//!   (`window.rs`: one judged window's figures; `starve.rs`: a test-only starved generator);
 //! - `inflight.rs`: counts the scenario's task iterations in flight (the drain watches them);
 //! - `drain.rs`: when the servers count as drained between plateaus (pure);
 //! - `steady.rs`: whether a plateau ran at the load asked, and what that does to its verdict;
@@ -26,7 +27,9 @@ mod measured;
 mod report;
 pub mod search;
 mod setup;
+mod starve;
 mod steady;
+mod window;
 mod words;
 
 pub use drive::drive;
