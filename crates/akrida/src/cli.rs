@@ -422,9 +422,10 @@ pub struct RunArgs {
     /// Serve live Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9646).
     #[arg(help_heading = heading::REPORTS, long, env = "AKRIDA_METRICS_ADDR", value_name = "ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
-    /// Serve a live view of the run at http://ADDR/ (akrida run): the report as it grows, updated
-    /// each second, with controls to change the user count and spawn rate or stop the run (the
-    /// reports are still written). `--web` alone binds 127.0.0.1:8089; `--web=ADDR` another
+    /// Serve a live view of the run at http://ADDR/: the report as it grows, updated each second,
+    /// with controls to change the user count and spawn rate or stop the run (the reports are
+    /// still written); for akrida capacity, the plateau table and knee chart as they grow, and a
+    /// stop that ends the search. `--web` alone binds 127.0.0.1:8089; `--web=ADDR` another
     /// address. Loopback needs nothing more; any other address requires the token printed once
     /// at start (?token=… or Authorization: Bearer …).
     #[arg(help_heading = heading::REPORTS, long, env = "AKRIDA_WEB", value_name = "ADDR", num_args = 0..=1, require_equals = true, default_missing_value = crate::web::DEFAULT_ADDR)]

@@ -6,21 +6,19 @@ mod cli;
 mod config;
 mod exit;
 mod limits;
-mod live;
 mod load_shape;
-mod metrics;
-mod page;
 mod redact;
 // Generates the book's configuration reference; run as a test (see the module).
 #[cfg(test)]
 mod reference;
 mod run;
-mod selfwatch;
 mod settings;
 mod setup;
-mod trace_listen;
-mod web;
 mod worker;
+// What watches a run from outside (the live view and its page, the terminal's progress,
+// /metrics, the trace listener, akrida's self-watch) is the `akrida-web` crate's; the subcommands
+// name its modules by these paths.
+use akrida_web::{metrics, page, progress as live, selfwatch, server as web, trace_listen};
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

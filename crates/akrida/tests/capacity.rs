@@ -447,6 +447,7 @@ fn assert_refused(args: &[&str], says: &str) {
 #[test]
 fn bad_input_is_refused_with_one_sentence() {
     assert_refused(&["--slo", "issuer_getliveness:p95<<fast"], "threshold");
+    assert_refused(&["--slo", "delivery:lots==0"], "unknown delivery metric");
     assert_refused(
         &[
             "--slo",

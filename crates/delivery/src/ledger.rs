@@ -63,6 +63,9 @@ struct Record {
     receipts: u32,
     /// The send did not complete (see [`Ledger::send_failed`]).
     send_failed: bool,
+    /// Send → first receipt, and how that receipt was judged (for [`Ledger::report_of`]).
+    latency: Option<Duration>,
+    out_of_order: bool,
 }
 
 /// Every message of a run, and every receipt. Not shared by itself: a scenario with many holder
@@ -133,6 +136,8 @@ impl Ledger {
             state,
             receipts: 0,
             send_failed: false,
+            latency: None,
+            out_of_order: false,
         });
         *self.outstanding.entry(recipient).or_default() += 1;
         self.timeline.row_mut(at).sent += 1;
@@ -183,6 +188,8 @@ impl Ledger {
             .entry((record.sender, record.recipient))
             .or_default();
         let out_of_order = pair.highest_received.is_some_and(|h| record.seq < h);
+        record.latency = Some(latency);
+        record.out_of_order = out_of_order;
         if pair.highest_received.is_none_or(|h| record.seq > h) {
             pair.highest_received = Some(record.seq);
         }
@@ -219,6 +226,78 @@ impl Ledger {
     /// until [`Ledger::finish`].
     pub fn outstanding(&self) -> u64 {
         self.outstanding.values().sum()
+    }
+
+    /// Messages noted so far: the ids `0..sent_count()`, in the order they were sent. A caller
+    /// that judges part of a run (a capacity plateau) notes it at the part's start and end.
+    pub fn sent_count(&self) -> u64 {
+        self.records.len() as u64
+    }
+
+    /// The verdict of the messages `ids` only (as [`Ledger::sent_count`] numbered them), as if
+    /// the run ended now: what was not received yet is lost. Its duplicates, late and out-of-order
+    /// receipts are those of these messages; unknown receipts and the timeline are not a
+    /// message's, and are left out.
+    pub fn report_of(&self, ids: std::ops::Range<u64>) -> DeliveryReport {
+        let mut sent = StateCounts::default();
+        let mut delivered = StateCounts::default();
+        let mut lost = StateCounts::default();
+        let mut lost_messages = Vec::new();
+        let (mut send_failed, mut duplicated, mut late, mut out_of_order) = (0, 0, 0, 0);
+        let mut online = latency_histogram();
+        let mut after_wake = latency_histogram();
+        let end = ids.end.min(self.sent_count());
+        for index in ids.start.min(end)..end {
+            let record = &self.records[index as usize];
+            if record.send_failed && record.receipts == 0 {
+                send_failed += 1;
+                continue;
+            }
+            sent.add(record.state);
+            if let Some(latency) = record.latency {
+                delivered.add(record.state);
+                duplicated += u64::from(record.receipts.saturating_sub(1));
+                late += u64::from(latency > self.timeout);
+                out_of_order += u64::from(record.out_of_order);
+                let histogram = match record.state {
+                    RecipientState::Online => &mut online,
+                    RecipientState::Asleep | RecipientState::Vanished => &mut after_wake,
+                };
+                histogram.saturating_record(micros(latency).max(1));
+                continue;
+            }
+            lost.add(record.state);
+            lost_messages.push(LostMessage {
+                id: MessageId(index).to_string(),
+                sender: record.sender,
+                recipient: record.recipient,
+                seq: record.seq,
+                sent_at_s: record.sent_at.as_secs_f64(),
+                recipient_state: record.state,
+            });
+        }
+        let mut all = online.clone();
+        let _ = all.add(&after_wake);
+        DeliveryReport {
+            timeout_s: self.timeout.as_secs_f64(),
+            sent: sent.total(),
+            delivered: delivered.total(),
+            duplicated,
+            out_of_order,
+            late,
+            lost: lost.total(),
+            unknown: 0,
+            send_failed,
+            sent_by_state: sent,
+            delivered_by_state: delivered,
+            lost_by_state: lost,
+            latency: LatencySummary::of(&all),
+            latency_online: LatencySummary::of(&online),
+            latency_after_wake: LatencySummary::of(&after_wake),
+            lost_messages,
+            timeline: Vec::new(),
+            started_unix: None,
+        }
     }
 
     /// [`Ledger::outstanding`] for one recipient: what its drain at the end waits for.
@@ -308,6 +387,39 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    #[test]
+    fn a_range_of_messages_is_judged_on_its_own() {
+        let mut ledger = Ledger::new(S);
+        // Before the range: one lost, one duplicated.
+        let before = ledger.send(1, 2, RecipientState::Online, ms(0));
+        ledger.send(1, 2, RecipientState::Online, ms(0));
+        ledger.receive(2, before.id, ms(5));
+        ledger.receive(2, before.id, ms(6));
+        let from = ledger.sent_count();
+        let a = ledger.send(1, 2, RecipientState::Online, ms(100));
+        let b = ledger.send(1, 2, RecipientState::Asleep, ms(110));
+        ledger.send(1, 2, RecipientState::Online, ms(120));
+        let to = ledger.sent_count();
+        // After the range: never received, not the range's loss.
+        ledger.send(1, 2, RecipientState::Online, ms(200));
+        ledger.receive(2, b.id, ms(1_500)); // late (1.39 s > 1 s)
+        ledger.receive(2, a.id, ms(1_600)); // out of order (below b's number)
+        ledger.receive(2, a.id, ms(1_700)); // and duplicated
+        let report = ledger.report_of(from..to);
+        assert_eq!((report.sent, report.delivered, report.lost), (3, 2, 1));
+        assert_eq!(
+            (report.duplicated, report.late, report.out_of_order),
+            (1, 2, 1)
+        );
+        assert_eq!(report.lost_messages.len(), 1);
+        assert_eq!(report.latency_after_wake.count, 1);
+        assert_eq!(report.metric("lost"), Some(1.0));
+        // The whole run's verdict is unchanged by it.
+        assert_eq!(ledger.finish().lost, 3);
+        assert_eq!(ledger.report_of(to..to).sent, 0);
+        assert_eq!(ledger.report_of(to..99).sent, 1);
     }
 
     #[test]

@@ -63,6 +63,17 @@ pub trait Scenario: Send + Sync + 'static {
     fn phases(&self) -> Option<Phases> {
         None
     }
+    /// For a scenario that keeps per-message delivery accounting: how many messages it has
+    /// noted so far (`delivery::Ledger::sent_count`). A capacity plateau notes it at the start
+    /// and the end of its judged window. None by default: no accounting.
+    fn delivery_sent(&self) -> Option<u64> {
+        None
+    }
+    /// The delivery verdict of the messages `ids` (numbered as [`Scenario::delivery_sent`]
+    /// counts them) as if the run ended now (`delivery::Ledger::report_of`). None by default.
+    fn delivery_of(&self, _ids: std::ops::Range<u64>) -> Option<delivery::DeliveryReport> {
+        None
+    }
 }
 
 /// A sample made of steps that are samples of their own (e.g. a holder's onboarding: connect,

@@ -140,6 +140,14 @@ impl Scenario for MediatorRelay {
             stats.set_delivery(report);
         })
     }
+
+    fn delivery_sent(&self) -> Option<u64> {
+        Some(self.shared.lock_ledger().sent_count())
+    }
+
+    fn delivery_of(&self, ids: std::ops::Range<u64>) -> Option<delivery::DeliveryReport> {
+        Some(self.shared.lock_ledger().report_of(ids))
+    }
 }
 
 /// What the holders of a run share: the ledger, and the directory of peers' cards.

@@ -3,8 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{esc, COLORS};
-use crate::thresholds::trim_float;
+use super::kit::{color, escape, nice_ceiling, short};
 
 /// An SVG line chart of series over x (seconds since the start). Points that are None are gaps.
 pub(super) fn line_chart(
@@ -33,8 +32,8 @@ pub(super) fn line_chart(
     let _ = write!(
         out,
         "<svg class=\"chart\" id=\"{}\" data-points=\"{points}\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"><text class=\"title\" x=\"{L}\" y=\"16\">{}</text>",
-        esc(id),
-        esc(title)
+        escape(id),
+        escape(title)
     );
     for i in 0..=4 {
         let v = y_max * i as f64 / 4.0;
@@ -45,7 +44,7 @@ pub(super) fn line_chart(
             W - R,
             L - 4.0,
             y + 4.0,
-            esc(&format!("{}{}", short(v), if i == 4 { unit } else { "" }))
+            escape(&format!("{}{}", short(v), if i == 4 { unit } else { "" }))
         );
     }
     for i in 0..=4 {
@@ -55,7 +54,7 @@ pub(super) fn line_chart(
             "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
             px(v),
             H - B + 14.0,
-            esc(&human_duration(v))
+            escape(&human_duration(v))
         );
     }
     let _ = write!(
@@ -67,7 +66,7 @@ pub(super) fn line_chart(
         H - B
     );
     for (i, (label, values)) in series.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
+        let color = color(i);
         // Runs of consecutive points, one polyline each.
         let mut run = String::new();
         let flush = |run: &mut String, out: &mut String| {
@@ -75,7 +74,7 @@ pub(super) fn line_chart(
                 let _ = write!(
                     out,
                     "<polyline class=\"series\" data-series=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.6\" points=\"{}\"/>",
-                    esc(label),
+                    escape(label),
                     run.trim_end()
                 );
                 run.clear();
@@ -97,7 +96,7 @@ pub(super) fn line_chart(
             H - 12.0,
             lx + 14.0,
             H - 8.0,
-            esc(label)
+            escape(label)
         );
     }
     if points == 0 {
@@ -109,31 +108,6 @@ pub(super) fn line_chart(
         );
     }
     out.push_str("</svg>");
-}
-
-/// A round number at or above `v` (1, 2, 2.5, 5 × 10^n), at least 1.
-pub fn nice_ceiling(v: f64) -> f64 {
-    if v.is_nan() || v <= 1.0 {
-        return 1.0;
-    }
-    let magnitude = 10f64.powf(v.log10().floor());
-    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
-        if step * magnitude >= v {
-            return step * magnitude;
-        }
-    }
-    10.0 * magnitude
-}
-
-/// An axis label: 12.5, 250, 40k, 1.2M.
-pub fn short(v: f64) -> String {
-    if v >= 1_000_000.0 {
-        format!("{}M", trim_float(v / 1_000_000.0))
-    } else if v >= 10_000.0 {
-        format!("{}k", trim_float(v / 1_000.0))
-    } else {
-        trim_float((v * 100.0).round() / 100.0)
-    }
 }
 
 pub(super) fn human_duration(seconds: f64) -> String {

@@ -8,12 +8,13 @@
 //!
 //! The page is a list of sections in reading order ([`SECTIONS`]): the verdict first (thresholds,
 //! baseline, warnings), then the statistics, the charts, the failures, the server traces, and the
-//! run's parameters last. A new section is one function and one line in that list.
+//! run's parameters last. A new section is one function and one line in that list. The page's
+//! pieces (document, sections, tables, style, escaping) are the [`kit`]'s, shared with the
+//! capacity search's report.
 
 mod chart;
+pub mod kit;
 mod sections;
-
-use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,8 +23,8 @@ use crate::stats::{HistoryRow, StatsSnapshot};
 use crate::thresholds::ThresholdResult;
 use crate::Phases;
 
-pub use chart::{nice_ceiling, short};
-pub use sections::settings_section;
+pub use kit::LiveParts;
+use kit::{escape, utc};
 
 /// One sample of the load generator's own health (see the binary's self-watch).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,110 +90,46 @@ const SECTIONS: &[Section] = &[
     sections::parameters,
 ];
 
-/// The report's style sheet (reused by other self-contained pages, e.g. `akrida capacity --html`).
-pub const CSS: &str = r#"
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
-header{background:#1d2330;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}
-header .sub{color:#b8c0cc;font-size:13px;margin-top:4px}
-main{padding:12px 24px;max-width:1400px}
-section{background:#fff;border-radius:6px;padding:12px 16px;margin:12px 0;box-shadow:0 1px 2px #0002}
-h2{font-size:16px;margin:2px 0 10px}
-table{border-collapse:collapse;font-size:12.5px;width:100%}
-th,td{padding:3px 8px;border-bottom:1px solid #e3e6ea;text-align:right;white-space:nowrap}
-th{background:#eef0f3;position:sticky;top:0}
-td.l,th.l{text-align:left;white-space:normal;word-break:break-word}
-tr.total td{font-weight:600;border-top:2px solid #1d2330}
-.pass{color:#0a7d32;font-weight:600}.fail{color:#c62828;font-weight:600}
-.badge{display:inline-block;padding:2px 8px;border-radius:10px;margin-right:6px;font-size:12px;font-weight:600}
-.badge.pass{background:#e3f4e8}.badge.fail{background:#fde7e7}.badge.warn{background:#fff3cd;color:#7a5a00}
-.warn{color:#7a5a00}
-.charts{display:flex;flex-wrap:wrap;gap:12px}
-.chart{background:#fff;border:1px solid #e3e6ea;border-radius:4px}
-.chart text{font-size:11px;fill:#4a5260}.chart .title{font-size:12.5px;font-weight:600;fill:#1d2330}
-.chart .grid{stroke:#eceef1}.chart .axis{stroke:#9aa3ae}
-.bar{height:14px;background:#3b6fd8;display:inline-block;vertical-align:middle}
-.muted{color:#7a828e}
-.controls{background:#fff;padding:8px 24px;border-bottom:1px solid #e3e6ea;font-size:13px;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
-.controls input{width:80px}.controls .state{color:#7a828e}
-"#;
-
-/// Series colours, in order.
-pub const COLORS: [&str; 6] = [
-    "#3b6fd8", "#e0862b", "#c62828", "#2e9e5b", "#8a4fd1", "#6b7785",
-];
-
 /// The final report: the page without controls or script.
 pub fn render_html(report: &HtmlReport<'_>) -> String {
     render_page(report, None)
 }
 
-/// What the live page adds to the report: controls above it and the script that keeps it fresh.
-pub struct LiveParts<'a> {
-    /// HTML put between the page's top and the report.
-    pub controls: &'a str,
-    /// The script's text (inline, so the page still loads nothing else).
-    pub script: &'a str,
-}
-
 /// The whole page; with `live`, the controls and the script too.
 pub fn render_page(report: &HtmlReport<'_>, live: Option<&LiveParts<'_>>) -> String {
-    let mut out = String::with_capacity(64 * 1024);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<title>{}</title><style>{CSS}</style></head><body>\n",
-        esc(report.title)
-    );
-    if let Some(live) = live {
-        out.push_str(live.controls);
-    }
-    out.push_str("<div id=\"report\">");
-    out.push_str(&render_report(report));
-    out.push_str("</div>");
-    if let Some(live) = live {
-        let _ = write!(out, "<script>{}</script>", live.script);
-    }
-    out.push_str("</body></html>");
-    out
+    kit::page(report.title, &render_report(report), live)
 }
 
 /// The report part of the page (header, sections, footer): what the live page replaces each second.
 pub fn render_report(report: &HtmlReport<'_>) -> String {
     let s = report.snapshot;
-    let mut out = String::with_capacity(64 * 1024);
     let duration = s.taken_at - s.start_time;
-    let _ = write!(
-        out,
-        "<header><h1>{}</h1><div class=\"sub\">started {} · ran {} · <span id=\"total-requests\">{}</span> requests · \
-{} failures · <span id=\"running-users\">{}</span> users running of {} wanted · {} spawned</div></header><main>",
-        esc(report.title),
-        esc(&utc(s.start_time)),
-        esc(&chart::human_duration(duration)),
+    let subtitle = format!(
+        "started {} · ran {} · <span id=\"total-requests\">{}</span> requests · \
+{} failures · <span id=\"running-users\">{}</span> users running of {} wanted · {} spawned",
+        escape(&utc(s.start_time)),
+        escape(&chart::human_duration(duration)),
         s.total.num_requests,
         s.total.num_failures,
         s.user_count,
         s.target_user_count,
         s.users.spawned
     );
-    for section in SECTIONS {
-        section(&mut out, report);
-    }
-    let _ = write!(
-        out,
-        "<p class=\"muted\">Written by akrida {} at {}. Latencies in ms; percentiles over the whole run \
-unless marked current (last ~10 s, Locust's buckets).</p></main>",
+    let sections: Vec<String> = SECTIONS
+        .iter()
+        .map(|section| {
+            let mut out = String::new();
+            section(&mut out, report);
+            out
+        })
+        .collect();
+    let footer = format!(
+        "Written by akrida {} at {}. Latencies in ms; percentiles over the whole run \
+unless marked current (last ~10 s, Locust's buckets).",
         env!("CARGO_PKG_VERSION"),
-        esc(&utc(s.taken_at))
+        utc(s.taken_at)
     );
-    out
-}
-
-/// Unix seconds as `2024-05-01 12:00:00 UTC`: the CSV files' timestamp, spelt for reading.
-pub fn utc(unix: f64) -> String {
-    super::pyfmt::utc_timestamp(unix)
-        .replacen('T', " ", 1)
-        .replace('Z', " UTC")
+    kit::report(report.title, &subtitle, &sections, &footer)
 }
 
 /// A string usable in an id: lower-case letters, digits and '-'.
@@ -206,22 +143,6 @@ fn slug(text: &str) -> String {
         }
     }
     out.trim_matches('-').to_owned()
-}
-
-/// Escapes text for HTML content and attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -278,8 +199,8 @@ mod tests {
         }
         assert!(html.contains("bad &lt;b&gt;"));
         assert_eq!(utc(1_700_000_000.0), "2023-11-14 22:13:20 UTC");
-        assert_eq!(nice_ceiling(7.3), 10.0);
-        assert_eq!(nice_ceiling(230.0), 250.0);
+        assert_eq!(kit::nice_ceiling(7.3), 10.0);
+        assert_eq!(kit::nice_ceiling(230.0), 250.0);
     }
 
     #[test]

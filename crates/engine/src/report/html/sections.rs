@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::chart::line_chart;
-use super::{esc, slug, GeneratorSample, HtmlReport, HtmlTable};
+use super::kit::{self, escape};
+use super::{slug, GeneratorSample, HtmlReport, HtmlTable};
 use crate::baseline::Comparison;
 use crate::stats::EntryStats;
 use crate::thresholds::{trim_float, ThresholdResult};
@@ -38,14 +39,14 @@ pub(super) fn verdict(out: &mut String, report: &HtmlReport<'_>) {
         report.snapshot.total.fail_ratio * 100.0
     );
     for warning in report.warnings {
-        let _ = write!(out, "<p class=\"warn\">⚠ {}</p>", esc(warning));
+        let _ = write!(out, "<p class=\"warn\">⚠ {}</p>", escape(warning));
     }
     out.push_str("</section>\n");
 }
 
 /// The run's parameters, last: looked up, not read first.
 pub(super) fn parameters(out: &mut String, report: &HtmlReport<'_>) {
-    settings_section(out, report.settings);
+    out.push_str(&kit::parameters(report.settings));
 }
 
 /// Named event counts that are not requests.
@@ -59,7 +60,7 @@ pub(super) fn counters(out: &mut String, report: &HtmlReport<'_>) {
         let _ = write!(
             out,
             "<tr><td class=\"l\">{}</td><td>{n}</td></tr>",
-            esc(name)
+            escape(name)
         );
     }
     out.push_str("</table></section>\n");
@@ -85,44 +86,23 @@ fn html_table(out: &mut String, table: &HtmlTable) {
             ""
         }
     };
-    let _ = write!(out, "<h3>{}</h3>", esc(&table.title));
+    let _ = write!(out, "<h3>{}</h3>", escape(&table.title));
     if !table.note.is_empty() {
-        let _ = write!(out, "<p class=\"muted\">{}</p>", esc(&table.note));
+        let _ = write!(out, "<p class=\"muted\">{}</p>", escape(&table.note));
     }
-    let _ = write!(out, "<table id=\"{}\"><tr>", esc(&table.id));
+    let _ = write!(out, "<table id=\"{}\"><tr>", escape(&table.id));
     for (i, column) in table.columns.iter().enumerate() {
-        let _ = write!(out, "<th{}>{}</th>", align(i), esc(column));
+        let _ = write!(out, "<th{}>{}</th>", align(i), escape(column));
     }
     out.push_str("</tr>");
     for row in &table.rows {
         out.push_str("<tr>");
         for (i, cell) in row.iter().enumerate() {
-            let _ = write!(out, "<td{}>{}</td>", align(i), esc(cell));
+            let _ = write!(out, "<td{}>{}</td>", align(i), escape(cell));
         }
         out.push_str("</tr>");
     }
     out.push_str("</table>");
-}
-
-/// The "Run parameters" key/value table of already redacted settings.
-pub fn settings_section(out: &mut String, settings: &serde_json::Value) {
-    out.push_str("<section id=\"parameters\"><h2>Run parameters</h2><table>");
-    if let Some(map) = settings.as_object() {
-        for (key, value) in map {
-            let text = match value {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => "—".to_owned(),
-                other => other.to_string(),
-            };
-            let _ = write!(
-                out,
-                "<tr><th class=\"l\" style=\"width:220px\">{}</th><td class=\"l\">{}</td></tr>",
-                esc(key),
-                esc(&text)
-            );
-        }
-    }
-    out.push_str("</table></section>\n");
 }
 
 pub(super) fn thresholds(out: &mut String, report: &HtmlReport<'_>) {
@@ -139,8 +119,8 @@ pub(super) fn thresholds(out: &mut String, report: &HtmlReport<'_>) {
         let _ = write!(
             out,
             "<tr><td class=\"l\">{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
-            esc(&r.threshold),
-            esc(measured.trim()),
+            escape(&r.threshold),
+            escape(measured.trim()),
             if r.passed { "pass" } else { "fail" },
             if r.passed { "PASS" } else { "FAIL" }
         );
@@ -163,8 +143,8 @@ fn stats_row(out: &mut String, e: &EntryStats, class: &str) {
         out,
         "<tr class=\"{class}\"><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{:.2}%</td>\
 <td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td></tr>",
-        esc(&e.kind),
-        esc(&e.name),
+        escape(&e.kind),
+        escape(&e.name),
         e.num_requests,
         e.num_failures,
         e.fail_ratio * 100.0,
@@ -259,7 +239,7 @@ pub(super) fn delivery(out: &mut String, report: &HtmlReport<'_>) {
         ("send failed", d.send_failed),
     ];
     for (name, _) in counts {
-        let _ = write!(out, "<th>{}</th>", esc(name));
+        let _ = write!(out, "<th>{}</th>", escape(name));
     }
     out.push_str("</tr><tr>");
     for (_, n) in counts {
@@ -428,8 +408,8 @@ pub(super) fn phases(out: &mut String, report: &HtmlReport<'_>) {
         out,
         "<section id=\"phases\"><h2>{}</h2><table><tr><th class=\"l\">Phase</th><th># reqs</th><th># fails</th>\
 <th>avg</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th class=\"l\" style=\"width:35%\">share of {} (avg)</th></tr>",
-        esc(declared.title),
-        esc(declared.total)
+        escape(declared.title),
+        escape(declared.total)
     );
     for e in &phases {
         let share = e.avg_ms / total_avg;
@@ -437,7 +417,7 @@ pub(super) fn phases(out: &mut String, report: &HtmlReport<'_>) {
             out,
             "<tr class=\"phase\"><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
 <td class=\"l\"><span class=\"bar\" style=\"width:{:.0}%\"></span> {:.0}%</td></tr>",
-            esc(&e.name),
+            escape(&e.name),
             e.num_requests,
             e.num_failures,
             e.avg_ms,
@@ -453,7 +433,7 @@ pub(super) fn phases(out: &mut String, report: &HtmlReport<'_>) {
         let _ = write!(
             out,
             "<tr class=\"total\"><td class=\"l\">{} (all phases)</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td></td></tr>",
-            esc(&e.name),
+            escape(&e.name),
             e.num_requests,
             e.num_failures,
             e.avg_ms,
@@ -492,8 +472,8 @@ pub(super) fn failures(out: &mut String, report: &HtmlReport<'_>) {
         let _ = write!(
             out,
             "<tr><td>{n}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>+{:.1}s</td><td>+{:.1}s</td></tr>",
-            esc(cause),
-            esc(&samples.join(", ")),
+            escape(cause),
+            escape(&samples.join(", ")),
             first - s.start_time,
             last - s.start_time
         );
@@ -514,8 +494,8 @@ pub(super) fn baseline(out: &mut String, report: &HtmlReport<'_>) {
         let _ = write!(
             out,
             "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
-            esc(&c.sample),
-            esc(&c.metric),
+            escape(&c.sample),
+            escape(&c.metric),
             trim_float(c.baseline),
             trim_float(c.current),
             change,

@@ -8,12 +8,26 @@ use std::path::PathBuf;
 use engine::thresholds::trim_float;
 use serde::Serialize;
 
-use super::flags::Setup;
-use super::measured::{Drain, Driven, Plateau};
-use super::search::{Outcome, Verdict};
-use super::words::{breach_text, load_text, measured_text, table_rows, verdict_text};
-use crate::cli::{CapacityArgs, SearchKind};
-use crate::redact;
+use crate::measured::{Drain, Driven, Plateau};
+use crate::search::{Outcome, Verdict};
+use crate::setup::SearchKind;
+use crate::setup::Setup;
+use crate::words::{breach_text, load_text, measured_text, table_rows, verdict_text};
+
+/// Where the reports go, and the parameters they show.
+#[derive(Debug, Clone, Default)]
+pub struct Reports {
+    /// `PREFIX` of `PREFIX_capacity.csv`.
+    pub csv: Option<PathBuf>,
+    /// The JSON on stdout (the table then goes to stderr).
+    pub json: bool,
+    /// The self-contained HTML report.
+    pub html: Option<PathBuf>,
+    /// The run's parameters, secrets already redacted (the JSON's `parameters`).
+    pub parameters: serde_json::Value,
+    /// The run's parameters and the search's, redacted (the HTML's parameters table).
+    pub settings: serde_json::Value,
+}
 
 /// The answer, as the JSON carries it.
 #[derive(Debug, Serialize)]
@@ -32,7 +46,7 @@ struct Answer<'a> {
 }
 
 /// Writes every report; false when one could not be written.
-pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
+pub fn write(reports: &Reports, setup: &Setup, driven: &Driven) -> bool {
     let outcome = driven.search.outcome();
     let text = answer(setup, driven, &outcome);
     let mut summary = table(setup, &driven.plateaus);
@@ -40,7 +54,7 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
     summary.push_str(&text);
     summary.push('\n');
     let mut ok = true;
-    if let Some(prefix) = &args.run.csv {
+    if let Some(prefix) = &reports.csv {
         let path = csv_path(prefix);
         match std::fs::write(&path, csv(setup, &driven.plateaus)) {
             Ok(()) => eprintln!("akrida: wrote {}", path.display()),
@@ -50,7 +64,7 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
             }
         }
     }
-    if args.run.json {
+    if reports.json {
         eprintln!("{summary}");
         let value = serde_json::json!({
             "scenario": driven.scenario,
@@ -77,11 +91,11 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
                 unsteady_at: outcome.unsteady_at,
                 never_drained: driven.never_drained.as_ref(),
                 reached_max: outcome.reached_max,
-                interrupted: driven.interrupted,
-                expect: args.expect,
+                interrupted: driven.interrupted.is_some(),
+                expect: setup.expect,
                 text: text.clone(),
             },
-            "parameters": redact::redact(&crate::settings::settings(&args.run)),
+            "parameters": reports.parameters,
         });
         match serde_json::to_string_pretty(&value) {
             Ok(json) => println!("{json}"),
@@ -93,15 +107,19 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
     } else {
         println!("{summary}");
     }
-    if let Some(path) = &args.run.html {
-        let page = super::html::render(&super::html::Page {
-            title: &format!("akrida capacity — {}", driven.scenario),
-            settings: &settings(args),
-            setup,
-            driven,
-            outcome: &outcome,
-            answer: &text,
-        });
+    if let Some(path) = &reports.html {
+        let page = crate::html::render(
+            &crate::html::Page {
+                title: &format!("akrida capacity — {}", driven.scenario),
+                settings: &reports.settings,
+                setup,
+                driven,
+                outcome: &outcome,
+                answer: &text,
+                current: None,
+            },
+            None,
+        );
         match std::fs::write(path, page) {
             Ok(()) => eprintln!("akrida: wrote {}", path.display()),
             Err(e) => {
@@ -111,36 +129,6 @@ pub fn write(args: &CapacityArgs, setup: &Setup, driven: &Driven) -> bool {
         }
     }
     ok
-}
-
-/// The run's parameters and the search's, redacted as `akrida run` redacts them.
-fn settings(args: &CapacityArgs) -> serde_json::Value {
-    let mut value = redact::redact(&crate::settings::settings(&args.run));
-    if let Some(map) = value.as_object_mut() {
-        let search = serde_json::json!({
-            "search": format!("{:?}", args.search).to_lowercase(),
-            "slo": args.slos,
-            "start": args.start,
-            "step": args.step,
-            "factor": args.factor,
-            "max": args.max,
-            "plateau_seconds": args.plateau.as_secs_f64(),
-            "warmup_seconds": args.warmup.as_secs_f64(),
-            "precision": args.precision,
-            "expect": args.expect,
-            "max_lag_ms": args.max_lag,
-            "drain_timeout_seconds": args.drain_timeout.as_secs_f64(),
-            "drain_tolerance": args.drain_tolerance,
-            "steady_tolerance": args.steady_tolerance,
-            "max_warmup_seconds": args.max_warmup.map(|d| d.as_secs_f64()),
-        });
-        if let Some(search) = search.as_object() {
-            for (key, v) in search {
-                map.insert(key.clone(), v.clone());
-            }
-        }
-    }
-    value
 }
 
 fn csv_path(prefix: &std::path::Path) -> PathBuf {
@@ -233,7 +221,7 @@ Spread the load over more akrida processes (workers on a Locust master, see the 
             load_text(load, unit),
             setup.max_lag_ms
         );
-        let busy_cpu = 0.9 * crate::selfwatch::cores() * 100.0;
+        let busy_cpu = 0.9 * akrida_web::selfwatch::cores() * 100.0;
         if let Some(p) = plateau_of(&driven.plateaus, Some(load), Verdict::GeneratorLimited) {
             if p.generator.cpu_max_percent < busy_cpu {
                 let _ = write!(
@@ -251,8 +239,11 @@ on the machine delayed it (run it where it has cores of its own, or raise --max-
 queueing behind busy users included)",
         );
     }
-    if driven.interrupted {
-        text.push_str("\nnote: interrupted (Ctrl-C): the answer covers the plateaus that finished");
+    if let Some(by) = driven.interrupted {
+        let _ = write!(
+            text,
+            "\nnote: interrupted ({by}): the answer covers the plateaus that finished"
+        );
     }
     text
 }
@@ -287,6 +278,9 @@ fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
     for slo in &setup.slos {
         out.push(',');
         out.push_str(&csv_cell(&slo.text));
+    }
+    if setup.judges_delivery() {
+        out.push_str(",delivery_sent,delivery_delivered,delivery_lost,delivery_duplicated,delivery_late,delivery_out_of_order,delivery_p50_ms,delivery_p99_ms,delivery_settled_seconds");
     }
     out.push_str(",cpu_max_percent,lag_max_ms,saturated_seconds,unsampled_seconds,verdict\n");
     for p in plateaus {
@@ -324,6 +318,26 @@ fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
             out.push(',');
             if let Some(m) = r.measured {
                 out.push_str(&m.to_string());
+            }
+        }
+        if setup.judges_delivery() {
+            match &p.delivery {
+                Some(d) => {
+                    let _ = write!(
+                        out,
+                        ",{},{},{},{},{},{},{},{},{:.3}",
+                        d.sent,
+                        d.delivered,
+                        d.lost,
+                        d.duplicated,
+                        d.late,
+                        d.out_of_order,
+                        d.p50_ms,
+                        d.p99_ms,
+                        d.settled_seconds
+                    );
+                }
+                None => out.push_str(",,,,,,,,,"),
             }
         }
         let _ = writeln!(

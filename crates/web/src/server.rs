@@ -1,13 +1,14 @@
-//! `--web`: the run's live page, through akrida's one HTTP server ([`net::server`]).
+//! `--web`: the live page of a run or of a capacity search, through akrida's one HTTP server
+//! ([`net::server`]). What it shows and what its controls do is a [`LiveSource`]'s: the run's
+//! ([`RunLive`] over a [`PageSource`]) or the capacity search's.
 //!
-//! - `GET /` — the report page as it is now, with controls above it (user count, spawn rate,
-//!   stop) and a small inline script;
+//! - `GET /` — the report page as it is now, with controls above it and a small inline script;
 //! - `GET /events` — server-sent events: the report part of the page, rendered afresh each
 //!   second (event `report`); the script swaps it in, so the page never reloads;
-//! - `GET /api/state` — the run's users and counts, as JSON;
-//! - `POST /api/users` — `{"users": N, "spawn_rate": R}` (the rate may be left out): a new user
-//!   count, reached at that rate;
-//! - `POST /api/stop` — stops the run as Ctrl-C does: the reports are still written.
+//! - `GET /api/state` — the source's state, as JSON (a run's users and counts);
+//! - `POST /api/users` — a run only: `{"users": N, "spawn_rate": R}` (the rate may be left out):
+//!   a new user count, reached at that rate;
+//! - `POST /api/stop` — stops the run or the search as Ctrl-C does: the reports are still written.
 //!
 //! Loopback by default. Bound elsewhere, every route wants the token printed once at start, as
 //! `Authorization: Bearer TOKEN` or `?token=TOKEN` (the page passes it on to its own requests):
@@ -74,22 +75,56 @@ refuse requests without this token (shown once)"
     }
 }
 
-/// Serves the live view until the process ends.
+/// What a live page shows and what its controls do.
+pub trait LiveSource: Send + Sync + 'static {
+    /// The whole page now, with the live view's controls and script (`live`).
+    fn page(&self, live: &LiveParts<'_>) -> String;
+    /// The report part of the page now: what the page replaces each second.
+    fn report(&self) -> String;
+    /// The controls above the report (HTML; the stop button is `id="stop-run"`).
+    fn controls(&self) -> String;
+    /// `GET /api/state`.
+    fn state(&self) -> serde_json::Value;
+    /// `POST /api/stop`: ends the run or search as Ctrl-C does; the answer says so.
+    fn stop(&self) -> String;
+    /// `POST /api/users` with its body: the answer, or why not (a 400). None: this source has no
+    /// user count to change (a 404).
+    fn change_users(&self, _body: &[u8]) -> Option<Result<String, String>> {
+        None
+    }
+}
+
+/// Serves the run's live view until the process ends.
 pub fn serve(bound: Bound, source: Arc<PageSource>, spawn_rate: f64) -> HttpServer {
+    serve_source(
+        bound,
+        Arc::new(RunLive {
+            source,
+            spawn_rate: Mutex::new(spawn_rate),
+        }),
+    )
+}
+
+/// Serves a live view of `source` until the process ends.
+pub fn serve_source(bound: Bound, source: Arc<dyn LiveSource>) -> HttpServer {
     HttpServer::start(
         bound.listener,
         Arc::new(LiveView {
             source,
             token: bound.token,
-            spawn_rate: Mutex::new(spawn_rate),
         }),
         Limits::with_max_body(MAX_BODY),
     )
 }
 
 struct LiveView {
-    source: Arc<PageSource>,
+    source: Arc<dyn LiveSource>,
     token: Option<String>,
+}
+
+/// A run's live source: its page, and the user count and spawn rate its controls change.
+pub struct RunLive {
+    source: Arc<PageSource>,
     /// The spawn rate last asked for, shown in the controls.
     spawn_rate: Mutex<f64>,
 }
@@ -111,15 +146,24 @@ impl Handler for LiveView {
             );
         }
         match (&request.method, request.path.as_str()) {
-            (&Method::GET, "/") => self.page(),
-            (&Method::GET, "/events") => self.events(),
-            (&Method::GET, "/api/state") => self.state(),
-            (&Method::POST, "/api/users") => self.change_users(&request.body),
-            (&Method::POST, "/api/stop") => {
-                eprintln!("akrida: stopping users (asked from the live view)");
-                self.source.handle.stop();
-                Reply::text(StatusCode::OK, "stopping; the reports will be written\n")
+            (&Method::GET, "/") => {
+                let controls = self.source.controls();
+                let page = self.source.page(&LiveParts {
+                    controls: &controls,
+                    script: SCRIPT,
+                });
+                Reply::with_body(StatusCode::OK, HTML, page)
             }
+            (&Method::GET, "/events") => self.events(),
+            (&Method::GET, "/api/state") => {
+                Reply::with_body(StatusCode::OK, JSON, self.source.state().to_string())
+            }
+            (&Method::POST, "/api/users") => match self.source.change_users(&request.body) {
+                None => Reply::text(StatusCode::NOT_FOUND, "no user count to change here\n"),
+                Some(Ok(answer)) => Reply::text(StatusCode::OK, answer),
+                Some(Err(why)) => Reply::text(StatusCode::BAD_REQUEST, why),
+            },
+            (&Method::POST, "/api/stop") => Reply::text(StatusCode::OK, self.source.stop()),
             (_, "/" | "/events" | "/api/state" | "/api/users" | "/api/stop") => {
                 Reply::text(StatusCode::METHOD_NOT_ALLOWED, "wrong method\n")
             }
@@ -146,22 +190,6 @@ impl LiveView {
         bearer || query
     }
 
-    fn spawn_rate(&self) -> f64 {
-        *self
-            .spawn_rate
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn page(&self) -> Reply {
-        let controls = controls(self.source.handle.target_user_count(), self.spawn_rate());
-        let page = self.source.page_now(Some(&LiveParts {
-            controls: &controls,
-            script: SCRIPT,
-        }));
-        Reply::with_body(StatusCode::OK, HTML, page)
-    }
-
     /// A stream of frames, one a second, until the browser leaves (its send fails).
     fn events(&self) -> Reply {
         let (sender, receiver) = mpsc::channel::<Bytes>(2);
@@ -182,8 +210,7 @@ impl LiveView {
                 // Rendering takes milliseconds on a long run: off the runtime's workers, so the
                 // users' timers (and the lag akrida measures) do not wait for it.
                 let source = source.clone();
-                let Ok(report) = tokio::task::spawn_blocking(move || source.report_now()).await
-                else {
+                let Ok(report) = tokio::task::spawn_blocking(move || source.report()).await else {
                     return;
                 };
                 if sender.send(sse_event("report", &report)).await.is_err() {
@@ -193,39 +220,63 @@ impl LiveView {
         });
         Reply::stream(StatusCode::OK, "text/event-stream", receiver)
     }
+}
 
-    fn state(&self) -> Reply {
+impl RunLive {
+    fn spawn_rate(&self) -> f64 {
+        *self
+            .spawn_rate
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl LiveSource for RunLive {
+    fn page(&self, live: &LiveParts<'_>) -> String {
+        self.source.page_now(Some(live))
+    }
+
+    fn report(&self) -> String {
+        self.source.report_now()
+    }
+
+    fn controls(&self) -> String {
+        controls(self.source.handle.target_user_count(), self.spawn_rate())
+    }
+
+    fn state(&self) -> serde_json::Value {
         let handle = &self.source.handle;
         let summary = handle.summary();
-        let body = serde_json::json!({
+        serde_json::json!({
             "running_users": handle.user_count(),
             "target_users": handle.target_user_count(),
             "spawn_rate": self.spawn_rate(),
             "requests": summary.total.num_requests,
             "failures": summary.total.num_failures,
-        });
-        Reply::with_body(StatusCode::OK, JSON, body.to_string())
+        })
     }
 
-    fn change_users(&self, body: &[u8]) -> Reply {
+    fn stop(&self) -> String {
+        eprintln!("akrida: stopping users (asked from the live view)");
+        self.source.handle.stop();
+        "stopping; the reports will be written\n".into()
+    }
+
+    fn change_users(&self, body: &[u8]) -> Option<Result<String, String>> {
         let change: UsersChange = match serde_json::from_slice(body) {
             Ok(change) => change,
             Err(e) => {
-                return Reply::text(
-                    StatusCode::BAD_REQUEST,
-                    format!("want {{\"users\": N, \"spawn_rate\": R}}: {e}\n"),
-                )
+                return Some(Err(format!(
+                    "want {{\"users\": N, \"spawn_rate\": R}}: {e}\n"
+                )))
             }
         };
         if change.users > MAX_USERS {
-            return Reply::text(
-                StatusCode::BAD_REQUEST,
-                format!("at most {MAX_USERS} users\n"),
-            );
+            return Some(Err(format!("at most {MAX_USERS} users\n")));
         }
         let rate = change.spawn_rate.unwrap_or_else(|| self.spawn_rate());
         if let Err(e) = self.source.handle.set_target(change.users, rate) {
-            return Reply::text(StatusCode::BAD_REQUEST, format!("{e}\n"));
+            return Some(Err(format!("{e}\n")));
         }
         *self
             .spawn_rate
@@ -235,10 +286,10 @@ impl LiveView {
             "akrida: {} users at {rate}/s (asked from the live view)",
             change.users
         );
-        Reply::text(
-            StatusCode::OK,
-            format!("aiming for {} users at {rate}/s\n", change.users),
-        )
+        Some(Ok(format!(
+            "aiming for {} users at {rate}/s\n",
+            change.users
+        )))
     }
 }
 
@@ -287,10 +338,14 @@ const SCRIPT: &str = r#"
       .then(function (t) { state.textContent = t; })
       .catch(function (e) { state.textContent = String(e); });
   }
-  document.getElementById('apply-users').onclick = function () {
-    post('/api/users', {users: Number(document.getElementById('users-input').value),
-      spawn_rate: Number(document.getElementById('spawn-rate-input').value)});
-  };
+  // A capacity search's page has no user count to change, only the stop.
+  var apply = document.getElementById('apply-users');
+  if (apply) {
+    apply.onclick = function () {
+      post('/api/users', {users: Number(document.getElementById('users-input').value),
+        spawn_rate: Number(document.getElementById('spawn-rate-input').value)});
+    };
+  }
   document.getElementById('stop-run').onclick = function () { post('/api/stop', {}); };
 })();
 "#;

@@ -1,15 +1,56 @@
-//! The capacity command's flags, checked into the [`Setup`] the search runs with before any
-//! load is sent: the SLOs, the plan of plateau loads, the warm-up, the load's unit.
+//! The search's options as people typed them ([`Options`]), checked into the [`Setup`] the search
+//! runs with before any load is sent: the SLOs, the plan of plateau loads, the warm-up, the
+//! load's unit.
 
 use std::time::Duration;
 
 use engine::thresholds::{self, Op, Threshold};
+use engine::Wait;
 
-use super::measured::is_latency;
-use super::search::{Growth, Plan, Precision};
-use crate::cli::{CapacityArgs, SearchKind};
+use crate::measured::is_latency;
+use crate::search::{Growth, Plan, Precision};
+
+/// What a capacity search grows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKind {
+    /// Closed model: connected users.
+    Users,
+    /// Open model: task iterations per second over a pool of users.
+    Rate,
+}
+
+/// The search's options as given (the command line's flags), before they are checked.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub search: SearchKind,
+    /// `--threshold`s, already parsed: judged on each plateau like the SLOs.
+    pub thresholds: Vec<Threshold>,
+    /// `--slo`s as typed.
+    pub slos: Vec<String>,
+    pub start: f64,
+    pub step: Option<f64>,
+    pub factor: Option<f64>,
+    pub max: f64,
+    pub plateau: Duration,
+    pub warmup: Duration,
+    /// A load (`5`) or a share of the passing load (`5%`).
+    pub precision: String,
+    pub expect: Option<f64>,
+    pub max_lag: f64,
+    pub drain_timeout: Duration,
+    pub drain_tolerance: String,
+    pub steady_tolerance: String,
+    pub max_warmup: Option<Duration>,
+    /// The users: the pool of a rate search (`-u`), their spawn rate and waits.
+    pub users: usize,
+    pub spawn_rate: f64,
+    pub wait: Wait,
+    /// What one iteration of the scenario is called (`onboardings`), for a rate's unit.
+    pub iterations: String,
+}
 
 /// What the search runs with, checked before any load is sent.
+#[derive(Debug, Clone)]
 pub struct Setup {
     pub kind: SearchKind,
     pub plan: Plan,
@@ -29,6 +70,12 @@ pub struct Setup {
     pub steady_tolerance: f64,
     /// The longest warm-up of a plateau that is not steady.
     pub max_warmup: Duration,
+    /// Below this capacity the search's answer is a failure.
+    pub expect: Option<f64>,
+    /// The pool of a rate search, the users' spawn rate and waits.
+    pub users: usize,
+    pub spawn_rate: f64,
+    pub wait: Wait,
 }
 
 impl Setup {
@@ -36,11 +83,16 @@ impl Setup {
     pub fn unit(&self) -> &str {
         &self.unit
     }
+
+    /// Whether a plateau is judged on its delivery accounting too (`delivery:` SLOs).
+    pub fn judges_delivery(&self) -> bool {
+        self.slos.iter().any(|t| t.sample == thresholds::DELIVERY)
+    }
 }
 
 /// Checks the flags; the error is one sentence.
-pub fn setup(args: &CapacityArgs) -> Result<Setup, String> {
-    let mut slos = args.run.thresholds.clone();
+pub fn setup(args: &Options) -> Result<Setup, String> {
+    let mut slos = args.thresholds.clone();
     for text in &args.slos {
         slos.push(thresholds::parse(text).map_err(|e| e.to_string())?);
     }
@@ -84,7 +136,7 @@ pub fn setup(args: &CapacityArgs) -> Result<Setup, String> {
         ));
     }
     if args.search == SearchKind::Rate {
-        if let Some(warning) = pool_warning(args.run.users, args.max, &slos) {
+        if let Some(warning) = pool_warning(args.users, args.max, &slos) {
             eprintln!("akrida capacity: warning: {warning}");
         }
     }
@@ -101,10 +153,7 @@ pub fn setup(args: &CapacityArgs) -> Result<Setup, String> {
     }
     let unit = match args.search {
         SearchKind::Users => "users".to_owned(),
-        SearchKind::Rate => format!(
-            "{}/s",
-            scenarios::catalogue::iterations_of(&args.run.scenario)
-        ),
+        SearchKind::Rate => format!("{}/s", args.iterations),
     };
     Ok(Setup {
         unit,
@@ -118,6 +167,10 @@ pub fn setup(args: &CapacityArgs) -> Result<Setup, String> {
         drain_tolerance,
         steady_tolerance,
         max_warmup,
+        expect: args.expect,
+        users: args.users,
+        spawn_rate: args.spawn_rate,
+        wait: args.wait,
     })
 }
 
@@ -195,17 +248,5 @@ mod tests {
             let error = parse_share("--steady-tolerance", bad).unwrap_err();
             assert!(error.starts_with("--steady-tolerance"), "{error}");
         }
-    }
-
-    #[test]
-    fn a_rate_is_counted_in_what_the_scenario_iterates() {
-        assert_eq!(
-            scenarios::catalogue::iterations_of("mediator-onboard"),
-            "onboardings"
-        );
-        assert_eq!(
-            scenarios::catalogue::iterations_of("mediator-ping"),
-            "iterations"
-        );
     }
 }

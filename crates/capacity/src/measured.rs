@@ -5,8 +5,8 @@
 use engine::thresholds::{Metric, ThresholdResult};
 use serde::Serialize;
 
-use super::search::{Phase, Search, Verdict};
-use super::steady::Pace;
+use crate::search::{Phase, Search, Verdict};
+use crate::steady::Pace;
 
 /// One plateau as measured.
 #[derive(Debug, Clone, Serialize)]
@@ -43,10 +43,46 @@ pub struct Plateau {
     /// The wait for the servers to drain before this plateau; None when there was none.
     pub drain: Option<Drain>,
     pub slos: Vec<ThresholdResult>,
+    /// The delivery verdict of the messages sent in the judged window, judged once they had
+    /// time to arrive (`delivery:` SLOs only).
+    pub delivery: Option<PlateauDelivery>,
     /// p50/p95/p99 of the charted sample (the first latency SLO's, as judged; else `total`).
     pub latency: Latency,
     pub generator: GeneratorHealth,
     pub verdict: Verdict,
+}
+
+/// A plateau's delivery verdict: the messages sent in its judged window, judged after the
+/// plateau's drain (each had the delivery timeout to arrive, or arrived).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlateauDelivery {
+    pub sent: u64,
+    pub delivered: u64,
+    pub lost: u64,
+    pub duplicated: u64,
+    pub late: u64,
+    pub out_of_order: u64,
+    /// Delivery latency (ms) of those delivered.
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    /// How long after the judged window the verdict waited for stragglers.
+    pub settled_seconds: f64,
+}
+
+impl PlateauDelivery {
+    pub fn of(report: &delivery::DeliveryReport, settled_seconds: f64) -> Self {
+        PlateauDelivery {
+            sent: report.sent,
+            delivered: report.delivered,
+            lost: report.lost,
+            duplicated: report.duplicated,
+            late: report.late,
+            out_of_order: report.out_of_order,
+            p50_ms: report.latency.p50_ms,
+            p99_ms: report.latency.p99_ms,
+            settled_seconds,
+        }
+    }
 }
 
 /// A plateau's latency percentiles (ms) of one sample; None when it had no timed samples.
@@ -105,12 +141,13 @@ pub struct Drain {
 pub struct Driven {
     pub search: Search,
     pub plateaus: Vec<Plateau>,
-    /// Ctrl-C cut the search short.
-    pub interrupted: bool,
+    /// Who cut the search short (Ctrl-C, the live view's stop); None when it ran its course.
+    pub interrupted: Option<&'static str>,
     /// The servers did not drain within --drain-timeout: the search stopped there.
     pub never_drained: Option<Drain>,
     pub scenario: String,
-    pub stop: StopRecord,
+    /// When the load ended; None while the search still runs (the live view's frames).
+    pub stop: Option<StopRecord>,
     /// Every row's counts over the whole run, warm-ups and refinement included: what the
     /// servers were sent in all (e.g. onboardings to compare with the mediator's grants).
     pub totals: Vec<RowTotal>,

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use engine::{BoxFuture, Phases, Scenario, Stats, User, UserContext};
 
-use crate::setup::SharedScenario;
+/// The scenario a search runs, shared by every user.
+pub type SharedScenario = Arc<dyn Scenario>;
 
 /// Task iterations in flight, shared by every user of the run.
 #[derive(Clone, Default)]
@@ -77,6 +78,14 @@ impl Scenario for Counted {
 
     fn phases(&self) -> Option<Phases> {
         self.inner.phases()
+    }
+
+    fn delivery_sent(&self) -> Option<u64> {
+        self.inner.delivery_sent()
+    }
+
+    fn delivery_of(&self, ids: std::ops::Range<u64>) -> Option<delivery::DeliveryReport> {
+        self.inner.delivery_of(ids)
     }
 }
 

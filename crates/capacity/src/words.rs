@@ -4,11 +4,11 @@
 
 use engine::thresholds::{trim_float, ThresholdResult};
 
-use super::flags::Setup;
-use super::measured::Plateau;
-use super::search::Verdict;
-use super::steady::Pace;
-use crate::cli::SearchKind;
+use crate::measured::Plateau;
+use crate::search::Verdict;
+use crate::setup::SearchKind;
+use crate::setup::Setup;
+use crate::steady::Pace;
 
 /// A load as people read it: 1,150 users, 47.5 iterations/s.
 pub fn load_text(load: f64, unit: &str) -> String {
@@ -16,7 +16,7 @@ pub fn load_text(load: f64, unit: &str) -> String {
     let digits = whole.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
             grouped.push(',');
         }
         grouped.push(c);
@@ -82,6 +82,20 @@ pub fn drain_text(p: &Plateau) -> String {
         .map_or("-".to_owned(), |d| format!("{:.1}", d.seconds))
 }
 
+/// A plateau's delivery verdict in a cell: `118 sent, 3 lost, 0 dup, 0 late, p99 41 ms`.
+pub fn delivery_text(p: &Plateau) -> String {
+    p.delivery.as_ref().map_or("-".to_owned(), |d| {
+        format!(
+            "{} sent, {} lost, {} dup, {} late, p99 {} ms",
+            d.sent,
+            d.lost,
+            d.duplicated,
+            d.late,
+            trim_float((d.p99_ms * 10.0).round() / 10.0)
+        )
+    })
+}
+
 /// One line per plateau while the search runs.
 pub fn progress_line(p: &Plateau, setup: &Setup) -> String {
     let figures: Vec<String> = p.slos.iter().map(measured_text).collect();
@@ -123,6 +137,9 @@ pub fn table_rows(setup: &Setup, plateaus: &[Plateau]) -> Vec<Vec<String>> {
         "req/s".to_owned(),
     ];
     header.extend(setup.slos.iter().map(|t| t.text.clone()));
+    if setup.judges_delivery() {
+        header.push("delivery".to_owned());
+    }
     header.extend([
         "cpu %".to_owned(),
         "lag ms".to_owned(),
@@ -152,6 +169,9 @@ pub fn table_rows(setup: &Setup, plateaus: &[Plateau]) -> Vec<Vec<String>> {
             });
             format!("{}{value}", if r.passed { "" } else { "✗ " })
         }));
+        if setup.judges_delivery() {
+            row.push(delivery_text(p));
+        }
         row.push(format!("{:.0}", p.generator.cpu_max_percent));
         row.push(format!("{:.0}", p.generator.lag_max_ms));
         row.push(verdict_text(p.verdict).to_owned());

@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 
-use super::search::{self, Verdict};
+use crate::search::{self, Verdict};
 
 /// How the completed load of a judged window compares with the load asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

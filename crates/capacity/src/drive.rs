@@ -12,43 +12,54 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use engine::report::GeneratorSample;
-use engine::thresholds::{self, Threshold};
-use engine::{RunConfig, RunHandle, Runner, Wait};
+use engine::thresholds;
+use engine::{RunConfig, RunHandle, Runner};
 use tokio::sync::watch;
 
-use super::drain::{self, Baseline};
-use super::flags::Setup;
-use super::inflight::{Counted, InFlight};
-use super::measured::{
-    is_latency, Drain, Driven, GeneratorHealth, Latency, Plateau, RowTotal, StopRecord,
+use crate::drain::{self, Baseline};
+use crate::inflight::SharedScenario;
+use crate::inflight::{Counted, InFlight};
+use crate::live::{Progress, Stage};
+use crate::measured::{
+    is_latency, Drain, Driven, Latency, Plateau, PlateauDelivery, RowTotal, StopRecord,
 };
-use super::search::{self, Phase, Search, Verdict};
-use super::steady::{self, Judgement, Pace};
-use super::words::{load_text, progress_line};
-use crate::cli::{CapacityArgs, SearchKind};
-use crate::selfwatch::{self, SelfWatch};
-use crate::setup::{self, SharedScenario};
+use crate::search::{self, Phase, Search};
+use crate::setup::SearchKind;
+use crate::setup::Setup;
+use crate::starve::Starve;
+use crate::steady::{self, Judgement, Pace};
+use crate::window::{completed_iterations, health, judged_slos, missed, Window};
+use crate::words::{load_text, progress_line};
+use akrida_web::selfwatch::SelfWatch;
 
-/// Runs the search against the servers; Err only for a setup problem (before any load).
-pub async fn drive(args: &CapacityArgs, setup: &Setup) -> Result<Driven, String> {
-    let scenario: SharedScenario = setup::build_scenario(&args.run).await?;
+/// Runs the search against the servers with `scenario`, telling `progress` how it goes (and
+/// stopping when it is asked to); Err only for a setup problem (before any load).
+pub async fn drive(
+    setup: &Setup,
+    scenario: SharedScenario,
+    progress: &Progress,
+) -> Result<Driven, String> {
     let name = scenario.name().to_owned();
-    let (counted, in_flight) = Counted::new(scenario);
+    if setup.judges_delivery() && scenario.delivery_sent().is_none() {
+        return Err(format!(
+            "a delivery SLO needs a scenario that accounts for each message (mediator-relay); {name} does not"
+        ));
+    }
+    let (counted, in_flight) = Counted::new(scenario.clone());
     let first = setup.plan.start;
     let config = RunConfig {
         users: match setup.kind {
             SearchKind::Users => first as usize,
-            SearchKind::Rate => args.run.users,
+            SearchKind::Rate => setup.users,
         },
-        spawn_rate: args.run.spawn_rate,
-        wait: Wait::between(args.run.min_wait, args.run.max_wait),
+        spawn_rate: setup.spawn_rate,
+        wait: setup.wait,
         arrival_rate: (setup.kind == SearchKind::Rate).then_some(first),
         ..RunConfig::default()
     };
     let (handle, run) = Runner::start(Arc::new(counted), config).map_err(|e| e.to_string())?;
     let watch = SelfWatch::start(Duration::from_secs(1));
-    let (stop_tx, stop_rx) = watch::channel(false);
-    stop_on_ctrl_c(handle.clone(), stop_tx);
+    stop_on_ctrl_c(handle.clone(), progress.clone());
     eprintln!(
         "akrida capacity: {name} — {} search from {} to {} {}, plateaus of {}s ({}s warm-up); \
 Ctrl-C stops and still writes the reports",
@@ -65,17 +76,19 @@ Ctrl-C stops and still writes the reports",
     let mut driver = Driver {
         handle: handle.clone(),
         setup,
-        args,
         watch,
-        stop: stop_rx,
+        stop: progress.stop_signal(),
+        progress: progress.clone(),
+        scenario,
         starve: Starve::from_env(),
         in_flight,
     };
     let mut search = Search::new(setup.plan);
+    progress.begin(&name, &search);
     let mut plateaus: Vec<Plateau> = Vec::new();
     let mut interrupted = false;
     let mut never_drained = None;
-    if setup.kind == SearchKind::Rate && !driver.pool_ready(args.run.users).await {
+    if setup.kind == SearchKind::Rate && !driver.pool_ready(setup.users).await {
         interrupted = true;
     }
     while !interrupted {
@@ -84,6 +97,8 @@ Ctrl-C stops and still writes the reports",
         };
         let mut drained = None;
         if phase == Phase::Refine && !setup.drain_timeout.is_zero() {
+            let number = plateaus.len() + 1;
+            progress.at(number, load, phase, Stage::Draining, setup.drain_timeout);
             let baseline = Baseline::of(&plateaus);
             match driver.drain(&baseline).await {
                 None => {
@@ -108,6 +123,7 @@ Ctrl-C stops and still writes the reports",
             Some(plateau) => {
                 eprintln!("akrida capacity: {}", progress_line(&plateau, setup));
                 search.record(load, phase, plateau.verdict);
+                progress.completed(&plateau, &search);
                 plateaus.push(plateau);
             }
             None => interrupted = true,
@@ -115,13 +131,14 @@ Ctrl-C stops and still writes the reports",
     }
     // The search is over: no more load on a server that broke.
     let (stop, totals) = stop_load(&handle, run).await;
+    progress.finish(never_drained.as_ref());
     Ok(Driven {
         search,
         plateaus,
-        interrupted,
+        interrupted: interrupted.then(|| progress.stopped_by().unwrap_or("Ctrl-C")),
         never_drained,
         scenario: name,
-        stop,
+        stop: Some(stop),
         totals,
     })
 }
@@ -129,52 +146,13 @@ Ctrl-C stops and still writes the reports",
 struct Driver<'a> {
     handle: RunHandle,
     setup: &'a Setup,
-    args: &'a CapacityArgs,
     watch: SelfWatch,
     stop: watch::Receiver<bool>,
+    progress: Progress,
+    /// The scenario, for its delivery accounting.
+    scenario: SharedScenario,
     starve: Option<Starve>,
     in_flight: InFlight,
-}
-
-/// Test-only: `AKRIDA_TEST_STARVE_FROM=LOAD` starves akrida's own runtime from the first plateau
-/// of at least LOAD on (its worker threads are kept blocked, so timers fire late), which is how
-/// the tests check that a generator-limited plateau is detected by the real self-watch and never
-/// taken for the server's capacity. Not in `--help`: nobody needs a slower load generator.
-struct Starve {
-    from: f64,
-    started: bool,
-}
-
-impl Starve {
-    fn from_env() -> Option<Self> {
-        let from = std::env::var("AKRIDA_TEST_STARVE_FROM")
-            .ok()?
-            .parse()
-            .ok()?;
-        Some(Starve {
-            from,
-            started: false,
-        })
-    }
-
-    /// Starts blocking the runtime's workers once `load` reaches the configured one.
-    fn apply(&mut self, load: f64) {
-        if self.started || load < self.from {
-            return;
-        }
-        self.started = true;
-        eprintln!("akrida capacity: AKRIDA_TEST_STARVE_FROM: blocking akrida's own runtime from {load} on");
-        // More blockers than workers, so that a free worker is rare: the timers then fire late.
-        let blockers = 4 * std::thread::available_parallelism().map_or(1, |n| n.get());
-        for _ in 0..blockers {
-            tokio::spawn(async {
-                loop {
-                    std::thread::sleep(Duration::from_millis(300));
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-            });
-        }
-    }
 }
 
 impl Driver<'_> {
@@ -195,7 +173,7 @@ impl Driver<'_> {
     /// starts anyway.
     async fn pool_ready(&mut self, pool: usize) -> bool {
         const A_DAY: Duration = Duration::from_secs(86_400);
-        let spawning = Duration::try_from_secs_f64(pool as f64 / self.args.run.spawn_rate)
+        let spawning = Duration::try_from_secs_f64(pool as f64 / self.setup.spawn_rate)
             .map_or(A_DAY, |d| d.min(A_DAY));
         let patience = self.setup.plateau.saturating_add(spawning * 2);
         let deadline = tokio::time::Instant::now() + patience;
@@ -231,9 +209,7 @@ impl Driver<'_> {
         match self.setup.kind {
             // Validated: the spawn rate is finite and above 0.
             SearchKind::Users => {
-                let _ = self
-                    .handle
-                    .set_target(load as usize, self.args.run.spawn_rate);
+                let _ = self.handle.set_target(load as usize, self.setup.spawn_rate);
             }
             // Validated: the load is finite and above 0, and the run is an open-model one.
             SearchKind::Rate => {
@@ -327,6 +303,8 @@ impl Driver<'_> {
             starve.apply(load);
         }
         self.set_load(load);
+        self.progress
+            .at(number, load, phase, Stage::WarmUp, self.setup.warmup);
         if self.setup.kind == SearchKind::Users && !self.users_ready(load as usize).await {
             return None;
         }
@@ -336,6 +314,7 @@ impl Driver<'_> {
         let judged = self.setup.plateau.saturating_sub(self.setup.warmup);
         let mut warmup = self.setup.warmup;
         loop {
+            self.progress.at(number, load, phase, Stage::Judged, judged);
             let window = self.window(load, judged).await?;
             let can_extend = warmup + judged <= self.setup.max_warmup;
             match steady::judge(window.slos_passed, window.limited, window.pace, can_extend) {
@@ -367,11 +346,22 @@ impl Driver<'_> {
         let recorder = self.handle.recorder();
         let mark = recorder.mark();
         let in_flight_start = self.in_flight.now();
+        let first_message = self.scenario.delivery_sent();
         if !self.sleep(length).await {
             return None;
         }
-        let window = recorder.snapshot_since(&mark);
+        let mut window = recorder.snapshot_since(&mark);
         let in_flight_end = self.in_flight.now();
+        let mut delivery = None;
+        if let (true, Some(from), Some(to)) = (
+            self.setup.judges_delivery(),
+            first_message,
+            self.scenario.delivery_sent(),
+        ) {
+            let (report, settled) = self.settled_delivery(from..to).await?;
+            delivery = Some(PlateauDelivery::of(&report, settled));
+            window.delivery = Some(report);
+        }
         let judged = judged_slos(self.setup, &window);
         let slos = thresholds::evaluate(&judged, &window);
         let charted = judged
@@ -435,123 +425,31 @@ impl Driver<'_> {
             throughput_per_s: window.total.num_requests as f64 / seconds,
             missed_iterations: missed(&window, seconds, load, self.setup.kind),
             slos,
+            delivery,
             latency,
             generator,
         })
     }
-}
 
-/// One judged window as measured, before its verdict.
-struct Window {
-    slos_passed: bool,
-    limited: bool,
-    pace: Pace,
-    asked_per_s: Option<f64>,
-    achieved_per_s: f64,
-    in_flight_start: u64,
-    in_flight_end: u64,
-    judged_from: f64,
-    ended_at: f64,
-    users: usize,
-    requests: u64,
-    failures: u64,
-    fail_ratio: f64,
-    throughput_per_s: f64,
-    missed_iterations: u64,
-    slos: Vec<engine::thresholds::ThresholdResult>,
-    latency: Latency,
-    generator: GeneratorHealth,
-}
-
-impl Window {
-    #[allow(clippy::too_many_arguments)]
-    fn into_plateau(
-        self,
-        number: usize,
-        phase: Phase,
-        load: f64,
-        started_at: f64,
-        warmup: Duration,
-        drain: Option<Drain>,
-        verdict: Verdict,
-    ) -> Plateau {
-        Plateau {
-            number,
-            phase,
-            load,
-            started_at,
-            judged_from: self.judged_from,
-            ended_at: self.ended_at,
-            warmup_seconds: warmup.as_secs_f64(),
-            users: self.users,
-            requests: self.requests,
-            failures: self.failures,
-            fail_ratio: self.fail_ratio,
-            throughput_per_s: self.throughput_per_s,
-            missed_iterations: self.missed_iterations,
-            asked_per_s: self.asked_per_s,
-            achieved_per_s: self.achieved_per_s,
-            in_flight_start: self.in_flight_start,
-            in_flight_end: self.in_flight_end,
-            pace: self.pace,
-            steady: self.pace == Pace::Steady,
-            drain,
-            verdict,
-            slos: self.slos,
-            latency: self.latency,
-            generator: self.generator,
+    /// The delivery verdict of the messages `ids` (the judged window's), once every one of them
+    /// arrived or had the delivery timeout to (the load goes on meanwhile); the wait in seconds.
+    /// None when the search was stopped first.
+    async fn settled_delivery(
+        &mut self,
+        ids: std::ops::Range<u64>,
+    ) -> Option<(delivery::DeliveryReport, f64)> {
+        let started = tokio::time::Instant::now();
+        loop {
+            let report = self.scenario.delivery_of(ids.clone())?;
+            let waited = started.elapsed();
+            if report.lost == 0 || waited.as_secs_f64() >= report.timeout_s {
+                return Some((report, waited.as_secs_f64()));
+            }
+            if !self.sleep(Duration::from_millis(250)).await {
+                return None;
+            }
         }
     }
-}
-
-/// Iterations of the open model that ended in the window (its `iteration` rows).
-fn completed_iterations(window: &engine::StatsSnapshot) -> u64 {
-    window
-        .entries
-        .iter()
-        .filter(|e| e.kind == engine::ITERATION_KIND)
-        .map(|e| e.num_requests)
-        .sum()
-}
-
-/// The SLOs as a plateau is judged on. In a rate search a latency SLO on a task is judged on
-/// the task's `iteration` row, timed from when each iteration was due: what a client arriving on
-/// schedule sees, queueing behind busy users included. The task's own row only times the calls
-/// actually made, and would pass a plateau whose pool could not even start the iterations asked.
-fn judged_slos(setup: &Setup, window: &engine::StatsSnapshot) -> Vec<Threshold> {
-    if setup.kind != SearchKind::Rate {
-        return setup.slos.clone();
-    }
-    setup
-        .slos
-        .iter()
-        .map(|slo| {
-            let latency = is_latency(slo.metric);
-            let scheduled = window
-                .entries
-                .iter()
-                .any(|e| e.kind == engine::ITERATION_KIND && e.name == slo.sample);
-            let mut judged = slo.clone();
-            if latency && scheduled {
-                judged.sample = format!("{} {}", engine::ITERATION_KIND, slo.sample);
-            }
-            judged
-        })
-        .collect()
-}
-
-/// Iterations the open model scheduled in the window beyond those it started.
-fn missed(window: &engine::StatsSnapshot, seconds: f64, load: f64, kind: SearchKind) -> u64 {
-    if kind != SearchKind::Rate {
-        return 0;
-    }
-    let started: u64 = window
-        .entries
-        .iter()
-        .filter(|e| e.kind == engine::QUEUE_KIND)
-        .map(|e| e.num_requests)
-        .sum();
-    ((seconds * load).floor() as u64).saturating_sub(started)
 }
 
 /// Stops every user now and waits until they have; returns when that was and the run's totals.
@@ -599,26 +497,12 @@ fn last_sample(stats: &engine::StatsSnapshot) -> Option<f64> {
         .reduce(f64::max)
 }
 
-fn health(samples: &[GeneratorSample], max_lag_ms: f64, window_seconds: f64) -> GeneratorHealth {
-    GeneratorHealth {
-        seconds: samples.len(),
-        unsampled_seconds: (window_seconds.floor() as usize).saturating_sub(samples.len()),
-        saturated_seconds: samples
-            .iter()
-            .filter(|s| selfwatch::is_saturated_with(s, max_lag_ms))
-            .count(),
-        cpu_max_percent: samples.iter().map(|s| s.cpu_percent).fold(0.0, f64::max),
-        cores: selfwatch::cores(),
-        lag_max_ms: samples.iter().map(|s| s.lag_ms).fold(0.0, f64::max),
-    }
-}
-
 /// Ctrl-C once: end the search (the plateaus so far are reported). Twice: leave at once.
-fn stop_on_ctrl_c(handle: RunHandle, stop: watch::Sender<bool>) {
+fn stop_on_ctrl_c(handle: RunHandle, progress: Progress) {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("akrida capacity: stopping (Ctrl-C again to quit at once)");
-            let _ = stop.send(true);
+            progress.stop("Ctrl-C");
             handle.stop();
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);

@@ -13,8 +13,8 @@
 //!   measured at the same load: nothing akrida cannot see (requests it gave up on, the server's
 //!   own queues) still delays it.
 
-use super::measured::Plateau;
-use super::search::Verdict;
+use crate::measured::Plateau;
+use crate::search::Verdict;
 
 /// Latency added to the limit, so that a sub-millisecond baseline does not make a few
 /// milliseconds of scheduling noise count as a backlog.
