@@ -9,6 +9,7 @@ mod limits;
 mod live;
 mod load_shape;
 mod metrics;
+mod observe;
 mod page;
 mod redact;
 // Generates the book's configuration reference; run as a test (see the module).

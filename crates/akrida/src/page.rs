@@ -10,6 +10,7 @@ use engine::report::{render_page, render_report, HtmlReport, LiveParts};
 use engine::thresholds::{self, Threshold};
 use engine::{Phases, RunHandle, StatsSnapshot};
 
+use crate::observe::Observers;
 use crate::selfwatch::SelfWatch;
 
 /// The run's fixed parts (title, parameters, criteria) and where its moving parts are read.
@@ -25,6 +26,8 @@ pub struct PageSource {
     pub watch: SelfWatch,
     /// The trace collector, when `--trace-listen` runs.
     pub traces: Option<Arc<TraceCollector>>,
+    /// The timed events and watched servers (`--at`, `--server`).
+    pub observers: Arc<Observers>,
 }
 
 impl PageSource {
@@ -75,6 +78,9 @@ impl PageSource {
                 .into_iter()
                 .collect();
         let traces = hops.map(hop_tables).unwrap_or_default();
+        let observed = self.observers.observed(snapshot, &history);
+        let marks = observed.marks();
+        let extra_sections = observed.sections(&history);
         render(&HtmlReport {
             title: &self.title,
             settings: &self.settings,
@@ -86,6 +92,8 @@ impl PageSource {
             warnings: &warnings,
             phases: self.phases.as_ref(),
             traces: &traces,
+            marks: &marks,
+            extra_sections: &extra_sections,
         })
     }
 }
