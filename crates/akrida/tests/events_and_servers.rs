@@ -116,7 +116,7 @@ fn server<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no server {name} in {:#}", report["servers"]))
 }
 
-/// An event's output and status are kept, a command that sleeps 60 s delays nothing (the 4 s
+/// An event's output and status are kept, a command that sleeps 60 s delays nothing (the 3 s
 /// run ends well before it would), and the JSON, the HTML and the terminal summary list them.
 #[test]
 fn events_run_beside_the_load_and_are_reported() {
@@ -128,7 +128,7 @@ fn events_run_beside_the_load_and_are_reported() {
         &html,
         &[
             "-t",
-            "4s",
+            "3s",
             "--at",
             "1s",
             "echo hello; echo oops >&2; exit 3",
@@ -140,7 +140,7 @@ fn events_run_beside_the_load_and_are_reported() {
     let output = common::wait_bounded(child, Duration::from_secs(50));
     let took = started.elapsed();
     let report = report(&output);
-    // 4 s of run, a 5 s grace for the sleeping command, then it is stopped: far from 60 s.
+    // 3 s of run, a 5 s grace for the sleeping command, then it is stopped: far from 60 s.
     assert!(took < Duration::from_secs(30), "took {took:?}");
     assert!(requests(&report) > 5, "the users ran: {}", report["total"]);
     let events = report["events"].as_array().expect("events in the JSON");
