@@ -447,7 +447,7 @@ pub struct RunArgs {
     /// users and gives CPU per request, RSS per holder and the memory slope (KB/min) over the
     /// steady part. A process that exits or an endpoint that fails is reported once; the run
     /// goes on. akrida run only.
-    #[arg(help_heading = heading::FAULTS, long = "server", value_name = "NAME=PID|NAME=URL")]
+    #[arg(help_heading = heading::FAULTS, long = "server", value_name = "NAME=PID/URL")]
     pub servers: Vec<String>,
     /// Another Prometheus metric to keep from each --server URL (summed over its labels),
     /// repeatable, e.g. --server-metric acapy_connections_total.
