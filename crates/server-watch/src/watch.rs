@@ -234,6 +234,9 @@ fn sample_pids(
     shared: &Shared,
 ) {
     let mut live: Vec<(usize, u32)> = pids.to_vec();
+    // Readings on a fixed schedule: a reading that takes a while (a busy machine, many
+    // processes) does not push the next one later, so a 30-minute run has 1,800 of them.
+    let mut next = std::time::Instant::now();
     loop {
         live.retain(|&(index, pid)| {
             let t = unix_now();
@@ -269,7 +272,13 @@ fn sample_pids(
         if live.is_empty() {
             return;
         }
-        match stopped.recv_timeout(period) {
+        next += period;
+        let now = std::time::Instant::now();
+        if next < now {
+            // Behind by more than a period (the machine stalled): one reading now, not a burst.
+            next = now;
+        }
+        match stopped.recv_timeout(next - now) {
             Err(RecvTimeoutError::Timeout) => continue,
             _ => return,
         }
