@@ -29,6 +29,7 @@ pub mod heading {
     pub const SERVERS: &str = "Servers and TLS";
     pub const REPORTS: &str = "Reports and pass/fail criteria";
     pub const AGENTS: &str = "External agents (--agent-cmd)";
+    pub const FAULTS: &str = "Timed events and server resources";
 }
 
 #[derive(Debug, Parser)]
@@ -431,6 +432,32 @@ pub struct RunArgs {
     #[arg(help_heading = heading::REPORTS, long, env = "AKRIDA_WEB", value_name = "ADDR", num_args = 0..=1, require_equals = true, default_missing_value = crate::web::DEFAULT_ADDR)]
     pub web: Option<std::net::SocketAddr>,
 
+    /// Run COMMAND through `sh -c` at TIME into the run (20s, 1m30s), repeatable: e.g.
+    /// `--at 20s 'kubectl delete pod mediator-2'`. It runs beside the load, never delaying it;
+    /// its exit status, duration and the last 4 KiB of stdout and stderr are reported, and every
+    /// chart marks it. TIME must be before the run's end (-t); COMMAND's first word must be a
+    /// shell builtin, an executable path or a program on PATH. A command still running at the
+    /// end gets 5 s, then its process group is stopped (SIGTERM, then SIGKILL). akrida run only.
+    #[serde(serialize_with = "timed_events")]
+    #[arg(help_heading = heading::FAULTS, long = "at", num_args = 2, value_names = ["TIME", "COMMAND"], action = clap::ArgAction::Append)]
+    pub at: Vec<String>,
+    /// Watch a server's resources during the run, repeatable. NAME=PID: the process and all its
+    /// descendants, CPU and RSS read from /proc each second. NAME=URL: a Prometheus endpoint
+    /// (http or https) scraped every --server-scrape-interval for process_resident_memory_bytes,
+    /// process_cpu_seconds_total and each --server-metric. The report charts them beside the
+    /// users and gives CPU per request, RSS per holder and the memory slope (KB/min) over the
+    /// steady part. A process that exits or an endpoint that fails is reported once; the run
+    /// goes on. akrida run only.
+    #[arg(help_heading = heading::FAULTS, long = "server", value_name = "NAME=PID/URL")]
+    pub servers: Vec<String>,
+    /// Another Prometheus metric to keep from each --server URL (summed over its labels),
+    /// repeatable, e.g. --server-metric acapy_connections_total.
+    #[arg(help_heading = heading::FAULTS, long = "server-metric", value_name = "METRIC")]
+    pub server_metrics: Vec<String>,
+    /// Seconds between two scrapes of each --server URL (a PID is read every second).
+    #[arg(help_heading = heading::FAULTS, long, default_value = "5", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub server_scrape_interval: f64,
+
     /// Collect ACA-Py trace events on this address during the run (e.g. 127.0.0.1:9700) and join
     /// them to the samples by DIDComm thread id: the report adds a per-hop table (per agent label
     /// and handler step) and each traced sample's time inside the agents vs the rest. Point the
@@ -577,6 +604,11 @@ fn threshold_texts<S: Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     s.collect_seq(value.iter().map(|t| &t.text))
+}
+
+/// `--at` pairs, shown as `TIME COMMAND`.
+fn timed_events<S: Serializer>(value: &[String], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(value.chunks(2).map(|pair| pair.join(" ")))
 }
 
 fn verification<S: Serializer>(insecure: &bool, s: S) -> Result<S::Ok, S::Error> {

@@ -7,6 +7,7 @@ mod config;
 mod exit;
 mod limits;
 mod load_shape;
+mod observe;
 mod redact;
 // Generates the book's configuration reference; run as a test (see the module).
 #[cfg(test)]

@@ -18,7 +18,7 @@ use engine::{RunConfig, RunHandle, Runner, StatsSnapshot, Wait};
 use crate::cli::RunArgs;
 use crate::page::PageSource;
 use crate::selfwatch::SelfWatch;
-use crate::{exit, live, redact, settings, setup};
+use crate::{exit, live, observe, redact, settings, setup};
 
 /// Thresholds are not checked for `--abort-on-threshold` before this much of the run: the first
 /// samples are too few to judge on.
@@ -84,6 +84,19 @@ async fn run_async(args: RunArgs) -> ExitCode {
             return ExitCode::from(exit::BAD_SETUP);
         }
     };
+    let shape = crate::load_shape::shape(args.step_users.zip(args.step_time), args.stages.as_ref());
+    let total_time = match (args.run_time, shape.duration()) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    // Timed events and watched servers are judged before anything starts.
+    let plan = match observe::Plan::check(&args, total_time) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("akrida run: {e}");
+            return ExitCode::from(exit::BAD_SETUP);
+        }
+    };
     // Bound before anything else: agents started with this trace target refuse to start while
     // nothing listens there, and events that arrive during preflight are kept too.
     let traces = match args.trace_listen {
@@ -111,7 +124,6 @@ async fn run_async(args: RunArgs) -> ExitCode {
             return ExitCode::from(exit::BAD_SETUP);
         }
     };
-    let shape = crate::load_shape::shape(args.step_users.zip(args.step_time), args.stages.as_ref());
     let max_users = match &shape {
         engine::LoadShape::Stages(stages) => stages.iter().map(|s| s.users).max().unwrap_or(0),
         _ => args.users,
@@ -119,10 +131,6 @@ async fn run_async(args: RunArgs) -> ExitCode {
     if let Some(warning) = crate::limits::check_room_for(max_users) {
         eprintln!("akrida: warning: {warning}");
     }
-    let total_time = match (args.run_time, shape.duration()) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
     let config = RunConfig {
         users: args.users,
         spawn_rate: args.spawn_rate,
@@ -157,6 +165,8 @@ async fn run_async(args: RunArgs) -> ExitCode {
     if traces.is_some() {
         stats.message_threads().enable();
     }
+    // The servers' first sample is taken now, before any load; the events count from here.
+    let observers = Arc::new(plan.start(stats.snapshot().start_time));
     let (handle, run) = match Runner::start_with_stats(scenario.clone(), config, stats) {
         Ok(started) => started,
         Err(e) => {
@@ -181,6 +191,7 @@ async fn run_async(args: RunArgs) -> ExitCode {
         handle: handle.clone(),
         watch: watch.clone(),
         traces: traces.clone(),
+        observers: Some(observers.clone()),
     });
     // Kept until the reports are written: the page serves until the process ends.
     let _web_server = web.map(|bound| {
@@ -198,8 +209,17 @@ async fn run_async(args: RunArgs) -> ExitCode {
     stop_on_ctrl_c(handle.clone());
 
     let snapshot = wait_with_progress(&handle, run, &args, &criteria, &watch, total_time).await;
+    observers.finish().await;
     let hops = page.hops();
-    write_reports(&handle, &snapshot, &args, &criteria, &page, hops.as_ref())
+    write_reports(
+        &handle,
+        &snapshot,
+        &args,
+        &criteria,
+        &page,
+        &observers,
+        hops.as_ref(),
+    )
 }
 
 fn describe_load(args: &RunArgs) -> String {
@@ -331,11 +351,13 @@ fn write_reports(
     args: &RunArgs,
     criteria: &Criteria,
     page: &PageSource,
+    observers: &observe::Observers,
     hops: Option<&HopReport>,
 ) -> ExitCode {
     let watch = &page.watch;
     let mut report_failed = false;
     let history = handle.history();
+    let observed = observers.observed(snapshot, &history);
     if let Some(prefix) = &args.csv {
         match write_locust_csv(prefix, snapshot, &history) {
             Ok(paths) => {
@@ -381,13 +403,14 @@ fn write_reports(
         summary.push('\n');
         summary.push_str(&render_hops(hops));
     }
+    summary.push_str(&observed.text());
     for warning in &warnings {
         summary.push_str(&format!("\nwarning: {warning}\n"));
     }
     if args.json {
         eprintln!("{summary}");
         let settings = redact::redact(&settings::settings(args));
-        match json_report(
+        let json = json_report(
             &settings,
             snapshot,
             &threshold_results,
@@ -395,7 +418,14 @@ fn write_reports(
             &generator,
             &warnings,
             hops,
-        ) {
+        )
+        .and_then(|mut value| {
+            if let Some(map) = value.as_object_mut() {
+                observed.insert_json(map);
+            }
+            serde_json::to_string_pretty(&value)
+        });
+        match json {
             Ok(json) => println!("{json}"),
             Err(e) => {
                 eprintln!("akrida: could not write the JSON report: {e}");
@@ -440,7 +470,7 @@ fn json_report(
     generator: &[engine::report::GeneratorSample],
     warnings: &[String],
     hops: Option<&HopReport>,
-) -> Result<String, serde_json::Error> {
+) -> Result<serde_json::Value, serde_json::Error> {
     let mut value = serde_json::to_value(snapshot)?;
     if let Some(map) = value.as_object_mut() {
         // The run's parameters (secrets redacted), as the HTML report shows them.
@@ -455,5 +485,5 @@ fn json_report(
             map.insert("trace".into(), serde_json::to_value(hops)?);
         }
     }
-    serde_json::to_string_pretty(&value)
+    Ok(value)
 }

@@ -55,6 +55,8 @@ async fn main() {
             warnings: &[],
             phases: None,
             traces: &[],
+            marks: &[],
+            extra_sections: &[],
         });
         bytes = html.len();
     }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use acapy_trace::{hop_tables, HopReport, TraceCollector};
 use engine::baseline::{self, Comparison};
-use engine::report::{render_page, render_report, HtmlReport, LiveParts};
+use engine::report::{render_page, render_report, ExtraSection, HtmlReport, LiveParts, TimeMark};
+use engine::stats::HistoryRow;
 use engine::thresholds::{self, Threshold};
 use engine::{Phases, RunHandle, StatsSnapshot};
 
@@ -25,6 +26,19 @@ pub struct PageSource {
     pub watch: SelfWatch,
     /// The trace collector, when `--trace-listen` runs.
     pub traces: Option<Arc<TraceCollector>>,
+    /// What the run watches beside its load (timed events, servers' resources), when anything.
+    pub observers: Option<Arc<dyn Observed>>,
+}
+
+/// What a run watches beside its load (the binary's timed events and server watch), as parts
+/// of its page: this crate draws them without knowing what they are.
+pub trait Observed: Send + Sync {
+    /// The marks every chart draws (events on the time axis) and sections of their own, now.
+    fn page_parts(
+        &self,
+        snapshot: &StatsSnapshot,
+        history: &[HistoryRow],
+    ) -> (Vec<TimeMark>, Vec<ExtraSection>);
 }
 
 impl PageSource {
@@ -75,6 +89,11 @@ impl PageSource {
                 .into_iter()
                 .collect();
         let traces = hops.map(hop_tables).unwrap_or_default();
+        let (marks, extra_sections) = self
+            .observers
+            .as_ref()
+            .map(|o| o.page_parts(snapshot, &history))
+            .unwrap_or_default();
         render(&HtmlReport {
             title: &self.title,
             settings: &self.settings,
@@ -86,6 +105,8 @@ impl PageSource {
             warnings: &warnings,
             phases: self.phases.as_ref(),
             traces: &traces,
+            marks: &marks,
+            extra_sections: &extra_sections,
         })
     }
 }

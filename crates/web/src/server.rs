@@ -411,6 +411,7 @@ mod tests {
             handle: handle.clone(),
             watch: crate::selfwatch::SelfWatch::start(Duration::from_secs(1)),
             traces: None,
+            observers: None,
         });
         let server = serve(bound, source, 100.0);
         // Whatever the bind address, the test speaks to loopback only.

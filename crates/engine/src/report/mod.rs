@@ -14,7 +14,8 @@ pub use self::csv::{
     FAILURES_COLUMNS, HISTORY_COLUMNS, STATS_COLUMNS,
 };
 pub use html::{
-    render_html, render_page, render_report, GeneratorSample, HtmlReport, HtmlTable, LiveParts,
+    render_html, render_page, render_report, ExtraChart, ExtraSection, GeneratorSample, HtmlReport,
+    HtmlTable, LiveParts, Note, TimeMark,
 };
 pub use json::{from_json, to_json};
 pub use prometheus::{render_prometheus, PROMETHEUS_BUCKETS_MS};

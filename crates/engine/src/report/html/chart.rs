@@ -1,9 +1,25 @@
 //! The report's SVG line charts: drawn on the server, so the page needs no script and the final
 //! report opens offline. A point that is `None` is a gap: the line stops and starts again.
 
+use std::cell::RefCell;
 use std::fmt::Write;
 
 use super::kit::{color, escape, nice_ceiling, short};
+
+thread_local! {
+    /// The marks of the page being rendered, as (seconds since the start, label). Every chart
+    /// of a page draws the same marks; holding them here for the duration of one rendering
+    /// ([`with_marks`]) spares every section from passing them to each of its charts.
+    static MARKS: RefCell<Vec<(f64, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `render` with `marks` drawn on every chart it draws (on this thread).
+pub(super) fn with_marks<R>(marks: &[(f64, String)], render: impl FnOnce() -> R) -> R {
+    let previous = MARKS.with(|m| m.replace(marks.to_vec()));
+    let result = render();
+    MARKS.with(|m| *m.borrow_mut() = previous);
+    result
+}
 
 /// An SVG line chart of series over x (seconds since the start). Points that are None are gaps.
 pub(super) fn line_chart(
@@ -20,7 +36,13 @@ pub(super) fn line_chart(
     const R: f64 = 10.0;
     const T: f64 = 26.0;
     const B: f64 = 38.0;
-    let x_max = x.iter().copied().fold(1.0, f64::max);
+    let marks = MARKS.with(|m| m.borrow().clone());
+    // A mark past the last point still shows: the axis reaches it.
+    let x_max = x
+        .iter()
+        .copied()
+        .chain(marks.iter().map(|m| m.0))
+        .fold(1.0, f64::max);
     let y_raw = series
         .iter()
         .flat_map(|(_, v)| v.iter().flatten().copied())
@@ -99,6 +121,22 @@ pub(super) fn line_chart(
             escape(label)
         );
     }
+    for (at, label) in &marks {
+        if *at < 0.0 {
+            continue;
+        }
+        let mx = px(*at);
+        let _ = write!(
+            out,
+            "<g class=\"mark\" data-mark=\"{}\"><line x1=\"{mx:.1}\" x2=\"{mx:.1}\" y1=\"{T}\" y2=\"{}\" stroke=\"#8a4fd1\" stroke-dasharray=\"4 3\"/><text x=\"{:.1}\" y=\"{}\" fill=\"#8a4fd1\">{}</text><title>{}</title></g>",
+            escape(label),
+            H - B,
+            mx + 3.0,
+            T + 10.0,
+            escape(&short_label(label)),
+            escape(label)
+        );
+    }
     if points == 0 {
         let _ = write!(
             out,
@@ -108,6 +146,14 @@ pub(super) fn line_chart(
         );
     }
     out.push_str("</svg>");
+}
+
+/// A mark's label on the chart: its first 24 characters (the whole in its tooltip).
+fn short_label(label: &str) -> String {
+    match label.char_indices().nth(24) {
+        Some((cut, _)) => format!("{}…", &label[..cut]),
+        None => label.to_owned(),
+    }
 }
 
 pub(super) fn human_duration(seconds: f64) -> String {

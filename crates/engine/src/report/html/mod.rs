@@ -69,6 +69,50 @@ pub struct HtmlReport<'a> {
     pub phases: Option<&'a Phases>,
     /// The server traces joined to the samples (per hop, per sample), when they were collected.
     pub traces: &'a [HtmlTable],
+    /// Moments marked on every chart's time axis (e.g. timed events).
+    pub marks: &'a [TimeMark],
+    /// Sections another crate fills in (e.g. server resources, timed events), shown after the
+    /// load generator's own section.
+    pub extra_sections: &'a [ExtraSection],
+}
+
+/// A moment marked on every chart: a vertical line with a label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeMark {
+    /// Unix seconds.
+    pub t: f64,
+    pub label: String,
+}
+
+/// A section another crate fills in: notes, tables and charts, all shown as given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExtraSection {
+    /// The section's element id.
+    pub id: String,
+    pub title: String,
+    /// Lines above the tables; `warn` ones are shown as warnings.
+    pub notes: Vec<Note>,
+    pub tables: Vec<HtmlTable>,
+    pub charts: Vec<ExtraChart>,
+}
+
+/// A line of text in an [`ExtraSection`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub text: String,
+    pub warn: bool,
+}
+
+/// A line chart of named series over shared times (unix seconds); `None` is a gap.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExtraChart {
+    /// The chart's element id.
+    pub id: String,
+    pub title: String,
+    /// The y axis's unit, after its top label.
+    pub unit: String,
+    pub x: Vec<f64>,
+    pub series: Vec<(String, Vec<Option<f64>>)>,
 }
 
 /// What writes one section of the page.
@@ -84,6 +128,7 @@ const SECTIONS: &[Section] = &[
     sections::phases,
     sections::charts,
     sections::generator,
+    sections::extra_sections,
     sections::failures,
     sections::traces,
     sections::counters,
@@ -115,14 +160,21 @@ pub fn render_report(report: &HtmlReport<'_>) -> String {
         s.target_user_count,
         s.users.spawned
     );
-    let sections: Vec<String> = SECTIONS
+    let marks: Vec<(f64, String)> = report
+        .marks
         .iter()
-        .map(|section| {
-            let mut out = String::new();
-            section(&mut out, report);
-            out
-        })
+        .map(|m| (m.t - s.start_time.floor(), m.label.clone()))
         .collect();
+    let sections: Vec<String> = chart::with_marks(&marks, || {
+        SECTIONS
+            .iter()
+            .map(|section| {
+                let mut out = String::new();
+                section(&mut out, report);
+                out
+            })
+            .collect()
+    });
     let footer = format!(
         "Written by akrida {} at {}. Latencies in ms; percentiles over the whole run \
 unless marked current (last ~10 s, Locust's buckets).",
@@ -180,6 +232,8 @@ mod tests {
                 steps: &["connect", "socket_open"],
             }),
             traces: &[],
+            marks: &[],
+            extra_sections: &[],
         });
         assert!(
             !html.contains("<script"),
@@ -230,6 +284,8 @@ mod tests {
                 warnings: &[],
                 phases: None,
                 traces: &[],
+                marks: &[],
+                extra_sections: &[],
             })
         };
         let html = page(&stats.snapshot());
@@ -278,6 +334,8 @@ mod tests {
             warnings: &[],
             phases: None,
             traces: &traces,
+            marks: &[],
+            extra_sections: &[],
         });
         let order = [
             "verdict",
@@ -351,6 +409,8 @@ mod tests {
             warnings: &[],
             phases: None,
             traces: &[],
+            marks: &[],
+            extra_sections: &[],
         });
         let connect = chart_points(&html, "chart-latency-ws-connect", "p50");
         let ping = chart_points(&html, "chart-latency-ws-ping", "p50");
@@ -369,5 +429,58 @@ mod tests {
             bottom, top,
             "a flat 40 ms line, no drop to zero: {connect:?}"
         );
+    }
+
+    /// Marks are drawn on every chart, the extra sections' charts included, and the sections
+    /// come after the generator's.
+    #[test]
+    fn marks_and_extra_sections() {
+        let stats = Stats::with_clock(Clock::starting_at(1_700_000_000.0));
+        stats.record("ws", "ping", Duration::from_millis(3), None);
+        let snapshot = stats.snapshot();
+        let history = vec![HistoryRow::of(&snapshot)];
+        let marks = [TimeMark {
+            t: 1_700_000_004.0,
+            label: "kill <mediator> 2".into(),
+        }];
+        let extra = [ExtraSection {
+            id: "servers".into(),
+            title: "Servers".into(),
+            notes: vec![Note {
+                text: "pid 7 exited".into(),
+                warn: true,
+            }],
+            tables: vec![],
+            charts: vec![ExtraChart {
+                id: "chart-server-rss".into(),
+                title: "RSS".into(),
+                unit: "MiB".into(),
+                x: vec![1_700_000_000.0, 1_700_000_001.0],
+                series: vec![("mediator".into(), vec![Some(100.0), Some(101.0)])],
+            }],
+        }];
+        let html = render_html(&HtmlReport {
+            title: "marks",
+            settings: &serde_json::json!({}),
+            snapshot: &snapshot,
+            history: &history,
+            thresholds: &[],
+            baseline: &[],
+            generator: &[],
+            warnings: &[],
+            phases: None,
+            traces: &[],
+            marks: &marks,
+            extra_sections: &extra,
+        });
+        let charts = html.matches("<svg class=\"chart\"").count();
+        let marked = html
+            .matches("data-mark=\"kill &lt;mediator&gt; 2\"")
+            .count();
+        assert!(charts >= 3, "{charts}");
+        assert_eq!(marked, charts, "every chart carries the mark");
+        assert!(position(&html, "servers") > position(&html, "charts"));
+        assert!(position(&html, "chart-server-rss") > position(&html, "servers"));
+        assert!(html.contains("⚠ pid 7 exited"));
     }
 }

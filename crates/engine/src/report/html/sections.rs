@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::chart::line_chart;
 use super::kit::{self, escape};
-use super::{slug, GeneratorSample, HtmlReport, HtmlTable};
+use super::{slug, ExtraSection, GeneratorSample, HtmlReport, HtmlTable};
 use crate::baseline::Comparison;
 use crate::stats::EntryStats;
 use crate::thresholds::{trim_float, ThresholdResult};
@@ -561,4 +561,47 @@ pub(super) fn generator(out: &mut String, report: &HtmlReport<'_>) {
         &[("lag", g.iter().map(|s| Some(s.lag_ms)).collect())],
     );
     out.push_str("</div></section>\n");
+}
+
+/// Sections other crates fill in (server resources, timed events), each as given.
+pub(super) fn extra_sections(out: &mut String, report: &HtmlReport<'_>) {
+    for section in report.extra_sections {
+        extra_section(out, report, section);
+    }
+}
+
+fn extra_section(out: &mut String, report: &HtmlReport<'_>, section: &ExtraSection) {
+    let _ = write!(
+        out,
+        "<section id=\"{}\"><h2>{}</h2>",
+        escape(&section.id),
+        escape(&section.title)
+    );
+    for note in &section.notes {
+        let _ = write!(
+            out,
+            "<p class=\"{}\">{}{}</p>",
+            if note.warn { "warn" } else { "muted" },
+            if note.warn { "⚠ " } else { "" },
+            escape(&note.text)
+        );
+    }
+    for table in &section.tables {
+        html_table(out, table);
+    }
+    if !section.charts.is_empty() {
+        out.push_str("<div class=\"charts\">");
+        let start = report.snapshot.start_time.floor();
+        for chart in &section.charts {
+            let x: Vec<f64> = chart.x.iter().map(|t| t - start).collect();
+            let series: Vec<(&str, Vec<Option<f64>>)> = chart
+                .series
+                .iter()
+                .map(|(label, values)| (label.as_str(), values.clone()))
+                .collect();
+            line_chart(out, &chart.id, &chart.title, &chart.unit, &x, &series);
+        }
+        out.push_str("</div>");
+    }
+    out.push_str("</section>\n");
 }
