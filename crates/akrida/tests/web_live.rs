@@ -26,21 +26,13 @@ struct Browser {
 
 impl Browser {
     async fn open(url: &str, profile: &std::path::Path) -> Browser {
-        let mut child = Command::new("chromium")
+        let mut child = headless_chromium(profile)
             .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
                 "--remote-debugging-address=127.0.0.1",
                 "--remote-debugging-port=0",
                 "--remote-allow-origins=*",
             ])
-            .arg(format!("--user-data-dir={}", profile.display()))
             .arg(url)
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -20,18 +20,6 @@ const USERS: u64 = 50;
 /// 2 cores takes without dropping a WebSocket.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-#[test]
-#[ignore = "live"]
-fn newest_locust_master_drives_two_akrida_workers() {
-    master_drives_two_akrida_workers(Locust::Newest);
-}
-
-#[test]
-#[ignore = "live"]
-fn oldest_locust_master_drives_two_akrida_workers() {
-    master_drives_two_akrida_workers(Locust::Oldest);
-}
-
 fn master_drives_two_akrida_workers(locust: Locust) {
     testbed::ensure(&["mediator"]);
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
@@ -128,3 +116,9 @@ fn master_drives_two_akrida_workers(locust: Locust) {
         "the master counted both workers' users"
     );
 }
+
+testbed::each_locust!(
+    #[test]
+    #[ignore = "live"]
+    fn locust_master_drives_two_akrida_workers => master_drives_two_akrida_workers
+);

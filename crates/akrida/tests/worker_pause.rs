@@ -17,18 +17,6 @@ use worker_support::*;
 
 const PAUSE: Duration = Duration::from_secs(8);
 
-#[test]
-#[ignore = "live"]
-fn newest_locust_master_takes_back_a_paused_worker() {
-    paused_worker_heals(Locust::Newest);
-}
-
-#[test]
-#[ignore = "live"]
-fn oldest_locust_master_takes_back_a_paused_worker() {
-    paused_worker_heals(Locust::Oldest);
-}
-
 fn paused_worker_heals(locust: Locust) {
     testbed::ensure(&["mediator"]);
     let dir = output_dir(&format!("worker-pause-{}", locust.label()));
@@ -134,6 +122,12 @@ fn paused_worker_heals(locust: Locust) {
     );
     assert!(ping["Request Count"].parse::<u64>().unwrap() > after_pause);
 }
+
+testbed::each_locust!(
+    #[test]
+    #[ignore = "live"]
+    fn locust_master_takes_back_a_paused_worker => paused_worker_heals
+);
 
 /// The client id a worker joined as (its first line: "... joining tcp://... as <id>").
 fn client_id(worker_log: &str) -> String {

@@ -13,18 +13,6 @@ use locust::{Worker, WorkerEnd, WorkerEvent};
 /// Users per worker: twice the runtime's threads, so every thread burns, twice over.
 const USERS: u64 = 4;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "live"]
-async fn newest_master_never_misses_a_worker_whose_users_hog_its_runtime() {
-    hogged_worker_keeps_its_master(Locust::Newest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "live"]
-async fn oldest_master_never_misses_a_worker_whose_users_hog_its_runtime() {
-    hogged_worker_keeps_its_master(Locust::Oldest).await;
-}
-
 async fn hogged_worker_keeps_its_master(locust: Locust) {
     let port = free_port();
     let dir = output_dir(&format!("hog-{}", locust.label()));
@@ -86,3 +74,9 @@ async fn hogged_worker_keeps_its_master(locust: Locust) {
         "{tick:?}"
     );
 }
+
+testbed::each_locust!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "live"]
+    async fn master_never_misses_a_worker_whose_users_hog_its_runtime => hogged_worker_keeps_its_master
+);

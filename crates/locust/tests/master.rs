@@ -10,18 +10,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use locust::{Worker, WorkerEnd, WorkerEvent};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "live"]
-async fn newest_master_aggregates_two_workers() {
-    headless_master_aggregates_two_workers(Locust::Newest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "live"]
-async fn oldest_master_aggregates_two_workers() {
-    headless_master_aggregates_two_workers(Locust::Oldest).await;
-}
-
 async fn headless_master_aggregates_two_workers(locust: Locust) {
     let port = free_port();
     let dir = output_dir(&format!("headless-{}", locust.label()));
@@ -91,6 +79,12 @@ async fn headless_master_aggregates_two_workers(locust: Locust) {
     );
     assert!(!log.contains("Traceback"), "{log}");
 }
+
+testbed::each_locust!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "live"]
+    async fn master_aggregates_two_workers => headless_master_aggregates_two_workers
+);
 
 /// Nobody listens on the port: retries are reported, then a clear error.
 #[tokio::test]
