@@ -25,7 +25,8 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use protocol::{error_line, ok_line, Command};
+pub use protocol::Command;
+use protocol::{error_line, ok_line};
 pub use settings::Settings;
 use state::{Agent, Answer};
 

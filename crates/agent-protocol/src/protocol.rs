@@ -27,6 +27,43 @@ pub enum Command {
     Shutdown,
 }
 
+impl Command {
+    /// The command as a line to write to an agent's stdin (without the newline): what
+    /// Akrida's `locustClient.py` writes, read back by [`parse`] as the same command.
+    pub fn to_line(&self) -> String {
+        let value = match self {
+            Command::Start {
+                with_mediation,
+                port,
+                agent_config,
+            } => json!({
+                "cmd": "start",
+                "withMediation": with_mediation,
+                "port": port,
+                "agentConfig": agent_config,
+            }),
+            Command::PingMediator => json!({"cmd": "ping_mediator"}),
+            Command::ReceiveInvitation {
+                url,
+                connection_did,
+            } => json!({
+                "cmd": if *connection_did {
+                    "receiveInvitationConnectionDid"
+                } else {
+                    "receiveInvitation"
+                },
+                "invitationUrl": url,
+            }),
+            Command::ReceiveCredential => json!({"cmd": "receiveCredential"}),
+            Command::ReceiveMessage => json!({"cmd": "receiveMessage"}),
+            Command::PresentationExchange => json!({"cmd": "presentationExchange"}),
+            Command::DeleteOobRecord { id } => json!({"cmd": "deleteOobRecordById", "id": id}),
+            Command::Shutdown => json!({"cmd": "shutdown"}),
+        };
+        value.to_string()
+    }
+}
+
 /// Reads one stdin line. The error is the `result` text of the error line to answer with.
 pub fn parse(line: &str) -> Result<Command, String> {
     let value: Value =
@@ -124,6 +161,65 @@ pub fn error_line(cause: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_commands_read_back_as_the_same_command() {
+        let commands = [
+            Command::Start {
+                with_mediation: Some(true),
+                port: Some(9000),
+                agent_config: Some(json!({"id": "x"})),
+            },
+            Command::Start {
+                with_mediation: Some(false),
+                port: None,
+                agent_config: None,
+            },
+            Command::PingMediator,
+            Command::ReceiveInvitation {
+                url: "https://example.org/?oob=e30".into(),
+                connection_did: false,
+            },
+            Command::ReceiveInvitation {
+                url: "https://example.org/?oob=e30".into(),
+                connection_did: true,
+            },
+            Command::ReceiveCredential,
+            Command::ReceiveMessage,
+            Command::PresentationExchange,
+            Command::DeleteOobRecord { id: "oob-1".into() },
+            Command::Shutdown,
+        ];
+        for command in commands {
+            assert_eq!(
+                parse(&command.to_line()),
+                Ok(command.clone()),
+                "{command:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn written_lines_are_the_ones_external_agents_always_got() {
+        // The bytes akrida wrote to agent.js before the commands were typed.
+        assert_eq!(
+            Command::PingMediator.to_line(),
+            r#"{"cmd":"ping_mediator"}"#
+        );
+        assert_eq!(Command::Shutdown.to_line(), r#"{"cmd":"shutdown"}"#);
+        let start = Command::Start {
+            with_mediation: Some(true),
+            port: None,
+            agent_config: None,
+        };
+        let before = json!({
+            "cmd": "start",
+            "withMediation": true,
+            "port": Option::<u64>::None,
+            "agentConfig": Option::<Value>::None,
+        });
+        assert_eq!(start.to_line(), before.to_string());
+    }
 
     #[test]
     fn reads_akrida_commands() {

@@ -24,10 +24,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use agent_protocol::Command;
 use engine::{BoxFuture, Scenario, User, UserContext};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio::time::Instant;
 
 use crate::DIDCOMM;
@@ -99,7 +100,7 @@ struct Process {
 
 impl Process {
     fn spawn(config: &ExternalAgentConfig) -> Result<Self, String> {
-        let mut child = Command::new(&config.program)
+        let mut child = tokio::process::Command::new(&config.program)
             .args(&config.args)
             .envs(config.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::piped())
@@ -222,7 +223,8 @@ impl Process {
         if !self.pipes_closed {
             if let Some(stdin) = self.stdin.as_mut() {
                 let _ = tokio::time::timeout(timeout, async {
-                    stdin.write_all(b"{\"cmd\":\"shutdown\"}\n").await?;
+                    let line = format!("{}\n", Command::Shutdown.to_line());
+                    stdin.write_all(line.as_bytes()).await?;
                     stdin.flush().await
                 })
                 .await;
@@ -337,15 +339,14 @@ impl ExternalAgent {
         let port = self
             .config
             .start_port
-            .map(|p| (u64::from(p) + self.index) % 65_536);
-        let start = json!({
-            "cmd": "start",
-            "withMediation": self.config.with_mediation,
-            "port": port,
-            "agentConfig": reuse,
-        });
+            .map(|p| ((u64::from(p) + self.index) % 65_536) as u16);
+        let start = Command::Start {
+            with_mediation: Some(self.config.with_mediation),
+            port,
+            agent_config: reuse.clone(),
+        };
         let outcome = async {
-            process.write_line(&start.to_string()).await?;
+            process.write_line(&start.to_line()).await?;
             let response = process.read_response(self.config.read_timeout).await?;
             if !process.is_running() {
                 return Err("unable to start: the agent exited after start".to_string());
@@ -381,11 +382,11 @@ impl ExternalAgent {
     }
 
     /// Akrida's `run_command` + `readjsonline`: sends `command`, returns the response object.
-    pub async fn command(&mut self, command: &Value) -> Result<Value, String> {
+    pub async fn command(&mut self, command: &Command) -> Result<Value, String> {
         let Some(process) = self.process.as_mut() else {
             return Err("agent is not running".into());
         };
-        if let Err(cause) = process.write_line(&command.to_string()).await {
+        if let Err(cause) = process.write_line(&command.to_line()).await {
             // As Akrida: a command that cannot be written ends the subprocess.
             self.shutdown().await;
             return Err(cause);
@@ -428,8 +429,8 @@ pub struct ExternalTask {
     /// The sample name (Akrida's, e.g. `ping_mediator`).
     pub name: &'static str,
     pub weight: u32,
-    /// The command sent, e.g. `{"cmd":"ping_mediator"}`.
-    pub command: Value,
+    /// The command sent, e.g. [`Command::PingMediator`] (`{"cmd":"ping_mediator"}`).
+    pub command: Command,
 }
 
 impl ExternalScenario {
@@ -448,7 +449,7 @@ impl ExternalScenario {
             vec![ExternalTask {
                 name: "ping_mediator",
                 weight: 1,
-                command: json!({"cmd": "ping_mediator"}),
+                command: Command::PingMediator,
             }],
             config,
         )
