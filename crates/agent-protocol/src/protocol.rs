@@ -1,4 +1,4 @@
-//! The wire format of Akrida's agent protocol: one JSON command per stdin line, one JSON response
+//! The wire format of owl-akrida's agent protocol: one JSON command per stdin line, one JSON response
 //! per stdout line, `{"error":0|1,"result":…}` (plus `connection` after an invitation).
 
 use serde_json::{json, Map, Value};
@@ -29,7 +29,7 @@ pub enum Command {
 
 impl Command {
     /// The command as a line to write to an agent's stdin (without the newline): what
-    /// Akrida's `locustClient.py` writes, read back by [`parse`] as the same command.
+    /// owl-akrida's `locustClient.py` writes, read back by [`parse`] as the same command.
     pub fn to_line(&self) -> String {
         let value = match self {
             Command::Start {
@@ -122,7 +122,7 @@ fn optional_bool(fields: &Map<String, Value>, name: &str) -> Result<Option<bool>
     }
 }
 
-/// `port` as Akrida sends it (a number) or as the seeds show it (a string).
+/// `port` as owl-akrida sends it (a number) or as the seeds show it (a string).
 fn optional_port(fields: &Map<String, Value>) -> Result<Option<u16>, String> {
     let bad = |v: &Value| format!("start: port must be a number from 1 to 65535, got {v}");
     match fields.get("port") {

@@ -1,5 +1,5 @@
 //! The agent's settings: the same environment / `.env` variables as `akrida run` (the binary
-//! loads `.env` before this is read), with Akrida's names.
+//! loads `.env` before this is read), with owl-akrida's names.
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
-//! `akrida agent` (Akrida's agent.js protocol) against the real testbed, driven by a Python
-//! harness that speaks the protocol the way Akrida's `locustClient.py` does
+//! `akrida agent` (owl-akrida's agent.js protocol) against the real testbed, driven by a Python
+//! harness that speaks the protocol the way owl-akrida's `locustClient.py` does
 //! (`agent_harness.py`), with the servers' own records as the verdict. Also the protocol's edge
 //! cases without any server, and `akrida run --agent-cmd "akrida agent"` end to end.
 

@@ -111,7 +111,7 @@ fn flags_beat_environment_beat_dotenv() {
 
 #[test]
 fn booleans_read_as_people_write_them() {
-    // Akrida read WITH_MEDIATION="False" as true; here it is false.
+    // owl-akrida read WITH_MEDIATION="False" as true; here it is false.
     for (text, expected) in [
         ("False", false),
         ("false", false),
@@ -316,7 +316,7 @@ fn dry_run_of_external_agents_shows_the_command_and_its_timeouts() {
     assert_eq!(settings["shutdown_timeout"], 4.0);
     assert_eq!(
         settings["errors_before_restart"], 10,
-        "Akrida's default"
+        "owl-akrida's default"
     );
     // The agents hold their own pickup and label; akrida does not show them as its own.
     assert!(settings.get("pickup_strategy").is_none(), "{settings:#}");

@@ -1,4 +1,4 @@
-//! Akrida against the testbed's Credo-TS 0.6 mediators (`scripts/credo-mediator`): the real
+//! owl-akrida against the testbed's Credo-TS 0.6 mediators (`scripts/credo-mediator`): the real
 //! `akrida` binary onboards holders through each invitation shape a Credo mediator makes, and
 //! the mediator's own records judge it (every connection `completed`, every mediation
 //! `granted`, at least as many trust-ping responses sent as akrida counted pings). Holders then

@@ -1,8 +1,8 @@
-//! External agents: each user drives its own subprocess through Akrida's agent.js protocol (one
+//! External agents: each user drives its own subprocess through owl-akrida's agent.js protocol (one
 //! JSON command per stdin line, one JSON response per stdout line) instead of a native holder,
 //! so real Credo/AFJ clients (`node dist/agent.js`) and native holders run in one tool.
 //!
-//! Akrida's recovery rules (`locustClient.py`), kept as they are:
+//! owl-akrida's recovery rules (`locustClient.py`), kept as they are:
 //! - `ensure_is_running`: before each task, a subprocess that exited, or whose pipes closed, is
 //!   started again (`startup`: spawn + `start`);
 //! - every failed read (error response, timeout, EOF) counts an error; after more than
@@ -12,7 +12,7 @@
 //! - shutdown: `{"cmd":"shutdown"}`, then the process has `shutdown_timeout` to exit before it
 //!   is killed.
 //!
-//! One difference: a restart passes back the `agentConfig` the agent returned (Akrida's
+//! One difference: a restart passes back the `agentConfig` the agent returned (owl-akrida's
 //! `reinstantiate`), so an agent that can restore its identity (akrida's own can) does not open
 //! a new mediator connection on each restart. If a restart with it fails, the next one starts a
 //! new identity.
@@ -47,18 +47,18 @@ pub struct ExternalAgentConfig {
     pub env: Vec<(String, String)>,
     /// `withMediation` of `start`.
     pub with_mediation: bool,
-    /// `port` of `start` is this plus the user's index (Akrida's `START_PORT`); None sends null.
+    /// `port` of `start` is this plus the user's index (owl-akrida's `START_PORT`); None sends null.
     pub start_port: Option<u16>,
-    /// `ERRORS_BEFORE_RESTART` (Akrida: 10).
+    /// `ERRORS_BEFORE_RESTART` (owl-akrida: 10).
     pub errors_before_restart: u32,
-    /// `READ_TIMEOUT_SECONDS` (Akrida: 120).
+    /// `READ_TIMEOUT_SECONDS` (owl-akrida: 120).
     pub read_timeout: Duration,
-    /// `SHUTDOWN_TIMEOUT_SECONDS` (Akrida: 10).
+    /// `SHUTDOWN_TIMEOUT_SECONDS` (owl-akrida: 10).
     pub shutdown_timeout: Duration,
 }
 
 impl ExternalAgentConfig {
-    /// Akrida's defaults for `command` (a command line, split as a shell would, without
+    /// owl-akrida's defaults for `command` (a command line, split as a shell would, without
     /// expansions).
     pub fn new(command: &str) -> Result<Self, String> {
         let mut words = split_command(command)?;
@@ -127,7 +127,7 @@ impl Process {
         self.child.as_ref().and_then(Child::id)
     }
 
-    /// Akrida's `is_running`: not exited, and both pipes open.
+    /// owl-akrida's `is_running`: not exited, and both pipes open.
     fn is_running(&mut self) -> bool {
         let exited = match self.child.as_mut().map(Child::try_wait) {
             Some(Ok(None)) => false,
@@ -186,7 +186,7 @@ impl Process {
         }
     }
 
-    /// Akrida's `readjsonline`: the next JSON object line; other lines are logged and skipped.
+    /// owl-akrida's `readjsonline`: the next JSON object line; other lines are logged and skipped.
     /// A response whose `error` is not 0 is an error carrying the line.
     async fn read_response(&mut self, timeout: Duration) -> Result<Value, String> {
         let deadline = Instant::now() + timeout;
@@ -276,7 +276,7 @@ fn truncate(text: &str, max: usize) -> &str {
     }
 }
 
-/// One external agent, supervised by Akrida's rules (see the module docs).
+/// One external agent, supervised by owl-akrida's rules (see the module docs).
 pub struct ExternalAgent {
     config: Arc<ExternalAgentConfig>,
     index: u64,
@@ -322,7 +322,7 @@ impl ExternalAgent {
         self.errors
     }
 
-    /// Akrida's `startup`: a new subprocess and its `start`. On failure the subprocess is shut
+    /// owl-akrida's `startup`: a new subprocess and its `start`. On failure the subprocess is shut
     /// down and the cause returned.
     pub async fn startup(&mut self) -> Result<(), String> {
         if let Some(old) = self.process.take() {
@@ -369,7 +369,7 @@ impl ExternalAgent {
         }
     }
 
-    /// Akrida's `ensure_is_running`: starts the subprocess again when it is not running.
+    /// owl-akrida's `ensure_is_running`: starts the subprocess again when it is not running.
     /// `Ok(true)` when it had to.
     pub async fn ensure_is_running(&mut self) -> Result<bool, String> {
         if self.process.as_mut().is_some_and(Process::is_running) {
@@ -381,13 +381,13 @@ impl ExternalAgent {
         self.startup().await.map(|()| true)
     }
 
-    /// Akrida's `run_command` + `readjsonline`: sends `command`, returns the response object.
+    /// owl-akrida's `run_command` + `readjsonline`: sends `command`, returns the response object.
     pub async fn command(&mut self, command: &Command) -> Result<Value, String> {
         let Some(process) = self.process.as_mut() else {
             return Err("agent is not running".into());
         };
         if let Err(cause) = process.write_line(&command.to_line()).await {
-            // As Akrida: a command that cannot be written ends the subprocess.
+            // As owl-akrida: a command that cannot be written ends the subprocess.
             self.shutdown().await;
             return Err(cause);
         }
@@ -408,7 +408,7 @@ impl ExternalAgent {
         }
     }
 
-    /// Akrida's `shutdown`: asks, waits `shutdown_timeout`, kills; always reaps.
+    /// owl-akrida's `shutdown`: asks, waits `shutdown_timeout`, kills; always reaps.
     pub async fn shutdown(&mut self) {
         if let Some(process) = self.process.take() {
             process.shutdown(self.config.shutdown_timeout).await;
@@ -426,7 +426,7 @@ pub struct ExternalScenario {
 
 #[derive(Debug, Clone)]
 pub struct ExternalTask {
-    /// The sample name (Akrida's, e.g. `ping_mediator`).
+    /// The sample name (owl-akrida's, e.g. `ping_mediator`).
     pub name: &'static str,
     pub weight: u32,
     /// The command sent, e.g. [`Command::PingMediator`] (`{"cmd":"ping_mediator"}`).

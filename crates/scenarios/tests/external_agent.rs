@@ -1,4 +1,4 @@
-//! Akrida's recovery rules for external agents, exercised against a deliberately faulty fake
+//! owl-akrida's recovery rules for external agents, exercised against a deliberately faulty fake
 //! agent (`fake_agent.py`: crashes, hangs, prints garbage, closes its stdout, ignores shutdown).
 //! Every subprocess must end reaped: its `/proc/<pid>` entry disappears only once we waited
 //! for it (a zombie keeps it).

@@ -192,7 +192,7 @@ async fn multitenant(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenari
     Ok(Arc::new(scenario))
 }
 
-/// `--agent-cmd`: each user drives its own external agent (Akrida's agent.js protocol). The
+/// `--agent-cmd`: each user drives its own external agent (owl-akrida's agent.js protocol). The
 /// agent gets the run's settings through its environment (`MEDIATION_URL`, `WITH_MEDIATION`,
 /// `VERIFIED_TIMEOUT_SECONDS`), so `--mediation-url` reaches it too.
 async fn external_agents(
@@ -211,7 +211,7 @@ async fn external_agents(
         return Err("READ_TIMEOUT_SECONDS must be greater than 0".into());
     }
     config.with_mediation = args.with_mediation;
-    // Akrida's PortManager hands out START_PORT.. to agents without mediation.
+    // owl-akrida's PortManager hands out START_PORT.. to agents without mediation.
     config.start_port = args.start_port;
     config
         .env

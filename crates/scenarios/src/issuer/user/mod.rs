@@ -1,5 +1,5 @@
 //! One holder of an issuer/verifier scenario: its link (mediated or direct), its connections to
-//! the issuer and the verifier, the credentials it holds, and each task as Akrida times it.
+//! the issuer and the verifier, the credentials it holds, and each task as owl-akrida times it.
 
 use std::sync::Arc;
 use std::time::Duration;
