@@ -6,7 +6,6 @@ mod cli;
 mod config;
 mod exit;
 mod limits;
-mod live;
 mod load_shape;
 mod metrics;
 mod page;
@@ -15,7 +14,6 @@ mod redact;
 #[cfg(test)]
 mod reference;
 mod run;
-mod selfwatch;
 mod settings;
 mod setup;
 mod trace_listen;
@@ -28,6 +26,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, Command};
+// Moved to the engine; named here so the subcommands' `crate::live` and `crate::selfwatch`
+// paths stay as they were.
+use engine::report::live;
+use engine::selfwatch;
 
 fn main() -> ExitCode {
     // The .env file must be read before clap parses, so that clap sees its variables as part of

@@ -10,6 +10,7 @@
 
 pub mod baseline;
 pub mod process;
+pub mod selfwatch;
 pub mod stats;
 pub mod thresholds;
 pub mod trace;

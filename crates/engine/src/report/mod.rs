@@ -5,6 +5,7 @@
 mod csv;
 pub mod html;
 mod json;
+pub mod live;
 mod prometheus;
 mod pyfmt;
 mod table;

@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use engine::process::{cpu_seconds, open_fds, resident_bytes};
-use engine::report::GeneratorSample;
+use crate::process::{cpu_seconds, open_fds, resident_bytes};
+use crate::report::GeneratorSample;
 
 /// Timer period of the lag probe: it sleeps this long and measures how late it wakes.
 const PROBE: Duration = Duration::from_millis(50);

@@ -5,8 +5,8 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use engine::report::{render_table, GeneratorSample, Rates};
-use engine::StatsSnapshot;
+use crate::report::{render_table, GeneratorSample, Rates};
+use crate::StatsSnapshot;
 
 /// One frame: a progress line, the generator line, and the table.
 pub fn frame(
@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn progress_and_redraw() {
-        let mut snapshot = engine::Stats::new().summary();
+        let mut snapshot = crate::Stats::new().summary();
         snapshot.user_count = 120;
         snapshot.target_user_count = 200;
         let line = progress_line(
