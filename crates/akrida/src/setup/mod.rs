@@ -61,7 +61,11 @@ pub(crate) fn trust(args: &RunArgs) -> Result<net::Trust, String> {
         ca_files: args.ca_certs.clone(),
         insecure: args.tls_insecure,
     })
-    .map_err(|e| e.to_string())?;
+    // net names the file; the flag that gave it is ours to say.
+    .map_err(|e| match e.ca_file() {
+        Some(_) => format!("--ca-cert {e}"),
+        None => e.to_string(),
+    })?;
     if trust.is_insecure() {
         eprintln!(
             "akrida: warning: TLS certificates are not verified (--tls-insecure): any server \

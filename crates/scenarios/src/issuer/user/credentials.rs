@@ -108,7 +108,7 @@ impl IssuerUser {
                     config.timeout,
                 )
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(in_words)?;
                 if issued.tails_downloaded {
                     ctx.count(TAILS_DOWNLOADS, 1);
                 }
@@ -281,7 +281,7 @@ impl IssuerUser {
                 Err(holder::HolderError::PresentationRejected) if verdict == Verdict::Rejected => {
                     None
                 }
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(in_words(e)),
             }
         } else {
             Some(
@@ -323,5 +323,16 @@ impl IssuerUser {
             ctx.record_thread(PRESENTATION_EXCHANGE, &thread_id, started, ctx.unix_now());
         }
         Ok(())
+    }
+}
+
+/// A holder's error in words, with the setting that fixes it where there is one (the holder
+/// knows no settings).
+fn in_words(error: holder::HolderError) -> String {
+    match error {
+        holder::HolderError::NoLedger { .. } => {
+            format!("{error}: give the ledger's genesis (--genesis, GENESIS_FILE)")
+        }
+        other => other.to_string(),
     }
 }
