@@ -14,21 +14,8 @@ use locust::{Worker, WorkerEnd, WorkerEvent};
 const USERS: u64 = 4;
 
 async fn hogged_worker_keeps_its_master(locust: Locust) {
-    let port = free_port();
-    let dir = output_dir(&format!("hog-{}", locust.label()));
-    let csv = dir.join("run");
-    let master = start_master(
-        locust,
-        port,
-        &dir,
-        Master::Headless {
-            workers: 1,
-            users: USERS,
-            rate: USERS,
-            time: "15s",
-            csv: &csv,
-        },
-    );
+    let mut run = HeadlessMaster::start(locust, "hog", 1, USERS, "15s");
+    let (port, master) = (run.port, &run.master);
     let started = Instant::now();
     let events = Events::default();
     let mut config = worker_config(port);
@@ -42,11 +29,8 @@ async fn hogged_worker_keeps_its_master(locust: Locust) {
     .await
     .unwrap_or_else(|_| panic!("the worker did not end; master log:\n{}", master.log()));
     assert_eq!(end.unwrap(), WorkerEnd::Quit);
-    let mut master = master;
-    let status = master.child.wait().unwrap();
-    let log = master.log();
-    eprintln!("master log:\n{log}\nrun took {:?}", started.elapsed());
-    assert!(status.success(), "master exit {status}");
+    let log = run.finished(started);
+    let dir = &run.dir;
 
     // The master heard the worker every second all along.
     assert!(!log.contains("failed to send heartbeat"), "{log}");
