@@ -25,25 +25,12 @@ fn master_drives_two_akrida_workers(locust: Locust) {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let dir = output_dir(&format!("worker-distributed-{}", locust.label()));
     let port = free_port();
-    let csv = dir.join("master");
     let started = Instant::now();
     let users = USERS.to_string();
     // 25 s: past the ramp (5 s), twice as long as the 10 s a worker once waited for a first
     // heartbeat before it gave such a master up.
-    let mut master = start_master(
-        locust,
-        "master",
-        port,
-        &dir,
-        &["MediatorPing"],
-        Master::Headless {
-            workers: 2,
-            users: USERS,
-            rate: 10,
-            time: "25s",
-            csv: &csv,
-        },
-    );
+    let swarm = Swarm(USERS, 10, "25s");
+    let mut master = start_headless_master(locust, "master", port, &dir, &["MediatorPing"], swarm);
     let mut workers = [
         start_worker("worker-a", port, &dir, &[]),
         start_worker("worker-b", port, &dir, &[]),
