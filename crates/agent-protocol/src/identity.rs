@@ -2,7 +2,7 @@
 //! (keys as seeds, label, the mediator connection and its grant). Passed back to a later `start`,
 //! it restores that identity without a new mediator connection.
 //!
-//! It holds private key seeds, as Akrida's agentConfig holds the wallet key: whoever runs the
+//! It holds private key seeds, as owl-akrida's agentConfig holds the wallet key: whoever runs the
 //! load test owns these throwaway identities. It is never logged.
 
 use didcomm::b64;

@@ -1,13 +1,13 @@
-//! `akrida agent`: akrida's holder behind Akrida's agent.js protocol, so Akrida's locust files
+//! `akrida agent`: akrida's holder behind owl-akrida's agent.js protocol, so owl-akrida's locust files
 //! (and `akrida run --agent-cmd`) can drive it as they drive `node dist/agent.js`.
 //!
 //! One JSON command per stdin line, one JSON response per stdout line; stdout carries nothing
 //! else (logs go to stderr). Commands run one at a time, in the order they came (so a script
-//! piped in works as typed commands do; Akrida waits for each answer anyway). Malformed lines and
+//! piped in works as typed commands do; owl-akrida waits for each answer anyway). Malformed lines and
 //! unknown commands get an error line; a panic in a handler becomes an error line too; EOF on
 //! stdin ends the agent (after the commands before it).
 //!
-//! Settings come from the environment, with Akrida's variable names ([`Settings`]); the caller
+//! Settings come from the environment, with owl-akrida's variable names ([`Settings`]); the caller
 //! loads any `.env` file first.
 
 mod identity;
@@ -25,7 +25,8 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use protocol::{error_line, ok_line, Command};
+pub use protocol::Command;
+use protocol::{error_line, ok_line};
 pub use settings::Settings;
 use state::{Agent, Answer};
 

@@ -1,4 +1,4 @@
-//! The wire format of Akrida's agent protocol: one JSON command per stdin line, one JSON response
+//! The wire format of owl-akrida's agent protocol: one JSON command per stdin line, one JSON response
 //! per stdout line, `{"error":0|1,"result":…}` (plus `connection` after an invitation).
 
 use serde_json::{json, Map, Value};
@@ -25,6 +25,43 @@ pub enum Command {
         id: String,
     },
     Shutdown,
+}
+
+impl Command {
+    /// The command as a line to write to an agent's stdin (without the newline): what
+    /// owl-akrida's `locustClient.py` writes, read back by [`parse`] as the same command.
+    pub fn to_line(&self) -> String {
+        let value = match self {
+            Command::Start {
+                with_mediation,
+                port,
+                agent_config,
+            } => json!({
+                "cmd": "start",
+                "withMediation": with_mediation,
+                "port": port,
+                "agentConfig": agent_config,
+            }),
+            Command::PingMediator => json!({"cmd": "ping_mediator"}),
+            Command::ReceiveInvitation {
+                url,
+                connection_did,
+            } => json!({
+                "cmd": if *connection_did {
+                    "receiveInvitationConnectionDid"
+                } else {
+                    "receiveInvitation"
+                },
+                "invitationUrl": url,
+            }),
+            Command::ReceiveCredential => json!({"cmd": "receiveCredential"}),
+            Command::ReceiveMessage => json!({"cmd": "receiveMessage"}),
+            Command::PresentationExchange => json!({"cmd": "presentationExchange"}),
+            Command::DeleteOobRecord { id } => json!({"cmd": "deleteOobRecordById", "id": id}),
+            Command::Shutdown => json!({"cmd": "shutdown"}),
+        };
+        value.to_string()
+    }
 }
 
 /// Reads one stdin line. The error is the `result` text of the error line to answer with.
@@ -85,7 +122,7 @@ fn optional_bool(fields: &Map<String, Value>, name: &str) -> Result<Option<bool>
     }
 }
 
-/// `port` as Akrida sends it (a number) or as the seeds show it (a string).
+/// `port` as owl-akrida sends it (a number) or as the seeds show it (a string).
 fn optional_port(fields: &Map<String, Value>) -> Result<Option<u16>, String> {
     let bad = |v: &Value| format!("start: port must be a number from 1 to 65535, got {v}");
     match fields.get("port") {
@@ -124,6 +161,65 @@ pub fn error_line(cause: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_commands_read_back_as_the_same_command() {
+        let commands = [
+            Command::Start {
+                with_mediation: Some(true),
+                port: Some(9000),
+                agent_config: Some(json!({"id": "x"})),
+            },
+            Command::Start {
+                with_mediation: Some(false),
+                port: None,
+                agent_config: None,
+            },
+            Command::PingMediator,
+            Command::ReceiveInvitation {
+                url: "https://example.org/?oob=e30".into(),
+                connection_did: false,
+            },
+            Command::ReceiveInvitation {
+                url: "https://example.org/?oob=e30".into(),
+                connection_did: true,
+            },
+            Command::ReceiveCredential,
+            Command::ReceiveMessage,
+            Command::PresentationExchange,
+            Command::DeleteOobRecord { id: "oob-1".into() },
+            Command::Shutdown,
+        ];
+        for command in commands {
+            assert_eq!(
+                parse(&command.to_line()),
+                Ok(command.clone()),
+                "{command:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn written_lines_are_the_ones_external_agents_always_got() {
+        // The bytes akrida wrote to agent.js before the commands were typed.
+        assert_eq!(
+            Command::PingMediator.to_line(),
+            r#"{"cmd":"ping_mediator"}"#
+        );
+        assert_eq!(Command::Shutdown.to_line(), r#"{"cmd":"shutdown"}"#);
+        let start = Command::Start {
+            with_mediation: Some(true),
+            port: None,
+            agent_config: None,
+        };
+        let before = json!({
+            "cmd": "start",
+            "withMediation": true,
+            "port": Option::<u64>::None,
+            "agentConfig": Option::<Value>::None,
+        });
+        assert_eq!(start.to_line(), before.to_string());
+    }
 
     #[test]
     fn reads_akrida_commands() {

@@ -1,5 +1,5 @@
 //! The agent's settings: the same environment / `.env` variables as `akrida run` (the binary
-//! loads `.env` before this is read), with Akrida's names.
+//! loads `.env` before this is read), with owl-akrida's names.
 
 use std::time::Duration;
 
@@ -69,8 +69,12 @@ impl Settings {
         let trust = if ca_files.is_empty() && !insecure {
             net::Trust::platform()
         } else {
-            net::Trust::new(&net::TrustSettings { ca_files, insecure })
-                .map_err(|e| e.to_string())?
+            net::Trust::new(&net::TrustSettings { ca_files, insecure }).map_err(|e| {
+                match e.ca_file() {
+                    Some(_) => format!("AKRIDA_CA_CERT {e}"),
+                    None => e.to_string(),
+                }
+            })?
         };
         Ok(Self {
             mediation_url: set("MEDIATION_URL").map(|u| u.trim().to_string()),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Drives an agent (`akrida agent`, or `node dist/agent.js`) the way Akrida's locustClient.py
+"""Drives an agent (`akrida agent`, or `node dist/agent.js`) the way owl-akrida's locustClient.py
 does: a subprocess with pipes, one JSON command per line, responses read with a poll timeout,
 non-JSON lines skipped, `error != 0` raised. Then checks the servers' own records.
 

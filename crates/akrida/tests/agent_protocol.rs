@@ -1,5 +1,5 @@
-//! `akrida agent` (Akrida's agent.js protocol) against the real testbed, driven by a Python
-//! harness that speaks the protocol the way Akrida's `locustClient.py` does
+//! `akrida agent` (owl-akrida's agent.js protocol) against the real testbed, driven by a Python
+//! harness that speaks the protocol the way owl-akrida's `locustClient.py` does
 //! (`agent_harness.py`), with the servers' own records as the verdict. Also the protocol's edge
 //! cases without any server, and `akrida run --agent-cmd "akrida agent"` end to end.
 
@@ -220,26 +220,9 @@ fn run_mediator_ping_with_akrida_agents_as_external_agents() {
     let mediator = mediator();
     let dir = output_dir("agent-cmd");
     let agent_cmd = agent_cmd();
-    let child = start_mediator_ping(
-        &mediator,
-        &dir,
-        &[
-            "-u",
-            "3",
-            "-r",
-            "3",
-            "-t",
-            "12s",
-            "--min-wait",
-            "0.5",
-            "--max-wait",
-            "1",
-            "--agent-cmd",
-            &agent_cmd,
-            "--timeout",
-            "30",
-        ],
-    );
+    let mut args = words("-u 3 -r 3 -t 12s --min-wait 0.5 --max-wait 1 --timeout 30");
+    args.extend(["--agent-cmd", &agent_cmd]);
+    let child = start_mediator_ping(&mediator, &dir, &args);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");

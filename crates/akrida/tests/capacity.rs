@@ -6,6 +6,8 @@
 //! `liveness` scenario (`GET /status/live`, sample `issuer_getliveness`). Plateaus are a few
 //! seconds long, so each search takes well under a minute. Needs nothing but loopback: runs in CI.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Output};
@@ -67,7 +69,7 @@ fn serve(mut stream: TcpStream, free_at: &mut Instant) {
 
 /// `akrida capacity liveness ARGS` in a clean environment (no inherited settings, no `.env`).
 fn capacity(url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = common::akrida();
     command
         .args(["capacity", "liveness"])
         .args(args)
@@ -483,7 +485,7 @@ fn ctrl_c_still_writes_the_reports() {
     let url = start_server();
     let html_path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("akrida-ctrl-c-{}.html", std::process::id()));
-    let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
+    let child = common::akrida()
         .args(["capacity", "liveness", "--search", "users", "-r", "100"])
         .arg("--html")
         .arg(&html_path)

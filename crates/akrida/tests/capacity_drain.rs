@@ -17,9 +17,11 @@
 //! not distort them: each stand-in sleeps through its service time. A search the machine did
 //! disturb, on akrida's record or the stand-in's own, is run again (see `three_runs_each`).
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -157,7 +159,7 @@ fn serve(
 
 /// `akrida capacity liveness ARGS --json` in a clean environment, against `url`.
 fn capacity(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_akrida"))
+    common::akrida()
         .args(["capacity", "liveness"])
         .args(args)
         // A machine shared with other work stalls akrida by 100 ms and more in most seconds at

@@ -10,6 +10,7 @@
 //! by `scripts/install-system-packages`); ignored as slow (~30 s) because of the browser.
 
 mod browser;
+mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

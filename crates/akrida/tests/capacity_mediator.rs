@@ -13,7 +13,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -35,7 +35,7 @@ const LOG_RESOLUTION: f64 = 0.002;
 
 fn capacity(args: &[&str], env: &[(&str, &str)]) -> (Value, Output, Duration) {
     let started = Instant::now();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = common::akrida();
     command.arg("capacity").args(args).args([
         "--json",
         // A shared machine stalls akrida now and then; that is not what is measured here.

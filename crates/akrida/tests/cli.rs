@@ -111,7 +111,7 @@ fn flags_beat_environment_beat_dotenv() {
 
 #[test]
 fn booleans_read_as_people_write_them() {
-    // Akrida read WITH_MEDIATION="False" as true; here it is false.
+    // owl-akrida read WITH_MEDIATION="False" as true; here it is false.
     for (text, expected) in [
         ("False", false),
         ("false", false),
@@ -314,7 +314,10 @@ fn dry_run_of_external_agents_shows_the_command_and_its_timeouts() {
     assert_eq!(settings["agent_cmd"], "node dist/agent.js");
     assert_eq!(settings["read_timeout"], 30.0);
     assert_eq!(settings["shutdown_timeout"], 4.0);
-    assert_eq!(settings["errors_before_restart"], 10, "Akrida's default");
+    assert_eq!(
+        settings["errors_before_restart"], 10,
+        "owl-akrida's default"
+    );
     // The agents hold their own pickup and label; akrida does not show them as its own.
     assert!(settings.get("pickup_strategy").is_none(), "{settings:#}");
 }
@@ -327,18 +330,7 @@ fn the_final_table_is_printed_once() {
     let mediator = testbed::ensure(&["mediator"]).agent("mediator").clone();
     let invitation = mediator.invitation_url.expect("mediator invitation");
     let output = akrida(
-        &[
-            "run",
-            "mediator-ping",
-            "-u",
-            "2",
-            "-r",
-            "2",
-            "-t",
-            "4s",
-            "--stats-interval",
-            "2",
-        ],
+        &common::words("run mediator-ping -u 2 -r 2 -t 4s --stats-interval 2"),
         &[("MEDIATION_URL", &invitation)],
         None,
     );

@@ -1,4 +1,4 @@
-//! Akrida against the testbed's Credo-TS 0.6 mediators (`scripts/credo-mediator`): the real
+//! owl-akrida against the testbed's Credo-TS 0.6 mediators (`scripts/credo-mediator`): the real
 //! `akrida` binary onboards holders through each invitation shape a Credo mediator makes, and
 //! the mediator's own records judge it (every connection `completed`, every mediation
 //! `granted`, at least as many trust-ping responses sent as akrida counted pings). Holders then
@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -39,15 +39,8 @@ fn run_akrida(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
-        .args(["run", scenario, "--json", "--csv"])
-        .arg(dir.join("run"))
-        .args(args)
+    let child = run_scenario_command(scenario, dir, args)
         .env("MEDIATION_URL", invitation)
-        .env_remove("MEDIATION_URLS_FILE")
-        .env_remove("PICKUP_STRATEGY")
-        .env_remove("LOCUST_MIN_WAIT")
-        .env_remove("LOCUST_MAX_WAIT")
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -164,13 +157,7 @@ fn holders_ping(credo: &Credo, shape: CredoInvitation, holders: usize, run_time:
         "{what}: {:#}",
         report["users"]
     );
-    for phase in [
-        "startup",
-        "connect",
-        "socket_open",
-        "mediation_grant",
-        "keylist_update",
-    ] {
+    for phase in ONBOARDING_PHASES {
         assert_eq!(
             entry(&report, phase)["num_requests"],
             holders,
@@ -400,7 +387,7 @@ fn a_vanished_holder_keeps_its_socket_on_credo() {
     let (invitation, oob_id) = credo.invitation_with_id(CredoInvitation::MultiService);
     let dir = output_dir("credo-vanished");
     // Holders that wait longer than the run between pings: only their sockets remain.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_akrida"))
+    let mut child = common::akrida()
         .args([
             "run",
             "mediator-ping",
@@ -488,15 +475,10 @@ mod queued_delivery {
     async fn onboard(credo: &Credo) -> (Holder, MediatorSession, Grant, VerKey) {
         let url = credo.invitation(CredoInvitation::MultiService);
         let invitation = didcomm::parse_invitation(&url).expect("Credo's invitation parses");
-        let holder = Holder::new(HolderConfig::new("akrida-credo-queue-test", TIMEOUT));
-        let connection = holder.connect(&invitation).await.expect("connect");
-        let mut session = holder
-            .open_mediator_session(connection)
+        let config = HolderConfig::new("akrida-credo-queue-test", TIMEOUT);
+        holder::test_util::onboard_mediated(&invitation, config)
             .await
-            .expect("socket");
-        let grant = session.request_mediation().await.expect("grant");
-        let routing_key = session.add_routing_key().await.expect("keylist update");
-        (holder, session, grant, routing_key)
+            .expect("onboarded with Credo")
     }
 
     /// Another agent sends one basic message to `recipient` through the mediator.

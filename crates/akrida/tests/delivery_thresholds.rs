@@ -3,9 +3,11 @@
 //! accounting at all (liveness against a stand-in on loopback), which must never pass a
 //! delivery SLO silently. The live tests of mediator-relay break one on real deliveries.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::thread;
 
 /// A liveness endpoint on 127.0.0.1 that always answers alive.
@@ -36,7 +38,7 @@ fn start_server() -> String {
 }
 
 fn liveness(url: &str, thresholds: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_akrida"));
+    let mut command = common::akrida();
     command
         .args([
             "run", "liveness", "--json", "-u", "2", "-r", "2", "-t", "2s",

@@ -399,7 +399,7 @@ fn msg_mediated_over_tls() {
 }
 
 /// Two ports for three users: the third fails its start with a clear error, the run ends on
-/// time and reports it — Akrida hangs here.
+/// time and reports it — owl-akrida hangs here.
 #[test]
 #[ignore = "live"]
 fn exhausted_port_range_fails_the_user_not_the_run() {

@@ -92,13 +92,7 @@ fn two_hundred_holders(acapy: testbed::Acapy) {
         "failures: {:#}",
         report["failures"]
     );
-    for phase in [
-        "startup",
-        "connect",
-        "socket_open",
-        "mediation_grant",
-        "keylist_update",
-    ] {
+    for phase in ONBOARDING_PHASES {
         assert_eq!(entry(&report, phase)["num_requests"], 200, "{phase}");
     }
     assert_eq!(output.status.code(), Some(0), "no failure, exit 0");

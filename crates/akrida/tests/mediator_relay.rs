@@ -15,7 +15,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,13 +37,8 @@ fn run_scenario(scenario: &str, mediator: &testbed::Agent, name: &str, args: &[&
         .as_deref()
         .expect("mediator invitation");
     let json = dir.join("report.json");
-    let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
-        .args(["run", scenario, "--json", "--csv"])
-        .arg(dir.join("run"))
-        .args(args)
+    let child = common::run_scenario_command(scenario, &dir, args)
         .env("MEDIATION_URL", invitation)
-        .env_remove("LOCUST_MIN_WAIT")
-        .env_remove("LOCUST_MAX_WAIT")
         .stdout(std::fs::File::create(&json).expect("report file"))
         .stderr(std::fs::File::create(dir.join("stderr.txt")).expect("stderr file"))
         .spawn()
@@ -459,25 +454,11 @@ fn mediator_ping_holders_sleep_and_wake() {
             &mediator,
             &format!("ping-sleep-{how}"),
             &[
-                "-u",
-                "10",
-                "-r",
-                "10",
-                "-t",
-                "12s",
-                "--min-wait",
-                "0.5",
-                "--max-wait",
-                "1",
-                "--sleep-share",
-                "50%",
-                "--sleep-online",
-                "2",
-                "--sleep-offline",
-                "2",
-                "--sleep-how",
-                how,
-            ],
+                common::words("-u 10 -r 10 -t 12s --min-wait 0.5 --max-wait 1").as_slice(),
+                &common::words("--sleep-share 50% --sleep-online 2 --sleep-offline 2"),
+                &["--sleep-how", how],
+            ]
+            .concat(),
         );
         let report = parse_json(&output);
         assert!(

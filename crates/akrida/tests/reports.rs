@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -73,19 +73,9 @@ fn value(samples: &[(String, f64)], series: &str) -> f64 {
 }
 
 fn chromium(args: &[&str], profile: &Path) -> Output {
-    Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+    headless_chromium(profile)
+        .arg("--hide-scrollbars")
         .args(args)
-        .stdin(Stdio::null())
         .output()
         .expect("chromium runs (apt-get install -y chromium)")
 }

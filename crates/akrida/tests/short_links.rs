@@ -79,17 +79,7 @@ impl Shortener {
 
 fn run_with_invitation(url: &str) -> Output {
     common::akrida()
-        .args([
-            "run",
-            "mediator-ping",
-            "-u",
-            "2",
-            "-r",
-            "2",
-            "-t",
-            "6s",
-            "--json",
-        ])
+        .args(common::words("run mediator-ping -u 2 -r 2 -t 6s --json"))
         .env("MEDIATION_URL", url)
         .env("LOCUST_MIN_WAIT", "0.5")
         .env("LOCUST_MAX_WAIT", "1")

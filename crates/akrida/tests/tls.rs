@@ -165,23 +165,9 @@ fn refused_before_load(output: &Output, words: &[&str]) {
 
 fn short_run(extra: &[&str], env: &[(&str, &str)], report: &Path) -> Output {
     let html = report.to_str().unwrap();
-    let mut args = vec![
-        "run",
-        "mediator-ping",
-        "-u",
-        "2",
-        "-r",
-        "2",
-        "-t",
-        "4s",
-        "--json",
-        "--html",
-        html,
-        "--min-wait",
-        "0.5",
-        "--max-wait",
-        "1",
-    ];
+    let mut args =
+        common::words("run mediator-ping -u 2 -r 2 -t 4s --json --min-wait 0.5 --max-wait 1");
+    args.extend(["--html", html]);
     args.extend_from_slice(extra);
     akrida(&args, env)
 }

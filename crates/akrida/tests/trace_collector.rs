@@ -98,26 +98,9 @@ fn trace_pings_and_messages(acapy: testbed::Acapy) {
     let dir = output_dir("trace");
     let html = dir.join("report.html");
     let listen = format!("127.0.0.1:{port}");
-    let child = start_mediator_ping(
-        &mediator,
-        &dir,
-        &[
-            "-u",
-            "3",
-            "-r",
-            "3",
-            "-t",
-            "8s",
-            "--min-wait",
-            "0.2",
-            "--max-wait",
-            "0.5",
-            "--trace-listen",
-            &listen,
-            "--html",
-            html.to_str().unwrap(),
-        ],
-    );
+    let mut args = words("-u 3 -r 3 -t 8s --min-wait 0.2 --max-wait 0.5");
+    args.extend(["--trace-listen", &listen, "--html", html.to_str().unwrap()]);
+    let child = start_mediator_ping(&mediator, &dir, &args);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");

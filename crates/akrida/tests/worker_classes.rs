@@ -44,22 +44,9 @@ fn one_master_mixes_classes_over_workers_of_different_scenarios() {
     testbed::ensure(&["mediator", "issuer"]);
     let dir = output_dir("worker-classes");
     let port = free_port();
-    let csv = dir.join("master");
     let started = Instant::now();
-    let mut master = start_master(
-        Locust::Newest,
-        "master",
-        port,
-        &dir,
-        &["MediatorPing", "Issue"],
-        Master::Headless {
-            workers: 2,
-            users: 8,
-            rate: 8,
-            time: "20s",
-            csv: &csv,
-        },
-    );
+    let (classes, swarm) = (["MediatorPing", "Issue"], Swarm(8, 8, "20s"));
+    let mut master = start_headless_master(Locust::Newest, "master", port, &dir, &classes, swarm);
     let label = format!("mix-{}", std::process::id());
     let mut workers = [
         start_worker("worker-ping", port, &dir, &[]),

@@ -20,42 +20,17 @@ const USERS: u64 = 50;
 /// 2 cores takes without dropping a WebSocket.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-#[test]
-#[ignore = "live"]
-fn newest_locust_master_drives_two_akrida_workers() {
-    master_drives_two_akrida_workers(Locust::Newest);
-}
-
-#[test]
-#[ignore = "live"]
-fn oldest_locust_master_drives_two_akrida_workers() {
-    master_drives_two_akrida_workers(Locust::Oldest);
-}
-
 fn master_drives_two_akrida_workers(locust: Locust) {
     testbed::ensure(&["mediator"]);
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let dir = output_dir(&format!("worker-distributed-{}", locust.label()));
     let port = free_port();
-    let csv = dir.join("master");
     let started = Instant::now();
     let users = USERS.to_string();
     // 25 s: past the ramp (5 s), twice as long as the 10 s a worker once waited for a first
     // heartbeat before it gave such a master up.
-    let mut master = start_master(
-        locust,
-        "master",
-        port,
-        &dir,
-        &["MediatorPing"],
-        Master::Headless {
-            workers: 2,
-            users: USERS,
-            rate: 10,
-            time: "25s",
-            csv: &csv,
-        },
-    );
+    let swarm = Swarm(USERS, 10, "25s");
+    let mut master = start_headless_master(locust, "master", port, &dir, &["MediatorPing"], swarm);
     let mut workers = [
         start_worker("worker-a", port, &dir, &[]),
         start_worker("worker-b", port, &dir, &[]),
@@ -128,3 +103,9 @@ fn master_drives_two_akrida_workers(locust: Locust) {
         "the master counted both workers' users"
     );
 }
+
+testbed::each_locust!(
+    #[test]
+    #[ignore = "live"]
+    fn locust_master_drives_two_akrida_workers => master_drives_two_akrida_workers
+);

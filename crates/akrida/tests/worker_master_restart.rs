@@ -50,20 +50,14 @@ fn workers_rejoin_a_restarted_master() {
 
     first.kill();
     eprintln!("first master killed after {:?}", started.elapsed());
-    let csv = dir.join("second");
-    let mut second = start_master(
+    let swarm = Swarm(10, 10, "15s");
+    let mut second = start_headless_master(
         Locust::Newest,
         "master-2",
         port,
         &dir,
         &["MediatorPing"],
-        Master::Headless {
-            workers: 2,
-            users: 10,
-            rate: 10,
-            time: "15s",
-            csv: &csv,
-        },
+        swarm,
     );
     let second_exit = second.wait_for_exit(Duration::from_secs(90));
     eprintln!("second master ended after {:?}", started.elapsed());
@@ -85,7 +79,7 @@ fn workers_rejoin_a_restarted_master() {
     }
     assert_eq!(second_exit, Some(Some(0)), "{}", second.log());
 
-    let rows = common::read_csv(&dir.join("second_stats.csv"));
+    let rows = common::read_csv(&dir.join("master-2_stats.csv"));
     for name in ["startup", "ping_mediator"] {
         let row = rows
             .iter()

@@ -17,39 +17,14 @@ use worker_support::*;
 
 const PAUSE: Duration = Duration::from_secs(8);
 
-#[test]
-#[ignore = "live"]
-fn newest_locust_master_takes_back_a_paused_worker() {
-    paused_worker_heals(Locust::Newest);
-}
-
-#[test]
-#[ignore = "live"]
-fn oldest_locust_master_takes_back_a_paused_worker() {
-    paused_worker_heals(Locust::Oldest);
-}
-
 fn paused_worker_heals(locust: Locust) {
     testbed::ensure(&["mediator"]);
     let dir = output_dir(&format!("worker-pause-{}", locust.label()));
     let port = free_port();
-    let csv = dir.join("master");
     let started = Instant::now();
     // Two workers: the master keeps its test running while one is missing.
-    let mut master = start_master(
-        locust,
-        "master",
-        port,
-        &dir,
-        &["MediatorPing"],
-        Master::Headless {
-            workers: 2,
-            users: 10,
-            rate: 10,
-            time: "55s",
-            csv: &csv,
-        },
-    );
+    let swarm = Swarm(10, 10, "55s");
+    let mut master = start_headless_master(locust, "master", port, &dir, &["MediatorPing"], swarm);
     // 55 s: a ping in flight over the pause may wait out its 20 s answer timeout on a socket the
     // mediator dropped meanwhile, before its holder reconnects; pings follow.
     let mut steady = start_worker("worker-a", port, &dir, &[]);
@@ -134,6 +109,12 @@ fn paused_worker_heals(locust: Locust) {
     );
     assert!(ping["Request Count"].parse::<u64>().unwrap() > after_pause);
 }
+
+testbed::each_locust!(
+    #[test]
+    #[ignore = "live"]
+    fn locust_master_takes_back_a_paused_worker => paused_worker_heals
+);
 
 /// The client id a worker joined as (its first line: "... joining tcp://... as <id>").
 fn client_id(worker_log: &str) -> String {

@@ -14,6 +14,7 @@ pub mod choose;
 pub mod error;
 pub mod revocation;
 pub mod select;
+#[cfg(any(test, feature = "test-util"))]
 pub mod test_issuer;
 pub mod wallet;
 

@@ -16,7 +16,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// One simulated user (a holder). The engine drives it; the user records its own samples.
 pub trait User: Send + 'static {
     /// Onboarding. On `Err(cause)` the engine waits one wait-time and calls `on_start` again
-    /// before any task (Akrida's `ensure_is_running`); a stop interrupts it. By default there
+    /// before any task (owl-akrida's `ensure_is_running`); a stop interrupts it. By default there
     /// is nothing to onboard.
     fn on_start<'a>(&'a mut self, _ctx: &'a UserContext) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async { Ok(()) })

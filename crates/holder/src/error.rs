@@ -39,6 +39,10 @@ pub enum HolderError {
     UnexpectedReply { step: &'static str, got: String },
     #[error("{0}")]
     Protocol(String),
+    /// A revocable credential, and no ledger to read its revocation registry from (the caller
+    /// says which setting gives one).
+    #[error("credential is revocable (revocation registry {rev_reg_id}) and akrida has no ledger to read the registry from")]
+    NoLedger { rev_reg_id: String },
     /// Attachments of a Pickup 2.0 `delivery` the holder could not open. They were not
     /// acknowledged, so the mediator still holds them: a failure to see, never a delivery.
     #[error("pickup delivery: {unopened} of {total} attachment(s) not opened, so not acknowledged ({first})")]

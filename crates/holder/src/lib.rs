@@ -22,6 +22,8 @@ pub mod pickup;
 pub mod ports;
 pub mod presentation;
 pub mod router;
+#[cfg(any(test, feature = "test-util"))]
+pub mod test_util;
 pub mod ws;
 
 pub use connection::Connection;

@@ -25,15 +25,10 @@ async fn onboard(agent: &str) -> (Holder, MediatorSession, Grant, VerKey) {
         .clone()
         .expect("mediators have an invitation");
     let invitation = didcomm::parse_invitation(&url).unwrap();
-    let holder = Holder::new(HolderConfig::new("akrida-queue-test", TIMEOUT));
-    let connection = holder.connect(&invitation).await.expect("connect");
-    let mut session = holder
-        .open_mediator_session(connection)
+    let config = HolderConfig::new("akrida-queue-test", TIMEOUT);
+    holder::test_util::onboard_mediated(&invitation, config)
         .await
-        .expect("socket");
-    let grant = session.request_mediation().await.expect("grant");
-    let routing_key = session.add_routing_key().await.expect("keylist update");
-    (holder, session, grant, routing_key)
+        .expect("onboarded with the mediator")
 }
 
 /// Another agent sends `count` basic messages to `recipient` through the mediator.

@@ -13,34 +13,9 @@ use locust::{Worker, WorkerEnd, WorkerEvent};
 /// Users per worker: twice the runtime's threads, so every thread burns, twice over.
 const USERS: u64 = 4;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "live"]
-async fn newest_master_never_misses_a_worker_whose_users_hog_its_runtime() {
-    hogged_worker_keeps_its_master(Locust::Newest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "live"]
-async fn oldest_master_never_misses_a_worker_whose_users_hog_its_runtime() {
-    hogged_worker_keeps_its_master(Locust::Oldest).await;
-}
-
 async fn hogged_worker_keeps_its_master(locust: Locust) {
-    let port = free_port();
-    let dir = output_dir(&format!("hog-{}", locust.label()));
-    let csv = dir.join("run");
-    let master = start_master(
-        locust,
-        port,
-        &dir,
-        Master::Headless {
-            workers: 1,
-            users: USERS,
-            rate: USERS,
-            time: "15s",
-            csv: &csv,
-        },
-    );
+    let mut run = HeadlessMaster::start(locust, "hog", 1, USERS, "15s");
+    let (port, master) = (run.port, &run.master);
     let started = Instant::now();
     let events = Events::default();
     let mut config = worker_config(port);
@@ -54,11 +29,8 @@ async fn hogged_worker_keeps_its_master(locust: Locust) {
     .await
     .unwrap_or_else(|_| panic!("the worker did not end; master log:\n{}", master.log()));
     assert_eq!(end.unwrap(), WorkerEnd::Quit);
-    let mut master = master;
-    let status = master.child.wait().unwrap();
-    let log = master.log();
-    eprintln!("master log:\n{log}\nrun took {:?}", started.elapsed());
-    assert!(status.success(), "master exit {status}");
+    let log = run.finished(started);
+    let dir = &run.dir;
 
     // The master heard the worker every second all along.
     assert!(!log.contains("failed to send heartbeat"), "{log}");
@@ -86,3 +58,9 @@ async fn hogged_worker_keeps_its_master(locust: Locust) {
         "{tick:?}"
     );
 }
+
+testbed::each_locust!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "live"]
+    async fn master_never_misses_a_worker_whose_users_hog_its_runtime => hogged_worker_keeps_its_master
+);

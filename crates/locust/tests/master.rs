@@ -10,34 +10,9 @@ use std::time::{Duration, Instant};
 use common::*;
 use locust::{Worker, WorkerEnd, WorkerEvent};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "live"]
-async fn newest_master_aggregates_two_workers() {
-    headless_master_aggregates_two_workers(Locust::Newest).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "live"]
-async fn oldest_master_aggregates_two_workers() {
-    headless_master_aggregates_two_workers(Locust::Oldest).await;
-}
-
 async fn headless_master_aggregates_two_workers(locust: Locust) {
-    let port = free_port();
-    let dir = output_dir(&format!("headless-{}", locust.label()));
-    let csv = dir.join("run");
-    let master = start_master(
-        locust,
-        port,
-        &dir,
-        Master::Headless {
-            workers: 2,
-            users: 10,
-            rate: 10,
-            time: "6s",
-            csv: &csv,
-        },
-    );
+    let mut run = HeadlessMaster::start(locust, "headless", 2, 10, "6s");
+    let (port, master) = (run.port, &run.master);
     let started = Instant::now();
     let (a, b) = (Events::default(), Events::default());
     let worker_a = Worker::new(worker_config(port)).on_event(a.sink());
@@ -50,11 +25,8 @@ async fn headless_master_aggregates_two_workers(locust: Locust) {
     .unwrap_or_else(|_| panic!("workers did not end; master log:\n{}", master.log()));
     assert_eq!(end_a.unwrap(), WorkerEnd::Quit);
     assert_eq!(end_b.unwrap(), WorkerEnd::Quit);
-    let mut master = master;
-    let status = master.child.wait().unwrap();
-    let log = master.log();
-    eprintln!("master log:\n{log}\nrun took {:?}", started.elapsed());
-    assert!(status.success(), "master exit {status}");
+    let log = run.finished(started);
+    let dir = &run.dir;
 
     for events in [&a, &b] {
         assert_eq!(events.last_spawned(), Some(5), "{:?}", events.all());
@@ -91,6 +63,12 @@ async fn headless_master_aggregates_two_workers(locust: Locust) {
     );
     assert!(!log.contains("Traceback"), "{log}");
 }
+
+testbed::each_locust!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "live"]
+    async fn master_aggregates_two_workers => headless_master_aggregates_two_workers
+);
 
 /// Nobody listens on the port: retries are reported, then a clear error.
 #[tokio::test]

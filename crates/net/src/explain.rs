@@ -7,11 +7,6 @@ use std::error::Error;
 
 use rustls::CertificateError;
 
-/// What the operator can do about a certificate akrida does not trust.
-pub const TRUST_HINT: &str =
-    "add its CA with --ca-cert PATH (or AKRIDA_CA_CERT, or SSL_CERT_FILE), \
-or skip verification on a staging system with --tls-insecure";
-
 /// The cause of a failed connection or request: the first cause in `error`'s chain that akrida
 /// recognises (TLS, refused, reset, name resolution), else the whole chain as text.
 pub fn explain(error: &(dyn Error + 'static)) -> String {
@@ -23,6 +18,31 @@ pub fn explain(error: &(dyn Error + 'static)) -> String {
         cause = current.source();
     }
     chain_text(error)
+}
+
+/// Whether `error`'s chain holds a server certificate that no trusted CA signed: the one failure
+/// the operator fixes on akrida's side (by trusting that CA), so callers add how.
+pub fn is_unknown_issuer(error: &(dyn Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(tls) = tls_error(current) {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
+            );
+        }
+        cause = current.source();
+    }
+    false
+}
+
+/// The rustls error `error` is or carries (TLS streams wrap it in io errors, at times twice).
+fn tls_error<'e>(error: &'e (dyn Error + 'static)) -> Option<&'e rustls::Error> {
+    if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    let inner = error.downcast_ref::<std::io::Error>()?.get_ref()?;
+    tls_error(inner)
 }
 
 /// An error and all its causes, joined by ": ". Libraries' outermost messages ("error sending
@@ -94,9 +114,9 @@ pub fn explain_tls(error: &rustls::Error) -> String {
 fn explain_certificate(error: &CertificateError) -> String {
     use CertificateError::*;
     match error {
-        UnknownIssuer => format!(
-            "its TLS certificate is not signed by a CA akrida trusts (unknown issuer): {TRUST_HINT}"
-        ),
+        UnknownIssuer => {
+            "its TLS certificate is not signed by a CA akrida trusts (unknown issuer)".into()
+        }
         Expired | ExpiredContext { .. } => "its TLS certificate has expired".into(),
         NotValidYet | NotValidYetContext { .. } => {
             "its TLS certificate is not valid yet (is a clock wrong?)".into()
@@ -143,9 +163,13 @@ mod tests {
             std::io::ErrorKind::InvalidData,
             rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
         );
-        let words = explain(&Wrapper(Box::new(io)));
+        let wrapped = Wrapper(Box::new(io));
+        let words = explain(&wrapped);
         assert!(words.contains("unknown issuer"), "{words}");
-        assert!(words.contains("--ca-cert"), "{words}");
+        assert!(
+            is_unknown_issuer(&wrapped),
+            "told apart, so the caller can say what fixes it"
+        );
     }
 
     #[test]

@@ -7,19 +7,47 @@ use std::time::Duration;
 
 use tokio_tungstenite::Connector;
 
+use crate::explain::is_unknown_issuer;
 use crate::{explain, Trust};
 
-/// Reaches `url` (http, https, ws or wss). `Err` says why not, without the URL (the caller
-/// names the server).
-pub async fn probe(url: &str, trust: &Trust, timeout: Duration) -> Result<(), String> {
+/// Why an endpoint cannot be reached, in words without the URL (the caller names the server).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    /// The server's certificate is signed by no CA akrida trusts: the caller says how to trust
+    /// it (the settings are the caller's).
+    #[error("{0}")]
+    UntrustedCertificate(String),
+    /// Anything else: refused, reset, a name that does not resolve, no answer, not a URL.
+    #[error("{0}")]
+    Unreachable(String),
+}
+
+impl ProbeError {
+    fn of(error: &(dyn std::error::Error + 'static)) -> Self {
+        if is_unknown_issuer(error) {
+            ProbeError::UntrustedCertificate(explain(error))
+        } else {
+            ProbeError::Unreachable(explain(error))
+        }
+    }
+}
+
+impl From<String> for ProbeError {
+    fn from(words: String) -> Self {
+        ProbeError::Unreachable(words)
+    }
+}
+
+/// Reaches `url` (http, https, ws or wss). `Err` says why not.
+pub async fn probe(url: &str, trust: &Trust, timeout: Duration) -> Result<(), ProbeError> {
     let parsed = url::Url::parse(url).map_err(|e| format!("not a URL ({e})"))?;
     let attempt = async {
         match parsed.scheme() {
             "http" | "https" => probe_http(url, trust, timeout).await,
             "ws" | "wss" => probe_websocket(url, trust).await,
-            other => Err(format!(
+            other => Err(ProbeError::Unreachable(format!(
                 "scheme {other}:// is not one akrida speaks (http, https, ws, wss)"
-            )),
+            ))),
         }
     };
     tokio::time::timeout(timeout, attempt)
@@ -27,17 +55,17 @@ pub async fn probe(url: &str, trust: &Trust, timeout: Duration) -> Result<(), St
         .map_err(|_| format!("no answer within {}s", timeout.as_secs_f64()))?
 }
 
-async fn probe_http(url: &str, trust: &Trust, timeout: Duration) -> Result<(), String> {
+async fn probe_http(url: &str, trust: &Trust, timeout: Duration) -> Result<(), ProbeError> {
     let client = crate::clients::inspecting_client(trust, timeout)?;
     client
         .get(url)
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| explain(&e))
+        .map_err(|e| ProbeError::of(&e))
 }
 
-async fn probe_websocket(url: &str, trust: &Trust) -> Result<(), String> {
+async fn probe_websocket(url: &str, trust: &Trust) -> Result<(), ProbeError> {
     let connector = Connector::Rustls(trust.shared_config());
     match tokio_tungstenite::connect_async_tls_with_config(url, None, false, Some(connector)).await
     {
@@ -47,6 +75,6 @@ async fn probe_websocket(url: &str, trust: &Trust) -> Result<(), String> {
         }
         // The server answered, just not with a WebSocket: it is reachable.
         Err(tokio_tungstenite::tungstenite::Error::Http(_)) => Ok(()),
-        Err(e) => Err(explain(&e)),
+        Err(e) => Err(ProbeError::of(&e)),
     }
 }

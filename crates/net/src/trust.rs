@@ -21,7 +21,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 /// server's next ticket replaces the last).
 const SESSIONS_PER_CLIENT: usize = 4;
 
-/// What the operator asked for (`--ca-cert`, `--tls-insecure`).
+/// What the operator asked for: CA files to trust, or no verification at all.
 #[derive(Debug, Clone, Default)]
 pub struct TrustSettings {
     /// PEM files of CAs to trust besides the platform's roots.
@@ -30,10 +30,29 @@ pub struct TrustSettings {
     pub insecure: bool,
 }
 
-/// A setting that cannot be used; the message names the file or variable and the problem.
+/// A trust setting that cannot be used; the message names the file or variable and the
+/// problem. A CA file's errors start with its path: the caller says which setting named it.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct TrustError(String);
+pub enum TrustError {
+    #[error("TLS setup: {0}")]
+    Setup(rustls::Error),
+    /// `SSL_CERT_FILE` / `SSL_CERT_DIR` set, and the certificates there cannot be loaded.
+    #[error("{variables}: cannot load certificates: {cause}")]
+    PlatformRoots { variables: String, cause: String },
+    /// A CA file of [`TrustSettings::ca_files`] that cannot be used.
+    #[error("{}: {problem}", path.display())]
+    CaFile { path: PathBuf, problem: String },
+}
+
+impl TrustError {
+    /// The CA file the error is about, if it is about one.
+    pub fn ca_file(&self) -> Option<&Path> {
+        match self {
+            TrustError::CaFile { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
 
 /// The built trust of the process. Cloning is cheap (an `Arc`).
 #[derive(Clone, Debug)]
@@ -49,7 +68,7 @@ impl Trust {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .map_err(|e| TrustError(format!("TLS setup: {e}")))?;
+            .map_err(TrustError::Setup)?;
         let (mut config, roots) = if settings.insecure {
             let verifier = Arc::new(AcceptAnyCertificate(provider));
             let config = builder
@@ -83,12 +102,12 @@ impl Trust {
             .clone()
     }
 
-    /// Whether certificates go unverified (`--tls-insecure`).
+    /// Whether certificates go unverified (the settings' `insecure`).
     pub fn is_insecure(&self) -> bool {
         self.insecure
     }
 
-    /// What is trusted, in words, for `--dry-run` and reports.
+    /// What is trusted, in words, for the caller's settings and reports.
     pub fn describe(&self) -> &str {
         &self.roots
     }
@@ -138,10 +157,10 @@ fn root_store(ca_files: &[PathBuf]) -> Result<(RootCertStore, String), TrustErro
     // platform directory we could not read is not (a container may have none).
     if !redirected.is_empty() {
         if let Some(error) = native.errors.first() {
-            return Err(TrustError(format!(
-                "{}: cannot load certificates: {error}",
-                redirected.join(" / ")
-            )));
+            return Err(TrustError::PlatformRoots {
+                variables: redirected.join(" / "),
+                cause: error.to_string(),
+            });
         }
     }
     let (platform_added, _) = store.add_parsable_certificates(native.certs);
@@ -159,27 +178,29 @@ fn root_store(ca_files: &[PathBuf]) -> Result<(RootCertStore, String), TrustErro
 
 /// Adds every certificate of a PEM file; a file that cannot be read or holds none is an error.
 fn add_ca_file(store: &mut RootCertStore, path: &Path) -> Result<usize, TrustError> {
-    let shown = path.display();
-    let iter = CertificateDer::pem_file_iter(path)
-        .map_err(|e| TrustError(format!("--ca-cert {shown}: cannot read it: {e}")))?;
+    let problem = |problem: String| TrustError::CaFile {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let iter =
+        CertificateDer::pem_file_iter(path).map_err(|e| problem(format!("cannot read it: {e}")))?;
     let mut added = 0;
     for cert in iter {
-        let cert =
-            cert.map_err(|e| TrustError(format!("--ca-cert {shown}: not a PEM certificate: {e}")))?;
+        let cert = cert.map_err(|e| problem(format!("not a PEM certificate: {e}")))?;
         store
             .add(cert)
-            .map_err(|e| TrustError(format!("--ca-cert {shown}: unusable certificate: {e}")))?;
+            .map_err(|e| problem(format!("unusable certificate: {e}")))?;
         added += 1;
     }
     if added == 0 {
-        return Err(TrustError(format!(
-            "--ca-cert {shown}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-        )));
+        return Err(problem(
+            "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+        ));
     }
     Ok(added)
 }
 
-/// `--tls-insecure`: any certificate is taken for the server's. The handshake's signatures are
+/// No verification: any certificate is taken for the server's. The handshake's signatures are
 /// still checked, so a connection is only ever with whoever holds the certificate's key.
 #[derive(Debug)]
 struct AcceptAnyCertificate(Arc<CryptoProvider>);

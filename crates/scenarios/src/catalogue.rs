@@ -1,9 +1,9 @@
-//! Every scenario akrida knows, with one line each and the Akrida locust file it stands for, for
-//! `akrida scenarios`: operators coming from Akrida find their test by its old name.
+//! Every scenario akrida knows, with one line each and the owl-akrida locust file it stands for, for
+//! `akrida scenarios`: operators coming from owl-akrida find their test by its old name.
 
 pub struct ScenarioInfo {
     pub name: &'static str,
-    /// Akrida's locust file it stands for, so operators find their old test.
+    /// owl-akrida's locust file it stands for, so operators find their old test.
     pub akrida_file: &'static str,
     pub summary: &'static str,
     /// What one task iteration is, in the plural, for rates (`onboardings` per second).

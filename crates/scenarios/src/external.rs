@@ -1,8 +1,8 @@
-//! External agents: each user drives its own subprocess through Akrida's agent.js protocol (one
+//! External agents: each user drives its own subprocess through owl-akrida's agent.js protocol (one
 //! JSON command per stdin line, one JSON response per stdout line) instead of a native holder,
 //! so real Credo/AFJ clients (`node dist/agent.js`) and native holders run in one tool.
 //!
-//! Akrida's recovery rules (`locustClient.py`), kept as they are:
+//! owl-akrida's recovery rules (`locustClient.py`), kept as they are:
 //! - `ensure_is_running`: before each task, a subprocess that exited, or whose pipes closed, is
 //!   started again (`startup`: spawn + `start`);
 //! - every failed read (error response, timeout, EOF) counts an error; after more than
@@ -12,7 +12,7 @@
 //! - shutdown: `{"cmd":"shutdown"}`, then the process has `shutdown_timeout` to exit before it
 //!   is killed.
 //!
-//! One difference: a restart passes back the `agentConfig` the agent returned (Akrida's
+//! One difference: a restart passes back the `agentConfig` the agent returned (owl-akrida's
 //! `reinstantiate`), so an agent that can restore its identity (akrida's own can) does not open
 //! a new mediator connection on each restart. If a restart with it fails, the next one starts a
 //! new identity.
@@ -24,10 +24,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use agent_protocol::Command;
 use engine::{BoxFuture, Scenario, User, UserContext};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio::time::Instant;
 
 use crate::DIDCOMM;
@@ -46,18 +47,18 @@ pub struct ExternalAgentConfig {
     pub env: Vec<(String, String)>,
     /// `withMediation` of `start`.
     pub with_mediation: bool,
-    /// `port` of `start` is this plus the user's index (Akrida's `START_PORT`); None sends null.
+    /// `port` of `start` is this plus the user's index (owl-akrida's `START_PORT`); None sends null.
     pub start_port: Option<u16>,
-    /// `ERRORS_BEFORE_RESTART` (Akrida: 10).
+    /// `ERRORS_BEFORE_RESTART` (owl-akrida: 10).
     pub errors_before_restart: u32,
-    /// `READ_TIMEOUT_SECONDS` (Akrida: 120).
+    /// `READ_TIMEOUT_SECONDS` (owl-akrida: 120).
     pub read_timeout: Duration,
-    /// `SHUTDOWN_TIMEOUT_SECONDS` (Akrida: 10).
+    /// `SHUTDOWN_TIMEOUT_SECONDS` (owl-akrida: 10).
     pub shutdown_timeout: Duration,
 }
 
 impl ExternalAgentConfig {
-    /// Akrida's defaults for `command` (a command line, split as a shell would, without
+    /// owl-akrida's defaults for `command` (a command line, split as a shell would, without
     /// expansions).
     pub fn new(command: &str) -> Result<Self, String> {
         let mut words = split_command(command)?;
@@ -99,7 +100,7 @@ struct Process {
 
 impl Process {
     fn spawn(config: &ExternalAgentConfig) -> Result<Self, String> {
-        let mut child = Command::new(&config.program)
+        let mut child = tokio::process::Command::new(&config.program)
             .args(&config.args)
             .envs(config.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::piped())
@@ -126,7 +127,7 @@ impl Process {
         self.child.as_ref().and_then(Child::id)
     }
 
-    /// Akrida's `is_running`: not exited, and both pipes open.
+    /// owl-akrida's `is_running`: not exited, and both pipes open.
     fn is_running(&mut self) -> bool {
         let exited = match self.child.as_mut().map(Child::try_wait) {
             Some(Ok(None)) => false,
@@ -185,7 +186,7 @@ impl Process {
         }
     }
 
-    /// Akrida's `readjsonline`: the next JSON object line; other lines are logged and skipped.
+    /// owl-akrida's `readjsonline`: the next JSON object line; other lines are logged and skipped.
     /// A response whose `error` is not 0 is an error carrying the line.
     async fn read_response(&mut self, timeout: Duration) -> Result<Value, String> {
         let deadline = Instant::now() + timeout;
@@ -222,7 +223,8 @@ impl Process {
         if !self.pipes_closed {
             if let Some(stdin) = self.stdin.as_mut() {
                 let _ = tokio::time::timeout(timeout, async {
-                    stdin.write_all(b"{\"cmd\":\"shutdown\"}\n").await?;
+                    let line = format!("{}\n", Command::Shutdown.to_line());
+                    stdin.write_all(line.as_bytes()).await?;
                     stdin.flush().await
                 })
                 .await;
@@ -274,7 +276,7 @@ fn truncate(text: &str, max: usize) -> &str {
     }
 }
 
-/// One external agent, supervised by Akrida's rules (see the module docs).
+/// One external agent, supervised by owl-akrida's rules (see the module docs).
 pub struct ExternalAgent {
     config: Arc<ExternalAgentConfig>,
     index: u64,
@@ -320,7 +322,7 @@ impl ExternalAgent {
         self.errors
     }
 
-    /// Akrida's `startup`: a new subprocess and its `start`. On failure the subprocess is shut
+    /// owl-akrida's `startup`: a new subprocess and its `start`. On failure the subprocess is shut
     /// down and the cause returned.
     pub async fn startup(&mut self) -> Result<(), String> {
         if let Some(old) = self.process.take() {
@@ -337,15 +339,14 @@ impl ExternalAgent {
         let port = self
             .config
             .start_port
-            .map(|p| (u64::from(p) + self.index) % 65_536);
-        let start = json!({
-            "cmd": "start",
-            "withMediation": self.config.with_mediation,
-            "port": port,
-            "agentConfig": reuse,
-        });
+            .map(|p| ((u64::from(p) + self.index) % 65_536) as u16);
+        let start = Command::Start {
+            with_mediation: Some(self.config.with_mediation),
+            port,
+            agent_config: reuse.clone(),
+        };
         let outcome = async {
-            process.write_line(&start.to_string()).await?;
+            process.write_line(&start.to_line()).await?;
             let response = process.read_response(self.config.read_timeout).await?;
             if !process.is_running() {
                 return Err("unable to start: the agent exited after start".to_string());
@@ -368,7 +369,7 @@ impl ExternalAgent {
         }
     }
 
-    /// Akrida's `ensure_is_running`: starts the subprocess again when it is not running.
+    /// owl-akrida's `ensure_is_running`: starts the subprocess again when it is not running.
     /// `Ok(true)` when it had to.
     pub async fn ensure_is_running(&mut self) -> Result<bool, String> {
         if self.process.as_mut().is_some_and(Process::is_running) {
@@ -380,13 +381,13 @@ impl ExternalAgent {
         self.startup().await.map(|()| true)
     }
 
-    /// Akrida's `run_command` + `readjsonline`: sends `command`, returns the response object.
-    pub async fn command(&mut self, command: &Value) -> Result<Value, String> {
+    /// owl-akrida's `run_command` + `readjsonline`: sends `command`, returns the response object.
+    pub async fn command(&mut self, command: &Command) -> Result<Value, String> {
         let Some(process) = self.process.as_mut() else {
             return Err("agent is not running".into());
         };
-        if let Err(cause) = process.write_line(&command.to_string()).await {
-            // As Akrida: a command that cannot be written ends the subprocess.
+        if let Err(cause) = process.write_line(&command.to_line()).await {
+            // As owl-akrida: a command that cannot be written ends the subprocess.
             self.shutdown().await;
             return Err(cause);
         }
@@ -407,7 +408,7 @@ impl ExternalAgent {
         }
     }
 
-    /// Akrida's `shutdown`: asks, waits `shutdown_timeout`, kills; always reaps.
+    /// owl-akrida's `shutdown`: asks, waits `shutdown_timeout`, kills; always reaps.
     pub async fn shutdown(&mut self) {
         if let Some(process) = self.process.take() {
             process.shutdown(self.config.shutdown_timeout).await;
@@ -425,11 +426,11 @@ pub struct ExternalScenario {
 
 #[derive(Debug, Clone)]
 pub struct ExternalTask {
-    /// The sample name (Akrida's, e.g. `ping_mediator`).
+    /// The sample name (owl-akrida's, e.g. `ping_mediator`).
     pub name: &'static str,
     pub weight: u32,
-    /// The command sent, e.g. `{"cmd":"ping_mediator"}`.
-    pub command: Value,
+    /// The command sent, e.g. [`Command::PingMediator`] (`{"cmd":"ping_mediator"}`).
+    pub command: Command,
 }
 
 impl ExternalScenario {
@@ -448,7 +449,7 @@ impl ExternalScenario {
             vec![ExternalTask {
                 name: "ping_mediator",
                 weight: 1,
-                command: json!({"cmd": "ping_mediator"}),
+                command: Command::PingMediator,
             }],
             config,
         )

@@ -1,5 +1,5 @@
 //! The scenario catalogue. A scenario is thin: a short list of tasks that call the holder and
-//! the admin controller, naming samples exactly as Akrida does (`startup`, `ping_mediator`, …)
+//! the admin controller, naming samples exactly as owl-akrida does (`startup`, `ping_mediator`, …)
 //! so results compare with what operators measured before.
 
 pub mod catalogue;

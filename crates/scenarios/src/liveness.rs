@@ -1,7 +1,7 @@
-//! `liveness` (Akrida's `locustLiveness.py`): how fast the issuer's admin API says it is alive.
+//! `liveness` (owl-akrida's `locustLiveness.py`): how fast the issuer's admin API says it is alive.
 //!
 //! Each user repeats one admin call, `GET {ISSUER_URL}/status/live`, recorded as
-//! `issuer_getliveness` (kind `admin`, Akrida's name). Nothing to onboard. A non-2xx answer, an
+//! `issuer_getliveness` (kind `admin`, owl-akrida's name). Nothing to onboard. A non-2xx answer, an
 //! unreachable server, no answer within the timeout or an explicit `"alive": false` is a failure
 //! whose cause names the call. The admin headers (`ISSUER_HEADERS`) are sent but never shown.
 
@@ -13,7 +13,7 @@ use engine::{BoxFuture, Scenario, User, UserContext};
 
 /// Locust's "Type" column for admin API calls.
 pub const ADMIN: &str = "admin";
-/// The sample (and task) name, as Akrida names it.
+/// The sample (and task) name, as owl-akrida names it.
 pub const GET_LIVENESS: &str = "issuer_getliveness";
 /// The admin path asked.
 pub const LIVENESS_PATH: &str = "/status/live";

@@ -1,4 +1,4 @@
-//! `mediator-ping` (Akrida's `locustMediatorPing.py`): how many wallets a mediator holds, and how
+//! `mediator-ping` (owl-akrida's `locustMediatorPing.py`): how many wallets a mediator holds, and how
 //! fast it answers them.
 //!
 //! Each user is one holder. `startup` onboards it — `connect` (DID Exchange or connections, as

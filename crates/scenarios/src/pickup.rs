@@ -6,7 +6,7 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PickupStrategy {
     /// Return route `all` on the WebSocket: the mediator pushes messages down the socket, and
-    /// drains its queue there when the holder reconnects. Akrida's default.
+    /// drains its queue there when the holder reconnects. owl-akrida's default.
     #[default]
     Implicit,
     /// Message Pickup 2.0 polling: status-request → delivery-request → messages-received.

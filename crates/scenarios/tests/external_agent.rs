@@ -1,4 +1,4 @@
-//! Akrida's recovery rules for external agents, exercised against a deliberately faulty fake
+//! owl-akrida's recovery rules for external agents, exercised against a deliberately faulty fake
 //! agent (`fake_agent.py`: crashes, hangs, prints garbage, closes its stdout, ignores shutdown).
 //! Every subprocess must end reaped: its `/proc/<pid>` entry disappears only once we waited
 //! for it (a zombie keeps it).
@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use agent_protocol::Command;
 use engine::{RunConfig, Runner, Wait};
 use scenarios::{ExternalAgent, ExternalAgentConfig, ExternalScenario};
 use serde_json::json;
@@ -49,10 +50,8 @@ async fn assert_reaped(pid: u32) {
     }
 }
 
-const PING: &str = r#"{"cmd":"ping_mediator"}"#;
-
-fn ping() -> serde_json::Value {
-    serde_json::from_str(PING).unwrap()
+fn ping() -> Command {
+    Command::PingMediator
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A deliberately faulty agent speaking Akrida's agent.js protocol, for the recovery tests of
+"""A deliberately faulty agent speaking owl-akrida's agent.js protocol, for the recovery tests of
 external agents (crates/scenarios/tests/external_agent.rs). Stdlib only.
 
 FAKE_MODE selects the fault, applied to ping_mediator (start always works unless said):

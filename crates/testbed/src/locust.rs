@@ -131,3 +131,41 @@ impl Locust {
 pub fn locustfile() -> PathBuf {
     repo_root().join("crates/locust/locustfiles/akrida.py")
 }
+
+/// One test per supported Locust release from one body, as [`each_acapy!`](crate::each_acapy)
+/// does for ACA-Py: `each_locust!(#[test] #[ignore = "live"] fn name => body)` makes a module
+/// `name` holding the tests `newest` and `oldest`, each with the attributes given, calling
+/// `body(Locust::Newest)` or `body(Locust::Oldest)` (`async fn name => body` awaits it). So
+/// `cargo test name -- --ignored` runs both, `cargo test oldest -- --ignored` every test's
+/// oldest-master half.
+#[macro_export]
+macro_rules! each_locust {
+    (#[$test:meta] $(#[$attr:meta])* async fn $name:ident => $body:ident) => {
+        mod $name {
+            #[$test]
+            $(#[$attr])*
+            async fn newest() {
+                super::$body($crate::Locust::Newest).await
+            }
+            #[$test]
+            $(#[$attr])*
+            async fn oldest() {
+                super::$body($crate::Locust::Oldest).await
+            }
+        }
+    };
+    (#[$test:meta] $(#[$attr:meta])* fn $name:ident => $body:ident) => {
+        mod $name {
+            #[$test]
+            $(#[$attr])*
+            fn newest() {
+                super::$body($crate::Locust::Newest)
+            }
+            #[$test]
+            $(#[$attr])*
+            fn oldest() {
+                super::$body($crate::Locust::Oldest)
+            }
+        }
+    };
+}

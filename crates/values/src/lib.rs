@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-/// Booleans as people write them. Akrida read `WITH_MEDIATION="False"` as true (a non-empty
+/// Booleans as people write them. owl-akrida read `WITH_MEDIATION="False"` as true (a non-empty
 /// string); here `False`, `false`, `0`, `no` and `off` are false.
 pub fn parse_bool(text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {

@@ -143,8 +143,13 @@ pub(super) async fn checked_admin(
     Ok(client)
 }
 
+/// What the operator can do about a certificate akrida does not trust.
+const TRUST_HINT: &str = "add its CA with --ca-cert PATH (or AKRIDA_CA_CERT, or SSL_CERT_FILE), \
+or skip verification on a staging system with --tls-insecure";
+
 /// Fails fast, with the reason in words, when `endpoint` does not answer: a wrong port, a server
-/// not started, a certificate akrida does not trust. `who` names the server in the error.
+/// not started, a certificate akrida does not trust (with what to do about it). `who` names the
+/// server in the error.
 pub(super) async fn check_reachable(
     endpoint: &str,
     who: &str,
@@ -152,7 +157,14 @@ pub(super) async fn check_reachable(
 ) -> Result<(), String> {
     net::probe(endpoint, trust, REACH_TIMEOUT)
         .await
-        .map_err(|problem| format!("{who} at {endpoint} is unreachable: {problem}"))
+        .map_err(|problem| match problem {
+            net::ProbeError::UntrustedCertificate(words) => {
+                format!("{who} at {endpoint} is unreachable: {words}: {TRUST_HINT}")
+            }
+            net::ProbeError::Unreachable(words) => {
+                format!("{who} at {endpoint} is unreachable: {words}")
+            }
+        })
 }
 
 pub(super) fn is_http_url(url: &str) -> bool {

@@ -159,7 +159,7 @@ async fn checked_verifier(args: &RunArgs, trust: &net::Trust) -> Result<ServerAp
     Ok(ServerApi::new(admin, args.verifier_type))
 }
 
-/// `CRED_FORMAT` as given, else what Akrida's settings imply.
+/// `CRED_FORMAT` as given, else what owl-akrida's settings imply.
 fn cred_format(args: &RunArgs) -> CredFormat {
     match args.cred_format {
         Some(format) => format,

@@ -61,7 +61,11 @@ pub(crate) fn trust(args: &RunArgs) -> Result<net::Trust, String> {
         ca_files: args.ca_certs.clone(),
         insecure: args.tls_insecure,
     })
-    .map_err(|e| e.to_string())?;
+    // net names the file; the flag that gave it is ours to say.
+    .map_err(|e| match e.ca_file() {
+        Some(_) => format!("--ca-cert {e}"),
+        None => e.to_string(),
+    })?;
     if trust.is_insecure() {
         eprintln!(
             "akrida: warning: TLS certificates are not verified (--tls-insecure): any server \
@@ -192,7 +196,7 @@ async fn multitenant(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenari
     Ok(Arc::new(scenario))
 }
 
-/// `--agent-cmd`: each user drives its own external agent (Akrida's agent.js protocol). The
+/// `--agent-cmd`: each user drives its own external agent (owl-akrida's agent.js protocol). The
 /// agent gets the run's settings through its environment (`MEDIATION_URL`, `WITH_MEDIATION`,
 /// `VERIFIED_TIMEOUT_SECONDS`), so `--mediation-url` reaches it too.
 async fn external_agents(
@@ -211,7 +215,7 @@ async fn external_agents(
         return Err("READ_TIMEOUT_SECONDS must be greater than 0".into());
     }
     config.with_mediation = args.with_mediation;
-    // Akrida's PortManager hands out START_PORT.. to agents without mediation.
+    // owl-akrida's PortManager hands out START_PORT.. to agents without mediation.
     config.start_port = args.start_port;
     config
         .env

@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -23,21 +23,13 @@ pub struct Browser {
 
 impl Browser {
     pub async fn open(url: &str, profile: &std::path::Path) -> Browser {
-        let mut child = Command::new("chromium")
+        let mut child = super::common::headless_chromium(profile)
             .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
                 "--remote-debugging-address=127.0.0.1",
                 "--remote-debugging-port=0",
                 "--remote-allow-origins=*",
             ])
-            .arg(format!("--user-data-dir={}", profile.display()))
             .arg(url)
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -60,16 +60,36 @@ pub fn akrida() -> Command {
     testbed::clean_command(env!("CARGO_BIN_EXE_akrida"))
 }
 
-fn mediator_ping(dir: &Path, args: &[&str]) -> Command {
+/// `akrida run SCENARIO --json --csv DIR/run ARGS`; the caller says where the holders' mediator
+/// is and where the output goes.
+pub fn run_scenario_command(scenario: &str, dir: &Path, args: &[&str]) -> Command {
     let mut command = akrida();
     command
-        .args(["run", "mediator-ping", "--json", "--csv"])
+        .args(["run", scenario, "--json", "--csv"])
         .arg(dir.join("run"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .args(args);
     command
 }
+
+fn mediator_ping(dir: &Path, args: &[&str]) -> Command {
+    let mut command = run_scenario_command("mediator-ping", dir, args);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+}
+
+/// A command line's words as a person types them: `words("-u 3 -r 3 -t 12s")`.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// The onboarding phases a mediated holder times, in order (each once per holder).
+pub const ONBOARDING_PHASES: [&str; 5] = [
+    "startup",
+    "connect",
+    "socket_open",
+    "mediation_grant",
+    "keylist_update",
+];
 
 pub fn parse_json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
@@ -147,4 +167,22 @@ pub fn wait_bounded(mut child: Child, limit: std::time::Duration) -> Output {
 pub fn successes(report: &serde_json::Value, name: &str) -> u64 {
     let e = entry(report, name);
     e["num_requests"].as_u64().unwrap() - e["num_failures"].as_u64().unwrap()
+}
+
+/// A headless Chromium (the Debian package) with a profile of its own under `profile`, quiet:
+/// no background networking, no updates, no first-run pages. Callers add their own flags.
+pub fn headless_chromium(profile: &Path) -> Command {
+    let mut command = Command::new("chromium");
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .stdin(Stdio::null());
+    command
 }

@@ -29,6 +29,31 @@ pub fn start_master(
     locust.start_master(port, dir.join(format!("{name}.log")), classes, run)
 }
 
+/// The users a headless master runs: `Swarm(users, rate, time)`, that many users started at
+/// `rate` a second, run for `time` (a Locust run time).
+pub struct Swarm(pub u64, pub u64, pub &'static str);
+
+/// A headless master ([`start_master`]) that waits for two workers, then runs `swarm` of the
+/// user `classes`; its log is `dir/<name>.log` and its CSV files `dir/<name>_*.csv`.
+pub fn start_headless_master(
+    locust: Locust,
+    name: &str,
+    port: u16,
+    dir: &Path,
+    classes: &[&str],
+    swarm: Swarm,
+) -> Proc {
+    let csv = dir.join(name);
+    let run = Master::Headless {
+        workers: 2,
+        users: swarm.0,
+        rate: swarm.1,
+        time: swarm.2,
+        csv: &csv,
+    };
+    start_master(locust, name, port, dir, classes, run)
+}
+
 /// `akrida worker mediator-ping` against the testbed mediator and the master on `port`.
 pub fn start_worker(name: &str, port: u16, dir: &Path, args: &[&str]) -> Proc {
     start_scenario_worker("mediator-ping", &[], name, port, dir, args)

@@ -93,7 +93,7 @@ fn max_field(max_ms: Option<f64>) -> String {
     max_ms.map_or_else(|| "0".to_owned(), py_float)
 }
 
-/// Akrida does not measure content sizes; Locust's `avg_content_length` is then the integer 0
+/// owl-akrida does not measure content sizes; Locust's `avg_content_length` is then the integer 0
 /// without requests (a ZeroDivisionError caught) and the float 0.0 with them.
 fn content_size_field(num_requests: u64) -> String {
     if num_requests == 0 { "0" } else { "0.0" }.to_owned()

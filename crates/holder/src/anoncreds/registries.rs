@@ -37,10 +37,8 @@ pub struct RegistryRead {
 
 impl RevocationReads<'_> {
     fn registries(&self, rev_reg_id: &str) -> Result<&Registries, HolderError> {
-        self.registries.ok_or_else(|| {
-            HolderError::Protocol(format!(
-                "credential is revocable (revocation registry {rev_reg_id}) and akrida has no ledger to read the registry from: give the ledger's genesis (--genesis, GENESIS_FILE)"
-            ))
+        self.registries.ok_or_else(|| HolderError::NoLedger {
+            rev_reg_id: rev_reg_id.to_string(),
         })
     }
 

@@ -23,6 +23,42 @@ pub fn start_master(locust: Locust, port: u16, dir: &Path, run: Master) -> Proc 
     locust.start_master(port, dir.join("master.log"), &["MediatorPing"], run)
 }
 
+/// A headless master of `locust` on a free port, waiting for `workers` workers and then running
+/// `users` users (all started in the first second) for `time`; its files go to a scratch
+/// directory named `name` and the release, its CSV under `run`.
+pub struct HeadlessMaster {
+    pub master: Proc,
+    pub port: u16,
+    pub dir: testbed::ScratchDir,
+}
+
+impl HeadlessMaster {
+    pub fn start(locust: Locust, name: &str, workers: u32, users: u64, time: &str) -> Self {
+        let port = free_port();
+        let dir = output_dir(&format!("{name}-{}", locust.label()));
+        let csv = dir.join("run");
+        let run = Master::Headless {
+            workers,
+            users,
+            rate: users,
+            time,
+            csv: &csv,
+        };
+        let master = start_master(locust, port, &dir, run);
+        HeadlessMaster { master, port, dir }
+    }
+
+    /// Waits for the master to exit after its run and fails the test unless it exited 0;
+    /// returns its log (printed, with how long the run took since `started`).
+    pub fn finished(&mut self, started: std::time::Instant) -> String {
+        let status = self.master.child.wait().unwrap();
+        let log = self.master.log();
+        eprintln!("master log:\n{log}\nrun took {:?}", started.elapsed());
+        assert!(status.success(), "master exit {status}");
+        log
+    }
+}
+
 /// Users that record a 2 ms "tick" sample every 50 ms, named like the committed locustfile's
 /// class, so a master started with it dispatches to them.
 pub fn ticks() -> Stub {

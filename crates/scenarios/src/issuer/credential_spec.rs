@@ -1,4 +1,4 @@
-//! What the issuer is asked to issue and the verifier to request, built from Akrida's settings
+//! What the issuer is asked to issue and the verifier to request, built from owl-akrida's settings
 //! (`CRED_ATTR`, `CRED_DEF`, `SCHEMA`, `CRED_FORMAT`, `ISSUER_DID`).
 //!
 //! A JSON-LD credential uses only the W3C credentials v1 context, which every ACA-Py bundles,
@@ -63,14 +63,14 @@ impl std::fmt::Display for CredFormat {
     }
 }
 
-/// One credential attribute, as Akrida's `CRED_ATTR` lists them.
+/// One credential attribute, as owl-akrida's `CRED_ATTR` lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
     pub name: String,
     pub value: String,
 }
 
-/// Akrida's default `CRED_ATTR`.
+/// owl-akrida's default `CRED_ATTR`.
 pub const DEFAULT_ATTRIBUTES: &str =
     r#"[{"mime-type": "text/plain", "name": "score", "value": "test"}]"#;
 

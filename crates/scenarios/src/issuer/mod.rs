@@ -1,9 +1,9 @@
-//! The issuer and verifier scenarios (Akrida's `locustIssue.py`, `locustMediatorMsg.py`, …):
+//! The issuer and verifier scenarios (owl-akrida's `locustIssue.py`, `locustMediatorMsg.py`, …):
 //! holders — mediated or reached directly — connect to the server under test, which issues them
 //! credentials, sends them messages, asks them for proofs or revokes what it issued.
 //!
 //! One user type plays them all; a [`Kind`] picks its tasks and weights (the engine draws each
-//! iteration's task by weight). Sample names are Akrida's: `startup`, `issuer_getinvite`,
+//! iteration's task by weight). Sample names are owl-akrida's: `startup`, `issuer_getinvite`,
 //! `verifier_getinvite`, `accept_invite`, `receive_credential`, `msg_client`,
 //! `presentation_exchange`, `revoke_credential`, and akrida's `revoked_presentation`.
 
@@ -23,7 +23,7 @@ use holder::HolderConfig;
 pub use credential_spec::{Attribute, CredFormat};
 pub use link::Reach;
 
-/// Task (and sample) names, as Akrida names them.
+/// Task (and sample) names, as owl-akrida names them.
 pub const ACCEPT_INVITE: &str = "accept_invite";
 pub const RECEIVE_CREDENTIAL: &str = "receive_credential";
 pub const MSG_CLIENT: &str = "msg_client";
@@ -33,7 +33,7 @@ pub const REVOKE_CREDENTIAL: &str = "revoke_credential";
 /// it succeeds when the verifier's record says `verified: "false"`.
 pub const REVOKED_PRESENTATION: &str = "revoked_presentation";
 
-/// Which Akrida test this is.
+/// Which owl-akrida test this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Each iteration: a fresh invitation from the issuer, accepted.
