@@ -424,14 +424,20 @@ fn a_lossy_forwarder_is_reported_exactly_and_fails_the_threshold() {
     let dropped = lossy.dropped.load(Ordering::SeqCst);
     let duplicated = lossy.duplicated.load(Ordering::SeqCst);
     eprintln!("lossy: sent {sent}, forwards {forwards}, dropped {dropped}, duplicated {duplicated}; {d:#}");
-    assert_eq!(
-        forwards, sent,
-        "every message akrida counts as sent reached the forwarder"
+    // A send akrida saw fail (its POST timed out or was cut short by the end of the run on a
+    // loaded machine) may still have reached the forwarder: the ledger counts it neither sent
+    // nor lost (`send_failed`), so each one widens the match by one and no more.
+    let send_failed = count(d, "send_failed");
+    assert!(
+        (sent..=sent + send_failed).contains(&forwards),
+        "every message akrida counts as sent reached the forwarder \
+         (sent {sent}, send_failed {send_failed}, forwards {forwards})"
     );
-    assert_eq!(
-        count(d, "lost"),
-        dropped,
-        "lost is exactly what the forwarder dropped"
+    let lost = count(d, "lost");
+    assert!(
+        lost <= dropped && lost + send_failed >= dropped,
+        "lost is exactly what the forwarder dropped of the messages sent \
+         (lost {lost}, dropped {dropped}, send_failed {send_failed})"
     );
     assert_eq!(count(d, "duplicated"), duplicated);
     assert!(
