@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use delivery::{MessageId, Receipt, RecipientState};
+use didcomm::envelope::PairCache;
 use didcomm::message::{new_message, types, Message};
-use didcomm::KeyPair;
+use didcomm::{KeyPair, PairKey};
 use engine::{BoxFuture, User, UserContext};
 use holder::Holder;
 use serde_json::json;
@@ -210,7 +211,8 @@ impl RelayUser {
             id: sent.id,
             armed: true,
         };
-        let envelope = match envelope_for(&card, key, sent.id, self.config.message_size) {
+        let keys = socket.holder().inbox().keys();
+        let envelope = match envelope_for(&card, key, keys, sent.id, self.config.message_size) {
             Ok(envelope) => envelope,
             Err(e) => {
                 ctx.record(DIDCOMM, samples::SEND, Duration::ZERO, Err(e.to_string()));
@@ -272,9 +274,16 @@ async fn drain_at_end(
 
 /// The envelope for one message: a basic message whose content is the id and padding up to
 /// `size` bytes, authcrypted from `sender` for the peer, in a forward for each routing key.
+///
+/// The authcrypt key agreement of (sender, peer) comes from the holder's own pair cache (`keys`,
+/// the one its inbox opens envelopes with: the same pair key serves both directions), and goes
+/// back into it: a holder writing to the same few contacts pays for it once per contact, as a
+/// wallet that keeps its pairwise keys would. Each forward still gets a fresh ephemeral key, as
+/// anoncrypt requires.
 fn envelope_for(
     card: &Card,
     sender: &KeyPair,
+    keys: &impl PairCache,
     id: MessageId,
     size: usize,
 ) -> Result<Vec<u8>, didcomm::EnvelopeError> {
@@ -288,7 +297,11 @@ fn envelope_for(
         json!({"content": content, "sent_time": didcomm::time::now_rfc3339()}),
     );
     let plaintext = serde_json::to_vec(&message).expect("a serde_json::Value always serialises");
-    let packed = didcomm::pack(&plaintext, &[card.key], Some(sender))?;
+    let pair = keys
+        .get(&sender.verkey(), &card.key)
+        .unwrap_or_else(|| PairKey::new(sender, &card.key));
+    let packed = didcomm::envelope::pack_for_pair(&plaintext, sender, &pair)?;
+    keys.put(pair);
     didcomm::forward::wrap_for_routing(packed, &card.key, &card.routing_keys)
 }
 
