@@ -547,7 +547,9 @@ fn mediator_ping_holders_sleep_and_wake() {
         let report = parse_json(&output);
         assert!(
             sample_count(&report, "wake") >= 3,
-            "{how}: wake not recorded"
+            "{how}: wake not recorded: {:#} {:#}",
+            report["entries"],
+            report["failures"]
         );
         assert_eq!(
             report["counters"]["holders_went_to_sleep"]
