@@ -31,6 +31,17 @@ fn relay(mediator: &testbed::Agent, name: &str, args: &[&str]) -> Output {
 }
 
 fn run_scenario(scenario: &str, mediator: &testbed::Agent, name: &str, args: &[&str]) -> Output {
+    run_scenario_with(scenario, mediator, name, args, &[])
+}
+
+/// [`run_scenario`] with environment variables set for akrida (`PICKUP_STRATEGY`).
+fn run_scenario_with(
+    scenario: &str,
+    mediator: &testbed::Agent,
+    name: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let dir = output_dir(name);
     let invitation = mediator
         .invitation_url
@@ -39,6 +50,10 @@ fn run_scenario(scenario: &str, mediator: &testbed::Agent, name: &str, args: &[&
     let json = dir.join("report.json");
     let child = common::run_scenario_command(scenario, &dir, args)
         .env("MEDIATION_URL", invitation)
+        .env_remove("LOCUST_MIN_WAIT")
+        .env_remove("LOCUST_MAX_WAIT")
+        .env_remove("PICKUP_STRATEGY")
+        .envs(env.iter().copied())
         .stdout(std::fs::File::create(&json).expect("report file"))
         .stderr(std::fs::File::create(dir.join("stderr.txt")).expect("stderr file"))
         .spawn()
@@ -419,14 +434,20 @@ fn a_lossy_forwarder_is_reported_exactly_and_fails_the_threshold() {
     let dropped = lossy.dropped.load(Ordering::SeqCst);
     let duplicated = lossy.duplicated.load(Ordering::SeqCst);
     eprintln!("lossy: sent {sent}, forwards {forwards}, dropped {dropped}, duplicated {duplicated}; {d:#}");
-    assert_eq!(
-        forwards, sent,
-        "every message akrida counts as sent reached the forwarder"
+    // A send akrida saw fail (its POST timed out or was cut short by the end of the run on a
+    // loaded machine) may still have reached the forwarder: the ledger counts it neither sent
+    // nor lost (`send_failed`), so each one widens the match by one and no more.
+    let send_failed = count(d, "send_failed");
+    assert!(
+        (sent..=sent + send_failed).contains(&forwards),
+        "every message akrida counts as sent reached the forwarder \
+         (sent {sent}, send_failed {send_failed}, forwards {forwards})"
     );
-    assert_eq!(
-        count(d, "lost"),
-        dropped,
-        "lost is exactly what the forwarder dropped"
+    let lost = count(d, "lost");
+    assert!(
+        lost <= dropped && lost + send_failed >= dropped,
+        "lost is exactly what the forwarder dropped of the messages sent \
+         (lost {lost}, dropped {dropped}, send_failed {send_failed})"
     );
     assert_eq!(count(d, "duplicated"), duplicated);
     assert!(
@@ -440,6 +461,52 @@ fn a_lossy_forwarder_is_reported_exactly_and_fails_the_threshold() {
     let results = report["thresholds"].as_array().unwrap();
     assert_eq!(results[0]["passed"], false);
     assert_eq!(results[1]["passed"], true);
+}
+
+/// Pickup 2.0 live mode (`PICKUP_STRATEGY=pickupv2-live`) on the testbed's `pickup` mediator
+/// (ACA-Py 0.12.8 with `acapy-plugin-pickup` 0.2.0, the only ACA-Py with Message Pickup 2.0 here),
+/// all online: every message arrives exactly once. The plugin's `live-delivery-change` is a stub
+/// that answers nothing, so what delivers here is ACA-Py pushing forwards down the socket the
+/// holder opened with return route `all` (as the request asks); the book says so.
+#[test]
+#[ignore = "live"]
+fn relay_with_pickup_v2_live_mode_on_acapy_with_the_pickup_plugin() {
+    let mediator = testbed::ensure(&["pickup"]).agent("pickup").clone();
+    let output = run_scenario_with(
+        "mediator-relay",
+        &mediator,
+        "relay-pickup-live",
+        &[
+            "-u",
+            "20",
+            "-r",
+            "20",
+            "-t",
+            "20s",
+            "--min-wait",
+            "0.5",
+            "--max-wait",
+            "1.5",
+            "--drain",
+            "10",
+        ],
+        &[("PICKUP_STRATEGY", "pickupv2-live")],
+    );
+    let report = parse_json(&output);
+    // On a loaded machine a few holders may still be onboarding when the run stops: the
+    // messages are what is judged.
+    assert_eq!(
+        report["users"]["start_failures"], 0,
+        "{:#}",
+        report["users"]
+    );
+    let d = delivery(&report);
+    assert_consistent(d);
+    let sent = count(d, "sent");
+    assert!(sent >= 50, "20 holders for 20 s sent only {sent}");
+    assert_eq!(count(d, "lost"), 0, "{:#}", d["lost_messages"]);
+    assert_eq!(count(d, "delivered"), sent, "{d:#}");
+    assert_eq!(count(d, "duplicated"), 0, "{d:#}");
 }
 
 /// Sleepers in mediator-ping: they go away and wake (timed as `wake`), and no ping fails for it
@@ -463,7 +530,9 @@ fn mediator_ping_holders_sleep_and_wake() {
         let report = parse_json(&output);
         assert!(
             sample_count(&report, "wake") >= 3,
-            "{how}: wake not recorded"
+            "{how}: wake not recorded: {:#} {:#}",
+            report["entries"],
+            report["failures"]
         );
         assert_eq!(
             report["counters"]["holders_went_to_sleep"]

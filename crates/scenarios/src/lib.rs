@@ -7,6 +7,7 @@ pub mod external;
 pub mod invitations;
 pub mod issuer;
 pub mod liveness;
+mod mediated;
 pub mod mediator_onboard;
 pub mod mediator_ping;
 pub mod multitenant;
