@@ -251,3 +251,171 @@ fn relay_with_sleepers_every_message_is_accounted_for_per_instance() {
          and {not_taken} never reached them: {records:?}"
     );
 }
+
+/// Whether a process is alive (a zombie, killed but not yet reaped, is not).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            // The state follows the command name, which is in parentheses and may hold spaces.
+            let after_name = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+            !after_name.starts_with('Z') && !after_name.starts_with('X')
+        })
+        .unwrap_or(false)
+}
+
+/// Start every instance that is not running (an earlier test, or a failed one, may have left
+/// one down), and return the cluster as it is now.
+fn whole(cluster: Cluster) -> Cluster {
+    let mut cluster = cluster;
+    for number in 1..=cluster.instances().len() {
+        if !cluster.instance(number).pid.is_some_and(alive) {
+            cluster = cluster.start(number);
+        }
+    }
+    cluster
+}
+
+/// A timed event (`--at 20s`) kills instance 2 with SIGKILL in the middle of a `mediator-ping`
+/// run. The event is in the JSON and HTML with its exit status; the holders whose sockets were
+/// on instance 2 reconnect through nginx to the survivors (judged on the survivors' logs: each
+/// of them pings again through instance 1 or 3), all within a bounded time; and a second event
+/// that sleeps 60 s does not hold the run up (the run ends while it still sleeps).
+#[test]
+#[ignore = "live"]
+fn killing_an_instance_mid_run_holders_reconnect_through_the_balancer() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = whole(cluster());
+    let victim = cluster.instance(2).clone();
+    let victim_pid = victim.pid.expect("instance 2 has a pid");
+    let victim_mark = victim.log_mark();
+    let kill = format!("{} kill {} 2", testbed::script().display(), cluster.name());
+    let dir_html = output_dir("cluster-kill-html");
+    let html = dir_html.join("report.html");
+    let html_arg = html.to_str().unwrap().to_string();
+    let (mut child, dir) = start(
+        &cluster,
+        "mediator-ping",
+        "cluster-kill",
+        &[
+            "-u",
+            "30",
+            "-r",
+            "15",
+            "-t",
+            "45s",
+            "--min-wait",
+            "0.5",
+            "--max-wait",
+            "1",
+            "--timeout",
+            "5",
+            "--html",
+            &html_arg,
+            "--at",
+            "20s",
+            &kill,
+            "--at",
+            "2s",
+            "sleep 60",
+        ],
+    );
+
+    // Watch the kill happen, then watch the survivors' logs until every holder that was on
+    // instance 2 has pinged through one of them.
+    let started = Instant::now();
+    let mut killed_at = None;
+    let mut back_after = None;
+    let mut survivor_marks = Vec::new();
+    let mut victims = std::collections::BTreeSet::new();
+    while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(150) {
+        match killed_at {
+            None if !alive(victim_pid) => {
+                killed_at = Some(Instant::now());
+                survivor_marks = [1, 3]
+                    .iter()
+                    .map(|&n| (n, cluster.instance(n).log_mark()))
+                    .collect();
+                victims = victim.ping_senders_since(victim_mark);
+            }
+            Some(at) if back_after.is_none() => {
+                let back: std::collections::BTreeSet<String> = survivor_marks
+                    .iter()
+                    .flat_map(|&(n, mark)| cluster.instance(n).ping_senders_since(mark))
+                    .collect();
+                if !victims.is_empty() && victims.is_subset(&back) {
+                    back_after = Some(at.elapsed());
+                }
+            }
+            _ => {}
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let output = finish(child, &dir);
+    let cluster = whole(Cluster::ensure(testbed::Acapy::V0_12_8));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report = parse_json(&output);
+
+    // The events, with their results.
+    let events = report["events"].as_array().expect("events in the JSON");
+    assert_eq!(events.len(), 2, "{events:#?}");
+    let killer = events
+        .iter()
+        .find(|e| e["command"].as_str().is_some_and(|c| c.contains(" kill ")))
+        .unwrap_or_else(|| panic!("the kill event in {events:#?}"));
+    assert_eq!(killer["state"], "finished", "{killer:#}");
+    assert_eq!(killer["exit_code"], 0, "{killer:#}");
+    let at = killer["started_s"].as_f64().unwrap();
+    assert!((20.0..26.0).contains(&at), "started at {at} s: {killer:#}");
+    let sleeper = events
+        .iter()
+        .find(|e| e["command"] == "sleep 60")
+        .unwrap_or_else(|| panic!("the sleep event in {events:#?}"));
+    assert_eq!(
+        sleeper["state"], "stopped_at_end",
+        "the run ended before its 60 s sleep did: {sleeper:#}"
+    );
+    let page = std::fs::read_to_string(&html).expect("HTML report written");
+    assert!(
+        page.contains("id=\"events-table\""),
+        "events table in the HTML"
+    );
+    assert!(page.contains(" kill "), "the kill command in the HTML");
+
+    // The kill happened while akrida ran, and hit the holders on instance 2.
+    let killed_at = killed_at.expect("instance 2 died during the run");
+    assert!(
+        victims.len() >= 5,
+        "round robin puts about a third of 30 holders on instance 2: {victims:?}"
+    );
+    let lost = common::entry(&report, "connection_lost");
+    let dropped = lost["num_failures"].as_u64().unwrap();
+    assert!(
+        dropped >= victims.len() as u64,
+        "each holder on instance 2 counted its dropped socket: {dropped} < {}",
+        victims.len()
+    );
+    let back_after = back_after.unwrap_or_else(|| {
+        panic!(
+            "not every holder of instance 2 came back through the survivors in the {:?} after \
+             the kill: {victims:?}",
+            killed_at.elapsed()
+        )
+    });
+    eprintln!(
+        "{} holders were on instance 2; {dropped} sockets dropped; all back on instances 1 and 3 \
+         {back_after:?} after the kill",
+        victims.len()
+    );
+    assert!(
+        back_after < Duration::from_secs(20),
+        "holders took {back_after:?} to come back"
+    );
+    // The survivors answered the holders' pings after the kill; none failed once they were back.
+    let (pings, _) = entry_counts(&report, "ping_mediator");
+    assert!(pings >= 60, "{pings} pings");
+    assert!(
+        cluster.instance(2).pid.is_some_and(alive),
+        "instance 2 restarted for the next test"
+    );
+}

@@ -515,18 +515,33 @@ fn relay_with_pickup_v2_live_mode_on_acapy_with_the_pickup_plugin() {
 #[ignore = "live"]
 fn mediator_ping_holders_sleep_and_wake() {
     let mediator = common::mediator();
-    for how in ["close", "vanish", "drop"] {
-        let output = run_scenario(
-            "mediator-ping",
-            &mediator,
-            &format!("ping-sleep-{how}"),
-            &[
-                common::words("-u 10 -r 10 -t 12s --min-wait 0.5 --max-wait 1").as_slice(),
-                &common::words("--sleep-share 50% --sleep-online 2 --sleep-offline 2"),
-                &["--sleep-how", how],
-            ]
-            .concat(),
-        );
+    // The three ways run side by side (30 holders on one mediator): each gets 16 s, so that a
+    // slow onboarding on a busy machine still leaves several sleep-and-wake cycles of 4 s.
+    let outputs: Vec<(&str, Output)> = std::thread::scope(|scope| {
+        let runs: Vec<_> = ["close", "vanish", "drop"]
+            .into_iter()
+            .map(|how| {
+                let mediator = &mediator;
+                scope.spawn(move || {
+                    let output = run_scenario(
+                        "mediator-ping",
+                        mediator,
+                        &format!("ping-sleep-{how}"),
+                        &[
+                            common::words("-u 10 -r 10 -t 16s --min-wait 0.5 --max-wait 1")
+                                .as_slice(),
+                            &common::words("--sleep-share 50% --sleep-online 2 --sleep-offline 2"),
+                            &["--sleep-how", how],
+                        ]
+                        .concat(),
+                    );
+                    (how, output)
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    for (how, output) in outputs {
         let report = parse_json(&output);
         assert!(
             sample_count(&report, "wake") >= 3,
