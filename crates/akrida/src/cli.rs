@@ -129,7 +129,7 @@ pub struct RunArgs {
         default_value = "acapy_v2",
         value_name = "TYPE"
     )]
-    pub issuer_type: controller::acapy::ApiVersion,
+    pub issuer_type: admin_client::acapy::ApiVersion,
     /// The verifier's admin API URL (proof scenarios). Default: ISSUER_URL.
     #[arg(help_heading = heading::VERIFIER, long, env = "VERIFIER_URL", value_name = "URL")]
     pub verifier_url: Option<String>,
@@ -152,7 +152,7 @@ pub struct RunArgs {
         default_value = "acapy_v2",
         value_name = "TYPE"
     )]
-    pub verifier_type: controller::acapy::ApiVersion,
+    pub verifier_type: admin_client::acapy::ApiVersion,
     /// indy / anoncreds proofs: the verifier asks every holder to prove its credentials were not
     /// revoked at the time of the request (a `non_revoked` interval, as verifiers that check
     /// revocation do), so each proof carries a revocation-registry state read from the ledger.

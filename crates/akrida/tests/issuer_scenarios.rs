@@ -545,9 +545,9 @@ fn issue_revoke_explains_what_it_needs() {
         "{stderr}"
     );
 
-    let api = controller::acapy::ServerApi::new(
-        controller::AdminClient::new(&servers.issuer.admin_url, &[]).unwrap(),
-        controller::acapy::ApiVersion::V2,
+    let api = admin_client::acapy::ServerApi::new(
+        admin_client::AdminClient::new(&servers.issuer.admin_url, &[]).unwrap(),
+        admin_client::acapy::ApiVersion::V2,
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let err = runtime

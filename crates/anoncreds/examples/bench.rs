@@ -1,6 +1,6 @@
 //! CPU time of the holder's AnonCreds operations, per operation, on this machine.
 //!
-//! `cargo run --release -p anoncreds --example bench [ROUNDS] [REGISTRY_SIZE]` (default 20
+//! `cargo run --release -p akrida-anoncreds --example bench [ROUNDS] [REGISTRY_SIZE]` (default 20
 //! rounds, a registry of 1000 as the testbed's issuer makes). Each round is one credential
 //! request, one stored credential and one presentation (one revealed attribute, one `>=`
 //! predicate), first of a credential definition without revocation, then of a revocable one
@@ -11,8 +11,8 @@
 
 use std::time::Duration;
 
-use anoncreds::test_issuer::{proof_request, verify, TestIssuer};
-use anoncreds::{RegistryAt, RegistryStates, Wallet};
+use akrida_anoncreds::test_issuer::{proof_request, verify, TestIssuer};
+use akrida_anoncreds::{RegistryAt, RegistryStates, Wallet};
 use serde_json::json;
 
 fn thread_cpu() -> Duration {
@@ -219,7 +219,7 @@ fn revocable(rounds: u32, size: u32) {
         let (_, index) = wallet.credentials()[0].revocation().expect("revocable");
         let registry = states.values().next().expect("one registry").clone();
         timed(&mut state_t, || {
-            anoncreds::revocation::revocation_state(&registry, index)
+            akrida_anoncreds::revocation::revocation_state(&registry, index)
         })
         .expect("revocation state");
         let presentation =

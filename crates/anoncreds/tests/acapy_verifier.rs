@@ -6,8 +6,8 @@
 //! if set, else `<repo>/.venv/acapy/bin/python`. Without it the test FAILS (it never skips): run
 //! `scripts/testbed install`. No ledger and no agent are needed.
 
-use anoncreds::test_issuer::{proof_request, TestIssuer};
-use anoncreds::Wallet;
+use akrida_anoncreds::test_issuer::{proof_request, TestIssuer};
+use akrida_anoncreds::Wallet;
 use serde_json::{json, Map, Value};
 
 /// One presentation for ACA-Py to verify.

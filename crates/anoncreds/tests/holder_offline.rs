@@ -2,8 +2,8 @@
 //! credential definition, offer and credential; the holder's request, storage and presentation
 //! must satisfy indy-credx's verifier. No ledger, no ACA-Py.
 
-use anoncreds::test_issuer::{proof_request, verify, TestIssuer};
-use anoncreds::{legacy_cred_def, AnonCredsError, Wallet};
+use akrida_anoncreds::test_issuer::{proof_request, verify, TestIssuer};
+use akrida_anoncreds::{legacy_cred_def, AnonCredsError, Wallet};
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 
@@ -104,7 +104,7 @@ fn presentation_with_a_changed_revealed_value_does_not_verify() {
     let mut both = presentation;
     both["requested_proof"]["revealed_attrs"]["n"]["raw"] = json!("Mallory");
     both["requested_proof"]["revealed_attrs"]["n"]["encoded"] =
-        json!(anoncreds::indy_credx::utils::encode_credential_attribute("Mallory").unwrap());
+        json!(akrida_anoncreds::indy_credx::utils::encode_credential_attribute("Mallory").unwrap());
     assert!(!verify(&request, &both, &[issuer]).unwrap_or(false));
 }
 

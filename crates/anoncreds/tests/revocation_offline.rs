@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use anoncreds::test_issuer::{proof_request, verify, TestIssuer};
-use anoncreds::{RegistryAt, RegistryStates, Wallet};
+use akrida_anoncreds::test_issuer::{proof_request, verify, TestIssuer};
+use akrida_anoncreds::{RegistryAt, RegistryStates, Wallet};
 use serde_json::{json, Value};
 
 const ISSUER_DID: &str = "NcYxiDXkpYi6ov5FcYDi1e";
@@ -92,7 +92,7 @@ fn request_with(non_revoked: Option<Value>) -> Value {
 }
 
 /// Plans, reads what the plan needs from the issuer-as-ledger, and presents.
-fn prove(wallet: &Wallet, request: &Value) -> Result<Value, anoncreds::AnonCredsError> {
+fn prove(wallet: &Wallet, request: &Value) -> Result<Value, akrida_anoncreds::AnonCredsError> {
     let issuer = &fixture().issuer;
     let plan = wallet.plan_presentation(request, REVOKED + 5_000)?;
     let mut states = RegistryStates::new();
@@ -100,7 +100,7 @@ fn prove(wallet: &Wallet, request: &Value) -> Result<Value, anoncreds::AnonCreds
         let (delta, timestamp) = issuer.delta_at(need.to)?;
         // Through the ledger's shape and back, as a holder reading the ledger gets it.
         let (delta, timestamp) =
-            anoncreds::revocation::delta_from_ledger(&as_ledger_answers(&delta, timestamp))?;
+            akrida_anoncreds::revocation::delta_from_ledger(&as_ledger_answers(&delta, timestamp))?;
         states.insert(
             need,
             RegistryAt {

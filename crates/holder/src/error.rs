@@ -56,7 +56,7 @@ pub enum HolderError {
     #[error("the verifier acknowledged the presentation with verification_result \"false\"")]
     PresentationRejected,
     #[error("anoncreds: {0}")]
-    AnonCreds(#[from] ::anoncreds::AnonCredsError),
+    AnonCreds(#[from] akrida_anoncreds::AnonCredsError),
     /// Reading a revocation registry from the ledger, or its tails file.
     #[error("{0}")]
     Ledger(#[from] ::ledger::LedgerError),

@@ -10,8 +10,8 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use anoncreds::test_issuer::{proof_request, verify, TestIssuer};
-use anoncreds::Wallet;
+use akrida_anoncreds::test_issuer::{proof_request, verify, TestIssuer};
+use akrida_anoncreds::Wallet;
 use didcomm::diddoc::{unqualified_did, DidCommService};
 use didcomm::invitation::HandshakeProtocol;
 use didcomm::message::Message;

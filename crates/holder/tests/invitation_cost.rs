@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use controller::AdminClient;
+use admin_client::AdminClient;
 use futures_util::StreamExt;
 use holder::{Holder, HolderConfig};
 

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use controller::AdminClient;
+use admin_client::AdminClient;
 use holder::{Holder, HolderConfig};
 
 const TIMEOUT: Duration = Duration::from_secs(20);

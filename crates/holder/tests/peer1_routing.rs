@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use controller::AdminClient;
+use admin_client::AdminClient;
 use holder::connection::{connect_with_key, OurEndpoint};
 use holder::outbound::Channel;
 use holder::{Holder, HolderConfig};

@@ -8,7 +8,7 @@
 //!   `tailsLocation` (bounded in size, checked against `tailsHash`) while every holder that
 //!   needs it meanwhile waits on that one download.
 //!
-//! No DIDComm and no AnonCreds cryptography here: the `anoncreds` crate turns what is read into
+//! No DIDComm and no AnonCreds cryptography here: the `akrida-anoncreds` crate turns what is read into
 //! revocation states and proofs.
 
 pub mod error;

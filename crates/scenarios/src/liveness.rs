@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use controller::AdminClient;
+use admin_client::AdminClient;
 use engine::{BoxFuture, Scenario, User, UserContext};
 
 /// Locust's "Type" column for admin API calls.

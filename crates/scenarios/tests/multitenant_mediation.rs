@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use controller::AdminClient;
+use admin_client::AdminClient;
 use engine::{LoadShape, RunConfig, Runner, StatsSnapshot, Wait};
 use scenarios::multitenant::{
     MultitenantConfig, MultitenantMediation, CREATE_TENANT, TENANT_CONNECTION, TENANT_MEDIATION,

@@ -101,7 +101,7 @@ async fn usable_invitation(
 pub(super) async fn checked_issuer(
     args: &RunArgs,
     trust: &net::Trust,
-) -> Result<controller::AdminClient, String> {
+) -> Result<admin_client::AdminClient, String> {
     checked_admin(
         args.issuer_url.as_deref(),
         "ISSUER_URL",
@@ -123,7 +123,7 @@ pub(super) async fn checked_admin(
     headers_var: &str,
     who: &str,
     trust: &net::Trust,
-) -> Result<controller::AdminClient, String> {
+) -> Result<admin_client::AdminClient, String> {
     let flag = url_var.to_ascii_lowercase().replace('_', "-");
     let url = url
         .map(str::trim)
@@ -134,10 +134,10 @@ pub(super) async fn checked_admin(
     if !is_http_url(url) {
         return Err(format!("{url_var} {url:?} is not an http(s) URL"));
     }
-    let headers = controller::parse_headers_json(headers.unwrap_or(""))
+    let headers = admin_client::parse_headers_json(headers.unwrap_or(""))
         // The parser's messages name header keys and JSON positions, never values.
         .map_err(|e| format!("{headers_var}: {e}"))?;
-    let client = controller::AdminClient::with_trust(url, &headers, trust)
+    let client = admin_client::AdminClient::with_trust(url, &headers, trust)
         .map_err(|e| format!("{headers_var}: {e}"))?;
     check_reachable(url, who, trust).await?;
     Ok(client)

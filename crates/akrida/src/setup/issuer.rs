@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use controller::acapy::{ApiVersion, ServerApi};
+use admin_client::acapy::{ApiVersion, ServerApi};
 use holder::anoncreds::Registries;
 use holder::inbound::InboundListener;
 use holder::ports::PortPool;
@@ -214,7 +214,7 @@ async fn credential_offer(
                 .await
                 .map_err(|e| format!("reading CRED_DEF {cred_def_id} from the issuer: {e}"))?;
             let cred_def = if anoncreds_shape {
-                anoncreds::legacy_cred_def(&cred_def_id, &definition)
+                akrida_anoncreds::legacy_cred_def(&cred_def_id, &definition)
                     .map_err(|e| format!("CRED_DEF {cred_def_id}: {e}"))?
             } else {
                 definition

@@ -158,7 +158,7 @@ async fn multitenant(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenari
         return Err(format!("MULTITENANT_URL {url:?} is not an http(s) URL"));
     }
     let mut headers =
-        controller::parse_headers_json(args.multitenant_headers.as_deref().unwrap_or(""))
+        admin_client::parse_headers_json(args.multitenant_headers.as_deref().unwrap_or(""))
             .map_err(|e| format!("MULTITENANT_HEADERS: {e}"))?;
     if let Some(key) = args
         .multitenant_api_key
@@ -167,17 +167,17 @@ async fn multitenant(args: &RunArgs, trust: &net::Trust) -> Result<SharedScenari
     {
         headers.push(("X-API-Key".into(), key.into()));
     }
-    let admin = controller::AdminClient::with_trust(url, &headers, trust)
+    let admin = admin_client::AdminClient::with_trust(url, &headers, trust)
         .map_err(|e| format!("MULTITENANT_HEADERS / MULTITENANT_API_KEY: {e}"))?;
     check_reachable(url, "the multitenant agent", trust).await?;
     admin
         .get("/multitenancy/wallets?wallet_name=akrida-preflight")
         .await
         .map_err(|e| match &e {
-            controller::AdminError::Status { status: 401 | 403, .. } => format!(
+            admin_client::AdminError::Status { status: 401 | 403, .. } => format!(
                 "the multitenant agent refused the admin credentials ({e}); set MULTITENANT_API_KEY or MULTITENANT_HEADERS"
             ),
-            controller::AdminError::Status { status: 404, .. } => format!(
+            admin_client::AdminError::Status { status: 404, .. } => format!(
                 "{url} is not a multitenant agent with --multitenant-admin ({e})"
             ),
             _ => format!("MULTITENANT_URL: {e}"),

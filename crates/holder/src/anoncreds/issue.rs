@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use ::anoncreds::{PendingRequest, Wallet};
+use akrida_anoncreds::{PendingRequest, Wallet};
 use didcomm::diddoc::unqualified_did;
 use didcomm::message::{new_message, set_thread, Message};
 use serde_json::{json, Value};

@@ -1,5 +1,5 @@
 //! AnonCreds (legacy Indy) credentials over DIDComm: the messages of issue-credential and
-//! present-proof, 1.0 and 2.0, that carry the payloads the `anoncreds` crate's [`Wallet`]
+//! present-proof, 1.0 and 2.0, that carry the payloads the `akrida-anoncreds` crate's [`Wallet`]
 //! builds and reads.
 //!
 //! Each protocol has pure builders and parsers (tested without a peer) and one async function
@@ -12,7 +12,7 @@
 //! 70 ms), so the async flows run them on tokio's blocking pool: a holder proving something
 //! must not stall the timers and sockets of the other holders on the same worker thread.
 //!
-//! [`Wallet`]: ::anoncreds::Wallet
+//! [`Wallet`]: akrida_anoncreds::Wallet
 
 pub mod formats;
 pub mod issue;
@@ -24,7 +24,7 @@ pub use issue::{accept_indy_offer, is_indy_offer, IndyIssued, IndyOffer};
 pub use present::{is_indy_proof_request, present_indy_proof, IndyPresented, IndyProofRequest};
 pub use registries::{Registries, RevocationReads};
 
-use ::anoncreds::Wallet;
+use akrida_anoncreds::Wallet;
 
 use crate::error::HolderError;
 

@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use ::anoncreds::Wallet;
+use akrida_anoncreds::Wallet;
 use didcomm::message::{new_message, set_thread, Message};
 use serde_json::Value;
 
@@ -140,7 +140,7 @@ pub async fn present_indy_proof(
     timeout: Duration,
 ) -> Result<IndyPresented, HolderError> {
     let request = IndyProofRequest::parse(request)?;
-    let plan = wallet.plan_presentation(&request.request, ::anoncreds::unix_now())?;
+    let plan = wallet.plan_presentation(&request.request, akrida_anoncreds::unix_now())?;
     let needs = plan.needs();
     let (states, tails_downloads) = revocation.states(&needs).await?;
     let presentation = super::off_reactor(wallet, move |w| w.present(&plan, &states)).await??;

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use ::anoncreds::{RegistryAt, RegistryNeed, RegistryStates};
 use ::ledger::{Ledger, TailsCache};
+use akrida_anoncreds::{RegistryAt, RegistryNeed, RegistryStates};
 use serde_json::Value;
 
 use crate::error::HolderError;
@@ -75,7 +75,7 @@ impl RevocationReads<'_> {
                 .ledger
                 .revocation_registry_delta(&need.rev_reg_id, need.to)
                 .await?;
-            let (delta, timestamp) = ::anoncreds::revocation::delta_from_ledger(&answer.data)?;
+            let (delta, timestamp) = akrida_anoncreds::revocation::delta_from_ledger(&answer.data)?;
             states.insert(
                 need.clone(),
                 RegistryAt {

@@ -15,7 +15,7 @@ mod user;
 use std::sync::Arc;
 use std::time::Duration;
 
-use controller::acapy::ServerApi;
+use admin_client::acapy::ServerApi;
 use engine::{BoxFuture, Phases, Scenario, User};
 use holder::anoncreds::Registries;
 use holder::HolderConfig;

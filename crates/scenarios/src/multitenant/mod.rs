@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use controller::AdminClient;
+use admin_client::AdminClient;
 use didcomm::Invitation;
 use engine::{BoxFuture, Scenario, Stats, User, UserContext};
 use rand::seq::SliceRandom;

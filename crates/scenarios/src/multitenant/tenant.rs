@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use controller::AdminClient;
+use admin_client::AdminClient;
 use didcomm::invitation::InvitationKind;
 use didcomm::Invitation;
 use rand::RngCore;

@@ -230,7 +230,9 @@ impl IssuerUser {
                 };
                 // Now, by the holders' clock (the verifier's is the same machine's or close).
                 let request = match non_revoked {
-                    true => credential_spec::with_non_revoked(request, ::anoncreds::unix_now()),
+                    true => {
+                        credential_spec::with_non_revoked(request, akrida_anoncreds::unix_now())
+                    }
                     false => request,
                 };
                 let exchange = verifier_api
@@ -311,7 +313,7 @@ impl IssuerUser {
                     .wait_presentation_outcome(&exchange, config.timeout)
                     .await
                     .map_err(|e| e.to_string())?;
-                if controller::acapy::verified_of(&record) != Some(false) {
+                if admin_client::acapy::verified_of(&record) != Some(false) {
                     return Err(format!(
                         "the verifier did not reject the proof of a revoked credential (state {}, verified {})",
                         record["state"], record["verified"]

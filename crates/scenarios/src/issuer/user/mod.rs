@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use controller::acapy::ServerApi;
+use admin_client::acapy::ServerApi;
 use didcomm::KeyPair;
 use engine::{BoxFuture, User, UserContext};
 use holder::connection::{connect_with_key, make_active};
@@ -64,7 +64,7 @@ pub struct IssuerUser {
     /// JSON-LD credentials received, newest last (only the newest few are kept).
     credentials: Vec<Value>,
     /// AnonCreds credentials (and the link secret), when the scenario issues those.
-    wallet: ::anoncreds::Wallet,
+    wallet: akrida_anoncreds::Wallet,
     /// The issuer's exchange id of the last credential, for `revoke_credential`.
     last_exchange: Option<String>,
     /// The wallet's referent of the last AnonCreds credential.
@@ -97,7 +97,7 @@ impl IssuerUser {
             verifier: None,
             subject_key: KeyPair::generate(),
             credentials: Vec::new(),
-            wallet: ::anoncreds::Wallet::new(),
+            wallet: akrida_anoncreds::Wallet::new(),
             last_exchange: None,
             last_indy_referent: None,
             tracker,

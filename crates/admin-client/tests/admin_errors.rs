@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use controller::{AdminClient, AdminError};
+use admin_client::{AdminClient, AdminError};
 
 /// Answers every request with `status` and `body`, until the test ends.
 fn stand_in(status: &'static str, body: &'static str) -> String {
