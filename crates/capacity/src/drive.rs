@@ -16,10 +16,11 @@ use engine::thresholds;
 use engine::{RunConfig, RunHandle, Runner};
 use tokio::sync::watch;
 
+use crate::current::Stage;
 use crate::drain::{self, Baseline};
 use crate::inflight::SharedScenario;
 use crate::inflight::{Counted, InFlight};
-use crate::live::{Progress, Stage};
+use crate::live::Progress;
 use crate::measured::{
     is_latency, Drain, Driven, Latency, Plateau, PlateauDelivery, RowTotal, StopRecord,
 };

@@ -10,7 +10,7 @@ use engine::report::html::kit::{
 };
 use engine::thresholds::{trim_float, Metric};
 
-use crate::live::Current;
+use crate::current::Current;
 use crate::measured::{is_latency, Driven, Plateau};
 use crate::search::{Outcome, Verdict};
 use crate::setup::Setup;

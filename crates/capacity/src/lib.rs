@@ -18,6 +18,7 @@
 //! scenario from settings, or print anything but the search's progress and reports (the binary
 //! turns the answer into an exit code with [`met`]).
 
+mod current;
 mod drain;
 mod drive;
 mod html;

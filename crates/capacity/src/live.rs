@@ -8,48 +8,14 @@ use std::time::{Duration, Instant};
 
 use akrida_web::server::LiveSource;
 use engine::report::LiveParts;
-use serde::Serialize;
 use tokio::sync::watch;
 
+use crate::current::{Current, Stage};
 use crate::html::{self, Page};
 use crate::measured::{Drain, Driven, Plateau};
 use crate::report;
 use crate::search::{Phase, Search};
 use crate::setup::Setup;
-
-/// What the current plateau is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// Waiting at the probe load for the servers to drain, before the plateau.
-    Draining,
-    /// The plateau's load is set; its samples are not judged yet.
-    WarmUp,
-    /// The window the plateau is judged on.
-    Judged,
-}
-
-impl Stage {
-    pub fn words(self) -> &'static str {
-        match self {
-            Stage::Draining => "draining before it",
-            Stage::WarmUp => "warm-up",
-            Stage::Judged => "judged window",
-        }
-    }
-}
-
-/// The plateau running now.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Current {
-    pub number: usize,
-    pub load: f64,
-    pub phase: Phase,
-    pub stage: Stage,
-    /// When the stage began, and how long it lasts at most.
-    pub since: Instant,
-    pub length: Duration,
-}
 
 /// The search so far.
 struct SoFar {

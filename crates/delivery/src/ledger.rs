@@ -7,30 +7,8 @@ use hdrhistogram::Histogram;
 
 use crate::id::MessageId;
 use crate::report::{DeliveryReport, LatencySummary, LostMessage, StateCounts};
+use crate::state::RecipientState;
 use crate::timeline::Timeline;
-
-/// Where the recipient was when the message was sent. A message to an away recipient can only
-/// arrive after it wakes, so its latency is reported apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RecipientState {
-    /// Socket open and read.
-    Online,
-    /// Gone cleanly (socket closed) or by a reset: the mediator knows, or will at its next write.
-    Asleep,
-    /// Socket left open, nothing read or answered: the mediator may write into it unaware.
-    Vanished,
-}
-
-impl RecipientState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Online => "online",
-            Self::Asleep => "asleep",
-            Self::Vanished => "vanished",
-        }
-    }
-}
 
 /// What [`Ledger::send`] gives back: the id to put in the message and its per-pair number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,9 +24,11 @@
 mod id;
 mod ledger;
 mod report;
+mod state;
 mod timeline;
 
 pub use id::{MessageId, ParseIdError};
-pub use ledger::{Ledger, Receipt, RecipientState, Sent};
+pub use ledger::{Ledger, Receipt, Sent};
 pub use report::{DeliveryReport, LatencySummary, LostMessage, StateCounts};
+pub use state::RecipientState;
 pub use timeline::{Timeline, TimelineRow};

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use hdrhistogram::Histogram;
 
-use crate::ledger::RecipientState;
+use crate::state::RecipientState;
 use crate::timeline::TimelineRow;
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -11,13 +11,27 @@ use std::time::Duration;
 
 use didcomm::message::Message;
 use engine::UserContext;
-use holder::{Holder, HolderError, MediatorSession};
+use holder::{Holder, HolderConfig, HolderError, MediatorSession};
 use tokio::time::Instant;
 
-use crate::mediator_ping::MediatorPingConfig;
+use crate::invitations::MediatorInvitations;
 use crate::pickup::PickupStrategy;
-use crate::relay::{GoAway, Sleep};
+use crate::sleep::{GoAway, Sleep};
 use crate::DIDCOMM;
+
+/// The settings of a mediated holder, shared by the mediated scenarios (`mediator-ping`,
+/// `mediator-relay`, `mediator-onboard`).
+pub struct MediatorPingConfig {
+    /// Holder N onboards through invitation N mod count.
+    pub invitations: MediatorInvitations,
+    pub holder: HolderConfig,
+    pub pickup: PickupStrategy,
+    /// Pickup 2.0 polling: at most one status/delivery round per this interval (checked before
+    /// each ping, so the effective interval is at least the wait between pings).
+    pub pickup_interval: Duration,
+    /// Which holders sleep as phones do, for how long, and how they go away.
+    pub sleep: Sleep,
+}
 
 /// How long to wait for a queued message after announcing a new socket before deciding the
 /// mediator has nothing more (loopback answers in milliseconds; remote mediators need more).

@@ -18,7 +18,8 @@ use std::sync::Arc;
 use engine::{BoxFuture, Scenario, User, UserContext};
 use holder::Holder;
 
-use crate::mediator_ping::{onboard, MediatorPingConfig};
+use crate::mediated::MediatorPingConfig;
+use crate::onboarding::onboard;
 use crate::DIDCOMM;
 
 /// The task, named as the sample it records: an open-model run's `iteration startup` row is

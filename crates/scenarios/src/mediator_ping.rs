@@ -11,27 +11,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use didcomm::message::Message;
-use didcomm::Invitation;
 use engine::{BoxFuture, Phases, Scenario, User, UserContext};
-use holder::{Holder, HolderConfig, HolderError, MediatorSession};
+use holder::Holder;
 
-use crate::invitations::MediatorInvitations;
+use crate::mediated::MediatorPingConfig;
 use crate::mediated::{Arrivals, MediatedSocket};
-use crate::pickup::PickupStrategy;
-use crate::relay::{GoAway, Sleep};
+use crate::onboarding::{onboard, ONBOARDING};
+use crate::sleep::GoAway;
 use crate::DIDCOMM;
-
-pub struct MediatorPingConfig {
-    /// Holder N onboards through invitation N mod count.
-    pub invitations: MediatorInvitations,
-    pub holder: HolderConfig,
-    pub pickup: PickupStrategy,
-    /// Pickup 2.0 polling: at most one status/delivery round per this interval (checked before
-    /// each ping, so the effective interval is at least the wait between pings).
-    pub pickup_interval: Duration,
-    /// Which holders sleep as phones do, for how long, and how they go away.
-    pub sleep: Sleep,
-}
 
 pub struct MediatorPing {
     config: Arc<MediatorPingConfig>,
@@ -165,58 +152,4 @@ impl User for MediatorPingUser {
             }
         })
     }
-}
-
-/// The samples [`onboard`] records, in the order it takes them, and `startup` spanning them.
-pub const ONBOARDING: Phases = Phases {
-    title: "Onboarding phases",
-    total: "startup",
-    steps: &[
-        "connect",
-        "socket_open",
-        "mediation_grant",
-        "keylist_update",
-    ],
-};
-
-/// The onboarding steps, each its own sample (`startup` times them all): connect, open the
-/// socket, mediation grant, keylist update, and live mode when that is the pickup strategy.
-pub(crate) async fn onboard(
-    holder: &Holder,
-    invitation: &Invitation,
-    pickup: PickupStrategy,
-    ctx: &UserContext,
-) -> Result<MediatorSession, HolderError> {
-    onboard_with_key(holder, invitation, pickup, ctx)
-        .await
-        .map(|(session, _)| session)
-}
-
-/// [`onboard`], also giving the key registered with the mediator: the one others reach this
-/// holder on (its private half is in the holder's key ring).
-pub(crate) async fn onboard_with_key(
-    holder: &Holder,
-    invitation: &Invitation,
-    pickup: PickupStrategy,
-    ctx: &UserContext,
-) -> Result<(MediatorSession, didcomm::VerKey), HolderError> {
-    let connection = ctx
-        .timed(DIDCOMM, "connect", holder.connect(invitation))
-        .await?;
-    let mut session = ctx
-        .timed(
-            DIDCOMM,
-            "socket_open",
-            holder.open_mediator_session(connection),
-        )
-        .await?;
-    ctx.timed(DIDCOMM, "mediation_grant", session.request_mediation())
-        .await?;
-    let key = ctx
-        .timed(DIDCOMM, "keylist_update", session.add_routing_key())
-        .await?;
-    if pickup == PickupStrategy::PickupV2Live {
-        session.pickup_live().await?;
-    }
-    Ok((session, key))
 }

@@ -74,7 +74,7 @@ impl Link {
                 pickup,
                 pickup_interval,
             } => {
-                let session = crate::mediator_ping::onboard(
+                let session = crate::onboarding::onboard(
                     holder,
                     invitations.for_user(ctx.index()),
                     *pickup,

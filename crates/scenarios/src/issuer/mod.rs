@@ -216,7 +216,7 @@ impl Scenario for IssuerScenario {
     /// Mediated holders onboard as in `mediator-ping`; others record none of its steps, and
     /// the report leaves the section out.
     fn phases(&self) -> Option<Phases> {
-        Some(crate::mediator_ping::ONBOARDING)
+        Some(crate::onboarding::ONBOARDING)
     }
 }
 

@@ -12,7 +12,6 @@
 //! its queue (bounded by the drain time); only then does `finish` give the ledger's verdict.
 
 mod pairing;
-mod sleep;
 mod user;
 
 use std::collections::HashMap;
@@ -24,10 +23,11 @@ use delivery::{Ledger, RecipientState};
 use didcomm::VerKey;
 use engine::{BoxFuture, Phases, Scenario, Stats, User};
 
-use crate::mediator_ping::{MediatorPingConfig, ONBOARDING};
+use crate::mediated::MediatorPingConfig;
+use crate::onboarding::ONBOARDING;
 
+pub use crate::sleep::{GoAway, Sleep, Spread};
 pub use pairing::Pairing;
-pub use sleep::{GoAway, Sleep, Spread};
 
 /// How a sender hands its forward to the mediator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

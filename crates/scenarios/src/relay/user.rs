@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use super::{samples, Card, GoAway, MediatorRelayConfig, RelayVia, Shared};
 use crate::mediated::{Arrivals, MediatedSocket, DRAIN_QUIET};
-use crate::mediator_ping::onboard_with_key;
+use crate::onboarding::onboard_with_key;
 use crate::DIDCOMM;
 
 pub(super) struct RelayUser {
