@@ -14,7 +14,8 @@ use akrida_capacity::{LiveSearch, Options, Progress, Reports, SearchKind};
 use engine::Wait;
 
 use crate::cli::{self, CapacityArgs};
-use crate::{exit, redact, settings, setup, web};
+use crate::{exit, settings, setup, web};
+use engine::report::redact;
 
 pub fn capacity(args: CapacityArgs) -> ExitCode {
     let setup = match akrida_capacity::setup(&options(&args)) {

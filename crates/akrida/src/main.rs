@@ -8,7 +8,6 @@ mod exit;
 mod limits;
 mod load_shape;
 mod observe;
-mod redact;
 // Generates the book's configuration reference; run as a test (see the module).
 #[cfg(test)]
 mod reference;

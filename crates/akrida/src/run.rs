@@ -18,7 +18,8 @@ use engine::{RunConfig, RunHandle, Runner, StatsSnapshot, Wait};
 use crate::cli::RunArgs;
 use crate::page::PageSource;
 use crate::selfwatch::SelfWatch;
-use crate::{exit, live, observe, redact, settings, setup};
+use crate::{exit, live, observe, settings, setup};
+use engine::report::redact;
 
 /// Thresholds are not checked for `--abort-on-threshold` before this much of the run: the first
 /// samples are too few to judge on.

@@ -4,7 +4,7 @@
 //! headings that apply to the scenario run are shown (a `mediator-ping` run shows no credential
 //! or tenant settings; an `--agent-cmd` run shows the agent command and its timeouts). A new
 //! option appears here by itself, under its heading. Secrets are redacted by the callers
-//! (`crate::redact`), by name.
+//! (`engine::report::redact`), by name.
 
 use clap::Args;
 use serde_json::{Map, Value};

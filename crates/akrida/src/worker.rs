@@ -45,7 +45,7 @@ async fn worker_async(args: WorkerArgs) -> ExitCode {
             "connect_timeout_seconds": args.connect_timeout,
             "heartbeat_timeout_seconds": args.heartbeat_timeout,
         });
-        println!("{:#}", crate::redact::redact_secrets(&settings));
+        println!("{:#}", engine::report::redact::redact_secrets(&settings));
         return ExitCode::SUCCESS;
     }
     let scenario = match setup::build_scenario(&args.run).await {

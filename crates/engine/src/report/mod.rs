@@ -7,6 +7,7 @@ pub mod html;
 mod json;
 mod prometheus;
 mod pyfmt;
+pub mod redact;
 mod table;
 
 pub use self::csv::{
