@@ -16,7 +16,7 @@ use akrida_capacity::{LiveSearch, Options, Progress, Reports, SearchKind};
 use engine::Wait;
 
 use crate::cli::{self, CapacityArgs};
-use crate::{exit, observe, redact, settings, setup, web};
+use crate::{exit, observe, plateau_cost, redact, settings, setup, web};
 
 pub fn capacity(args: CapacityArgs) -> ExitCode {
     let setup = match akrida_capacity::setup(&options(&args)) {
@@ -114,6 +114,25 @@ fn beside(
     });
     let mut json = serde_json::Map::new();
     observed.insert_json(&mut json);
+    if !observed.series.is_empty() {
+        let windows: Vec<_> = driven
+            .plateaus
+            .iter()
+            .map(|p| plateau_cost::Window {
+                plateau: p.number,
+                load: p.load,
+                from: p.judged_from,
+                to: p.ended_at,
+                requests: p.requests,
+                users: p.users,
+            })
+            .collect();
+        json.insert(
+            "server_plateaus".into(),
+            serde_json::to_value(plateau_cost::costs(&observed.series, &windows))
+                .unwrap_or_default(),
+        );
+    }
     akrida_capacity::Beside {
         text: observed.text(),
         json,

@@ -357,7 +357,8 @@ fn bad_input_is_refused_before_any_load() {
 }
 
 /// `akrida capacity liveness` against `issuer`: a one-plateau rate search (5 iterations/s over
-/// 5 users, 2 s with a 1 s warm-up), JSON on stdout, HTML into `html`.
+/// 5 users, 3 s with a 1 s warm-up: a judged window of several scrapes at 0.5 s), JSON on
+/// stdout, HTML into `html`.
 fn capacity_liveness(issuer: &str, html: &std::path::Path, args: &[&str]) -> Child {
     akrida()
         .args([
@@ -370,7 +371,7 @@ fn capacity_liveness(issuer: &str, html: &std::path::Path, args: &[&str]) -> Chi
             "--max",
             "5",
             "--plateau",
-            "2s",
+            "3s",
             "--warmup",
             "1s",
         ])
@@ -428,6 +429,18 @@ fn a_capacity_search_runs_events_and_watches_servers() {
     let per_request = &standin["cpu_per_request"][0];
     assert_eq!(per_request["name"], "issuer_getliveness", "{standin:#}");
     assert!(per_request["cpu_ms_per_request"].as_f64().unwrap() > 0.0);
+    // The one plateau's own cost: the stand-in's CPU (a quarter of a core) in its judged window.
+    let costs = report["server_plateaus"]
+        .as_array()
+        .expect("server_plateaus in the JSON");
+    assert_eq!(costs.len(), 1, "{costs:#?}");
+    assert_eq!(costs[0]["server"], "standin");
+    assert_eq!(costs[0]["load"], 5.0);
+    let plateau_cpu = costs[0]["cpu_percent_mean"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{:#}", costs[0]));
+    assert!((plateau_cpu - 25.0).abs() < 2.5, "{plateau_cpu}");
+    assert!(costs[0]["cpu_ms_per_request"].as_f64().unwrap() > 0.0);
 
     let page = std::fs::read_to_string(&html).expect("the HTML report");
     for id in ["events-table", "servers-table", "chart-server-rss-standin"] {
