@@ -1,6 +1,8 @@
 //! `akrida capacity`: the command line's side of the capacity search (the `akrida-capacity`
 //! crate): its flags turned into the search's options, the scenario built, the reports' parameters
-//! redacted, the live view served (`--web`), the answer turned into an exit code.
+//! redacted, the live view served (`--web`), the timed events (`--at`) and server watch
+//! (`--server`) run beside the search's load and put in its reports, the answer turned into
+//! an exit code.
 //!
 //! Exit codes: 0 a capacity was found (at least `--expect`); 2 a setup problem (bad flag or SLO,
 //! unreachable server, report not written); 3 no capacity: even the first plateau broke the
@@ -14,8 +16,9 @@ use akrida_capacity::{LiveSearch, Options, Progress, Reports, SearchKind};
 use engine::Wait;
 
 use crate::cli::{self, CapacityArgs};
-use crate::{exit, settings, setup, web};
+use crate::{exit, observe, settings, setup, web};
 use engine::report::redact;
+use server_watch::window_cost;
 
 pub fn capacity(args: CapacityArgs) -> ExitCode {
     let setup = match akrida_capacity::setup(&options(&args)) {
@@ -35,9 +38,13 @@ pub fn capacity(args: CapacityArgs) -> ExitCode {
             return ExitCode::from(exit::BAD_SETUP);
         }
     };
-    let reports = reports(&args);
+    let mut reports = reports(&args);
     let progress = Progress::new();
     let driven = runtime.block_on(async {
+        // Timed events and watched servers are judged before any load. How long the search
+        // runs is not known ahead (its plateaus depend on what they find), so an event's time
+        // is only checked for its syntax.
+        let plan = observe::Plan::check(&args.run, None)?;
         // The live view binds first: a busy port is refused before any load.
         let _live = match args.run.web {
             Some(addr) => {
@@ -56,10 +63,21 @@ pub fn capacity(args: CapacityArgs) -> ExitCode {
             None => None,
         };
         let scenario = setup::build_scenario(&args.run).await?;
-        akrida_capacity::drive(&setup, scenario, &progress).await
+        // The servers' first sample is taken now, before the search's first plateau; the
+        // events count from here.
+        let start_unix = unix_now();
+        let observers = plan.start(start_unix);
+        let driven = akrida_capacity::drive(&setup, scenario, &progress).await;
+        observers.finish().await;
+        let driven = driven?;
+        let beside = beside(&observers, &driven, start_unix);
+        Ok::<_, String>((driven, beside))
     });
     let driven = match driven {
-        Ok(driven) => driven,
+        Ok((driven, beside)) => {
+            reports.beside = beside;
+            driven
+        }
         Err(e) => {
             eprintln!("akrida capacity: {e}");
             return ExitCode::from(exit::BAD_SETUP);
@@ -73,6 +91,62 @@ pub fn capacity(args: CapacityArgs) -> ExitCode {
     } else {
         ExitCode::from(exit::THRESHOLD_FAILED)
     }
+}
+
+/// The events and servers as parts of the search's reports. The servers' figures per request
+/// and per holder are over the whole search: its totals, and its plateaus' users.
+fn beside(
+    observers: &observe::Observers,
+    driven: &akrida_capacity::Driven,
+    start_unix: f64,
+) -> akrida_capacity::Beside {
+    let users = driven
+        .plateaus
+        .iter()
+        .flat_map(|p| [(p.started_at, p.users as f64), (p.ended_at, p.users as f64)])
+        .collect();
+    let observed = observers.observed_with(server_watch::RunFacts {
+        start: start_unix,
+        requests: driven
+            .totals
+            .iter()
+            .map(|t| (t.name.clone(), t.requests))
+            .collect(),
+        users,
+    });
+    let mut json = serde_json::Map::new();
+    observed.insert_json(&mut json);
+    if !observed.series.is_empty() {
+        let windows: Vec<_> = driven
+            .plateaus
+            .iter()
+            .map(|p| window_cost::Window {
+                plateau: p.number,
+                load: p.load,
+                from: p.judged_from,
+                to: p.ended_at,
+                requests: p.requests,
+                users: p.users,
+            })
+            .collect();
+        json.insert(
+            "server_plateaus".into(),
+            serde_json::to_value(window_cost::costs(&observed.series, &windows))
+                .unwrap_or_default(),
+        );
+    }
+    akrida_capacity::Beside {
+        text: observed.text(),
+        json,
+        sections: observed.sections(),
+        start_unix,
+    }
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// The flags as the search's options.
@@ -139,6 +213,7 @@ fn reports(args: &CapacityArgs) -> Reports {
         html: args.run.html.clone(),
         parameters,
         settings,
+        beside: akrida_capacity::Beside::default(),
     }
 }
 

@@ -437,7 +437,9 @@ pub struct RunArgs {
     /// its exit status, duration and the last 4 KiB of stdout and stderr are reported, and every
     /// chart marks it. TIME must be before the run's end (-t); COMMAND's first word must be a
     /// shell builtin, an executable path or a program on PATH. A command still running at the
-    /// end gets 5 s, then its process group is stopped (SIGTERM, then SIGKILL). akrida run only.
+    /// end gets 5 s, then its process group is stopped (SIGTERM, then SIGKILL). akrida run and
+    /// akrida capacity (counted from the search's start; its length is not known ahead, so TIME
+    /// is not checked against it); akrida worker refuses it.
     #[serde(serialize_with = "timed_events")]
     #[arg(help_heading = heading::FAULTS, long = "at", num_args = 2, value_names = ["TIME", "COMMAND"], action = clap::ArgAction::Append)]
     pub at: Vec<String>,
@@ -447,7 +449,7 @@ pub struct RunArgs {
     /// process_cpu_seconds_total and each --server-metric. The report charts them beside the
     /// users and gives CPU per request, RSS per holder and the memory slope (KB/min) over the
     /// steady part. A process that exits or an endpoint that fails is reported once; the run
-    /// goes on. akrida run only.
+    /// goes on. akrida run and akrida capacity (over the whole search); akrida worker refuses it.
     #[arg(help_heading = heading::FAULTS, long = "server", value_name = "NAME=PID/URL")]
     pub servers: Vec<String>,
     /// Another Prometheus metric to keep from each --server URL (summed over its labels),

@@ -8,6 +8,7 @@ mod exit;
 mod limits;
 mod load_shape;
 mod observe;
+
 // Generates the book's configuration reference; run as a test (see the module).
 #[cfg(test)]
 mod reference;

@@ -108,6 +108,8 @@ pub struct Observed {
     pub events: Vec<EventRecord>,
     pub series: Vec<ServerSeries>,
     pub summaries: Vec<ServerSummary>,
+    /// Users connected over the load (unix second, users): the servers' charts show them.
+    users: Vec<(f64, f64)>,
 }
 
 impl Observers {
@@ -124,6 +126,20 @@ impl Observers {
 
     /// The events and the servers' figures now, against the run's stats so far.
     pub fn observed(&self, snapshot: &StatsSnapshot, history: &[HistoryRow]) -> Observed {
+        self.observed_with(RunFacts {
+            start: snapshot.start_time,
+            requests: snapshot
+                .entries
+                .iter()
+                .map(|e| (e.name.clone(), e.num_requests))
+                .collect(),
+            users: users(history),
+        })
+    }
+
+    /// The events and the servers' figures now, against `facts` (a capacity search has no
+    /// run snapshot: it gives its own totals and plateaus).
+    pub fn observed_with(&self, facts: RunFacts) -> Observed {
         let events = self
             .timeline
             .as_ref()
@@ -134,15 +150,6 @@ impl Observers {
             .as_ref()
             .map(ServerWatch::series)
             .unwrap_or_default();
-        let facts = RunFacts {
-            start: snapshot.start_time,
-            requests: snapshot
-                .entries
-                .iter()
-                .map(|e| (e.name.clone(), e.num_requests))
-                .collect(),
-            users: users(history),
-        };
         let summaries = series
             .iter()
             .map(|s| server_watch::summarize(s, &facts))
@@ -151,6 +158,7 @@ impl Observers {
             events,
             series,
             summaries,
+            users: facts.users,
         }
     }
 }
@@ -161,13 +169,13 @@ impl Observed {
     }
 
     /// The HTML sections: servers, then events (each only when there is one).
-    pub fn sections(&self, history: &[HistoryRow]) -> Vec<ExtraSection> {
+    pub fn sections(&self) -> Vec<ExtraSection> {
         let mut sections = Vec::new();
         if !self.series.is_empty() {
             sections.push(server_watch::report::html_section(
                 &self.series,
                 &self.summaries,
-                &users(history),
+                &self.users,
             ));
         }
         if !self.events.is_empty() {
@@ -214,7 +222,7 @@ impl akrida_web::page::Observed for Observers {
         history: &[HistoryRow],
     ) -> (Vec<TimeMark>, Vec<ExtraSection>) {
         let observed = self.observed(snapshot, history);
-        (observed.marks(), observed.sections(history))
+        (observed.marks(), observed.sections())
     }
 }
 

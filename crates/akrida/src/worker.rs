@@ -11,6 +11,20 @@ use locust::{MasterLoss, Worker, WorkerConfig, WorkerEnd, WorkerEvent};
 use crate::cli::WorkerArgs;
 use crate::{exit, setup};
 
+/// The first flag given that a worker does not carry out (timed events, server watch): refused
+/// rather than silently ignored.
+fn unsupported(run: &crate::cli::RunArgs) -> Option<&'static str> {
+    if !run.at.is_empty() {
+        Some("--at")
+    } else if !run.servers.is_empty() {
+        Some("--server")
+    } else if !run.server_metrics.is_empty() {
+        Some("--server-metric")
+    } else {
+        None
+    }
+}
+
 pub fn worker(args: WorkerArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -26,6 +40,10 @@ pub fn worker(args: WorkerArgs) -> ExitCode {
 }
 
 async fn worker_async(args: WorkerArgs) -> ExitCode {
+    if let Some(flag) = unsupported(&args.run) {
+        eprintln!("akrida worker: {flag} is not supported by akrida worker: the worker has no report of its own to put events or server figures in (use it on akrida run or akrida capacity)");
+        return ExitCode::from(exit::BAD_SETUP);
+    }
     if args.run.web.is_some() {
         // The Locust master has the web UI of a distributed run.
         eprintln!(

@@ -1,7 +1,8 @@
 //! `akrida run --at` (timed events) and `--server` (server resources), offline: the `liveness`
 //! scenario against a stand-in started by the test, stand-in Prometheus endpoints (one with a
 //! known linear memory growth, one answering garbage, one answering 500), a `sleep` child as a
-//! process that exits mid-run, and the refusals of bad input before any load.
+//! process that exits mid-run, and the refusals of bad input before any load. The same flags on
+//! `akrida capacity` (a one-plateau search) and their refusal by `akrida worker`.
 
 mod common;
 
@@ -352,5 +353,169 @@ fn bad_input_is_refused_before_any_load() {
         assert_eq!(stderr.trim().lines().count(), 1, "one sentence: {stderr}");
         assert!(output.stdout.is_empty(), "no report: {args:?}");
         assert!(started.elapsed() < Duration::from_secs(10), "{args:?}");
+    }
+}
+
+/// `akrida capacity liveness` against `issuer`: a one-plateau rate search (5 iterations/s over
+/// 5 users, 3 s with a 1 s warm-up: a judged window of several scrapes at 0.5 s), JSON on
+/// stdout, HTML into `html`.
+fn capacity_liveness(issuer: &str, html: &std::path::Path, args: &[&str]) -> Child {
+    akrida()
+        .args([
+            "capacity", "liveness", "--json", "--search", "rate", "-u", "5",
+        ])
+        .args(["--slo", "issuer_getliveness:p95<500ms"])
+        .args([
+            "--start",
+            "5",
+            "--max",
+            "5",
+            "--plateau",
+            "3s",
+            "--warmup",
+            "1s",
+        ])
+        .arg("--html")
+        .arg(html)
+        .args(args)
+        .env("ISSUER_URL", issuer)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("akrida starts")
+}
+
+/// A capacity search runs its timed events and watches its servers as a run does: the event's
+/// status and output and the server's samples and summary are in its JSON, its HTML has both
+/// sections, its terminal summary both blocks.
+#[test]
+fn a_capacity_search_runs_events_and_watches_servers() {
+    let dir = common::output_dir("capacity-events-servers");
+    let html = dir.join("capacity.html");
+    let metrics = format!("{}/metrics", growing_metrics());
+    let child = capacity_liveness(
+        &liveness_server(),
+        &html,
+        &[
+            "--at",
+            "1s",
+            "echo hello",
+            "--server",
+            &format!("standin={metrics}"),
+            "--server-scrape-interval",
+            "0.5",
+        ],
+    );
+    let output = common::wait_bounded(child, Duration::from_secs(60));
+    let report = report(&output);
+    assert_eq!(report["answer"]["capacity"], 5.0, "{:#}", report["answer"]);
+
+    let events = report["events"].as_array().expect("events in the JSON");
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let event = &events[0];
+    assert_eq!(event["state"], "finished", "{event:#}");
+    assert_eq!(event["exit_code"], 0, "{event:#}");
+    assert_eq!(event["stdout_tail"], "hello\n", "{event:#}");
+    assert_eq!(event["planned_s"], 1.0);
+
+    let standin = server(&report, "standin");
+    assert!(
+        standin["series"].as_array().unwrap().len() >= 3,
+        "sampled over the search: {standin:#}"
+    );
+    assert_eq!(standin["failures"], 0, "{standin:#}");
+    let cpu_percent = standin["cpu_percent_mean"].as_f64().unwrap();
+    assert!((cpu_percent - 25.0).abs() < 2.5, "{cpu_percent}");
+    let per_request = &standin["cpu_per_request"][0];
+    assert_eq!(per_request["name"], "issuer_getliveness", "{standin:#}");
+    assert!(per_request["cpu_ms_per_request"].as_f64().unwrap() > 0.0);
+    // The one plateau's own cost: the stand-in's CPU (a quarter of a core) in its judged window.
+    let costs = report["server_plateaus"]
+        .as_array()
+        .expect("server_plateaus in the JSON");
+    assert_eq!(costs.len(), 1, "{costs:#?}");
+    assert_eq!(costs[0]["server"], "standin");
+    assert_eq!(costs[0]["load"], 5.0);
+    let plateau_cpu = costs[0]["cpu_percent_mean"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{:#}", costs[0]));
+    assert!((plateau_cpu - 25.0).abs() < 2.5, "{plateau_cpu}");
+    assert!(costs[0]["cpu_ms_per_request"].as_f64().unwrap() > 0.0);
+
+    let page = std::fs::read_to_string(&html).expect("the HTML report");
+    for id in ["events-table", "servers-table", "chart-server-rss-standin"] {
+        assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(page.contains("echo hello"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Timed events"), "{stderr}");
+    assert!(stderr.contains("Servers\n  standin ("), "{stderr}");
+}
+
+/// Bad `--at` or `--server` on a capacity search: one sentence and exit code 2 before any
+/// load (the issuer's address has nothing listening: a search that started would fail there).
+#[test]
+fn capacity_refuses_bad_events_and_servers_before_any_load() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--server", "mediator"], "no '='"),
+        (
+            &["--server", "mediator=12x"],
+            "neither a process id nor an http(s) URL",
+        ),
+        (&["--server", "mediator=99999999"], "no live process"),
+        (&["--at", "soon", "true"], "is not a duration"),
+        (
+            &["--at", "1s", "no-such-program-akrida --now"],
+            "not a command on PATH",
+        ),
+    ];
+    for (args, says) in cases {
+        let started = Instant::now();
+        let output = akrida()
+            .args(["capacity", "liveness", "--json"])
+            .args(["--slo", "issuer_getliveness:p95<500ms"])
+            .args(*args)
+            .env("ISSUER_URL", "http://127.0.0.1:9")
+            .output()
+            .expect("akrida runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("akrida capacity: "),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "one sentence: {stderr}");
+        assert!(output.stdout.is_empty(), "no report: {args:?}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{args:?}");
+    }
+}
+
+/// `akrida worker` has no report to put events or server figures in: it refuses the flags
+/// (one sentence, exit 2) rather than ignore them, before it contacts any master.
+#[test]
+fn a_worker_refuses_events_and_servers() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--at", "1s", "true"],
+            "--at is not supported by akrida worker",
+        ),
+        (
+            &["--server", "mediator=http://127.0.0.1:9/metrics"],
+            "--server is not supported by akrida worker",
+        ),
+    ];
+    for (args, says) in cases {
+        let output = akrida()
+            .args(["worker", "liveness", "--master-host", "127.0.0.1"])
+            .args(["--master-port", "9"])
+            .args(*args)
+            .env("ISSUER_URL", "http://127.0.0.1:9")
+            .output()
+            .expect("akrida runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one sentence: {stderr}");
     }
 }

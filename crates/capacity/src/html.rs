@@ -28,6 +28,8 @@ pub struct Page<'a> {
     pub answer: &'a str,
     /// The plateau running now (the live page); None in the final report.
     pub current: Option<&'a Current>,
+    /// The events and servers watched beside the load (nothing on the live page).
+    pub beside: &'a crate::report::Beside,
 }
 
 /// One plateau on the knee chart.
@@ -122,6 +124,7 @@ pub fn render_report(page: &Page<'_>) -> String {
             .map_or(String::new(), |current| current_section(setup, current)),
         knee_section(page),
         plateaus_section(setup, plateaus),
+        beside_sections(page.beside),
         kit::parameters(page.settings),
     ];
     let footer = format!(
@@ -129,6 +132,16 @@ pub fn render_report(page: &Page<'_>) -> String {
         env!("CARGO_PKG_VERSION")
     );
     kit::report(page.title, &subtitle, &sections, &footer)
+}
+
+/// The servers' and events' sections, as the run report draws them. The knee chart's axis is
+/// the load, not time: the events are marked in their own section only.
+fn beside_sections(beside: &crate::report::Beside) -> String {
+    beside
+        .sections
+        .iter()
+        .map(|section| kit::extra_section(section, beside.start_unix))
+        .collect()
 }
 
 fn answer_section(page: &Page<'_>) -> String {

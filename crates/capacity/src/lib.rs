@@ -37,7 +37,7 @@ pub use drive::drive;
 pub use inflight::SharedScenario;
 pub use live::{LiveSearch, Progress};
 pub use measured::Driven;
-pub use report::{write as write_reports, Reports};
+pub use report::{write as write_reports, Beside, Reports};
 pub use setup::{setup, Options, SearchKind, Setup};
 
 /// Whether the search's answer is a success: a capacity was found, at least the one expected,

@@ -157,6 +157,7 @@ impl LiveSearch {
             outcome: &outcome,
             answer: &answer,
             current: current.as_ref(),
+            beside: &report::Beside::default(),
         })
     }
 }

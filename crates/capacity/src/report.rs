@@ -27,6 +27,23 @@ pub struct Reports {
     pub parameters: serde_json::Value,
     /// The run's parameters and the search's, redacted (the HTML's parameters table).
     pub settings: serde_json::Value,
+    /// What was watched beside the load (the binary's timed events and servers).
+    pub beside: Beside,
+}
+
+/// What the search watched beside its load — timed events, servers' resources — already made
+/// into report parts by whoever watched them: this crate shows them without knowing what they
+/// are (the binary owns `--at` and `--server`).
+#[derive(Debug, Clone, Default)]
+pub struct Beside {
+    /// Blocks printed after the answer.
+    pub text: String,
+    /// Keys added to the JSON report (`events`, `servers`).
+    pub json: serde_json::Map<String, serde_json::Value>,
+    /// Sections of the HTML report, after the plateau table.
+    pub sections: Vec<engine::report::ExtraSection>,
+    /// Where their charts' time axis starts (unix seconds): when the load started.
+    pub start_unix: f64,
 }
 
 /// The answer, as the JSON carries it.
@@ -53,6 +70,7 @@ pub fn write(reports: &Reports, setup: &Setup, driven: &Driven) -> bool {
     summary.push('\n');
     summary.push_str(&text);
     summary.push('\n');
+    summary.push_str(&reports.beside.text);
     let mut ok = true;
     if let Some(prefix) = &reports.csv {
         let path = csv_path(prefix);
@@ -66,7 +84,7 @@ pub fn write(reports: &Reports, setup: &Setup, driven: &Driven) -> bool {
     }
     if reports.json {
         eprintln!("{summary}");
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "scenario": driven.scenario,
             "search": match setup.kind {
                 SearchKind::Users => "users",
@@ -97,6 +115,9 @@ pub fn write(reports: &Reports, setup: &Setup, driven: &Driven) -> bool {
             },
             "parameters": reports.parameters,
         });
+        if let Some(map) = value.as_object_mut() {
+            map.extend(reports.beside.json.clone());
+        }
         match serde_json::to_string_pretty(&value) {
             Ok(json) => println!("{json}"),
             Err(e) => {
@@ -117,6 +138,7 @@ pub fn write(reports: &Reports, setup: &Setup, driven: &Driven) -> bool {
                 outcome: &outcome,
                 answer: &text,
                 current: None,
+                beside: &reports.beside,
             },
             None,
         );

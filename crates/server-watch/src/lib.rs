@@ -11,6 +11,7 @@
 //!   and the memory slope over the run's steady part (a least-squares line, [`fit_line`], with
 //!   its R²);
 //! - [`report`]: the figures as the engine's report inputs (an HTML section, a text block).
+//! - [`window_cost`]: the same figures for each window of a run (a capacity search's plateaus).
 //!
 //! This crate must not know how the load is made or what a request speaks: it is given the run's
 //! facts (requests per sample name, users over time) as plain numbers. Sampling never blocks the
@@ -22,6 +23,7 @@ mod prometheus;
 pub mod report;
 mod target;
 mod watch;
+pub mod window_cost;
 
 pub use analysis::{
     fit_line, summarize, CpuPerRequest, LineFit, MemorySlope, RunFacts, ServerSummary,

@@ -566,11 +566,13 @@ pub(super) fn generator(out: &mut String, report: &HtmlReport<'_>) {
 /// Sections other crates fill in (server resources, timed events), each as given.
 pub(super) fn extra_sections(out: &mut String, report: &HtmlReport<'_>) {
     for section in report.extra_sections {
-        extra_section(out, report, section);
+        extra_section(out, report.snapshot.start_time, section);
     }
 }
 
-fn extra_section(out: &mut String, report: &HtmlReport<'_>, section: &ExtraSection) {
+/// One such section; its charts' time axis counts from `start_unix` (the run's start). Also
+/// drawn by pages without a run report (the capacity search's, through the kit).
+pub(super) fn extra_section(out: &mut String, start_unix: f64, section: &ExtraSection) {
     let _ = write!(
         out,
         "<section id=\"{}\"><h2>{}</h2>",
@@ -591,7 +593,7 @@ fn extra_section(out: &mut String, report: &HtmlReport<'_>, section: &ExtraSecti
     }
     if !section.charts.is_empty() {
         out.push_str("<div class=\"charts\">");
-        let start = report.snapshot.start_time.floor();
+        let start = start_unix.floor();
         for chart in &section.charts {
             let x: Vec<f64> = chart.x.iter().map(|t| t - start).collect();
             let series: Vec<(&str, Vec<Option<f64>>)> = chart

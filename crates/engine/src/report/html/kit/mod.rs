@@ -8,6 +8,8 @@
 //! - [`section`], [`table`], [`parameters`]: the pieces of a report;
 //! - [`line_chart`]: series over a numeric x, as SVG (the run's own time charts are drawn by
 //!   the run report);
+//! - [`extra_section`]: a section another crate filled in (server resources, timed events), as
+//!   the run report draws it;
 //! - [`escape`], [`utc`], [`color`]: text, times and series colours as every page writes them.
 
 mod line_chart;
@@ -223,6 +225,14 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
+    out
+}
+
+/// A section another crate filled in (server resources, timed events), drawn as the run report
+/// draws it; its charts' time axis counts from `start_unix`.
+pub fn extra_section(section: &super::ExtraSection, start_unix: f64) -> String {
+    let mut out = String::new();
+    super::sections::extra_section(&mut out, start_unix, section);
     out
 }
 
