@@ -299,7 +299,7 @@ pub struct RunArgs {
     #[arg(help_heading = heading::RELAY, long, env = "DRAIN_SECONDS", default_value = "10", value_parser = parse_seconds, value_name = "SECONDS")]
     pub drain: f64,
     /// Share of holders that sleep, as phones do (0.4 or 40%); 0: all stay online.
-    #[arg(help_heading = heading::SLEEP, long, env = "SLEEP_SHARE", default_value = "0", value_parser = crate::load_shape::parse_share_any, value_name = "SHARE")]
+    #[arg(help_heading = heading::SLEEP, long, env = "SLEEP_SHARE", default_value = "0", value_parser = engine::load_shape::parse_share_any, value_name = "SHARE")]
     pub sleep_share: f64,
     /// How long a sleeper stays online between sleeps, in seconds: 30 (fixed), 20-40
     /// (uniform) or exp:30 (exponential, mean 30).
@@ -386,13 +386,13 @@ pub struct RunArgs {
     #[arg(help_heading = heading::LOAD, long, env = "AKRIDA_STEP_TIME", value_parser = parse_run_time, value_name = "DURATION", requires = "step_users")]
     pub step_time: Option<std::time::Duration>,
     /// Share of users active each second (0.5 or 50%); the others sit that second out.
-    #[arg(help_heading = heading::LOAD, long, env = "AKRIDA_ACTIVE_SHARE", default_value = "1", value_parser = crate::load_shape::parse_share, value_name = "SHARE")]
+    #[arg(help_heading = heading::LOAD, long, env = "AKRIDA_ACTIVE_SHARE", default_value = "1", value_parser = engine::load_shape::parse_share, value_name = "SHARE")]
     pub active_share: f64,
     /// Load shape, stages: DURATION:USERS,... e.g. 1m:100,5m:1000,1m:0 — linear ramps; the run
     /// ends after the last stage (or at -t, whichever is first). -u and -r are not used.
     #[serde(serialize_with = "optional_text")]
-    #[arg(help_heading = heading::LOAD, long, env = "AKRIDA_STAGES", value_parser = crate::load_shape::parse_stages, value_name = "STAGES", conflicts_with = "arrival_rate")]
-    pub stages: Option<crate::load_shape::Stages>,
+    #[arg(help_heading = heading::LOAD, long, env = "AKRIDA_STAGES", value_parser = engine::load_shape::parse_stages, value_name = "STAGES", conflicts_with = "arrival_rate")]
+    pub stages: Option<engine::load_shape::Stages>,
     /// Open model: start this many task iterations per second whatever the servers' speed,
     /// handed to idle users (-u is the pool). Adds "iteration" rows timed from when each
     /// iteration was due (queueing included) and "queue" rows (the wait before it started).
@@ -418,7 +418,7 @@ pub struct RunArgs {
     #[arg(help_heading = heading::REPORTS, long, value_name = "PREVIOUS.json")]
     pub baseline: Option<PathBuf>,
     /// How much worse than the baseline is a regression (0.1 or 10%).
-    #[arg(help_heading = heading::REPORTS, long, default_value = "10%", value_parser = crate::load_shape::parse_share_any, value_name = "FRACTION")]
+    #[arg(help_heading = heading::REPORTS, long, default_value = "10%", value_parser = engine::load_shape::parse_share_any, value_name = "FRACTION")]
     pub tolerance: f64,
     /// Serve live Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9646).
     #[arg(help_heading = heading::REPORTS, long, env = "AKRIDA_METRICS_ADDR", value_name = "ADDR")]

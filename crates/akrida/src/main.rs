@@ -3,10 +3,8 @@
 
 mod capacity;
 mod cli;
-mod config;
 mod exit;
 mod limits;
-mod load_shape;
 mod observe;
 
 // Generates the book's configuration reference; run as a test (see the module).
@@ -25,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use values::dotenv::DotenvError;
 
 use cli::{Cli, Command};
 
@@ -61,8 +60,13 @@ fn agent() -> ExitCode {
     }
 }
 
+// Configuration: command-line flags, then the environment, then a `.env` file — the variable
+// names owl-akrida's users already have in their `.env` files (`MEDIATION_URL`, `LOCUST_MIN_WAIT`,
+// …). clap reads flags and environment; [`load_dotenv`] fills in, before clap runs, only the
+// variables the environment does not already set, which gives exactly that precedence.
+
 /// `--env-file PATH` (which must exist) or `./.env` (if it exists).
-fn load_env_file() -> Result<(), config::dotenv::DotenvError> {
+fn load_env_file() -> Result<(), DotenvError> {
     let args: Vec<String> = std::env::args().collect();
     let explicit = args.iter().enumerate().find_map(|(i, arg)| {
         arg.strip_prefix("--env-file=")
@@ -74,10 +78,28 @@ fn load_env_file() -> Result<(), config::dotenv::DotenvError> {
             })
     });
     match explicit {
-        Some(path) => config::dotenv::load(&path).map(|_| ()),
-        None if Path::new(".env").is_file() => config::dotenv::load(Path::new(".env")).map(|_| ()),
+        Some(path) => load_dotenv(&path).map(|_| ()),
+        None if Path::new(".env").is_file() => load_dotenv(Path::new(".env")).map(|_| ()),
         None => Ok(()),
     }
+}
+
+/// Reads `path` and sets each variable the process environment does not already have.
+/// Returns the names it set. Must run before any thread starts (it calls `set_var`).
+fn load_dotenv(path: &Path) -> Result<Vec<String>, DotenvError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| DotenvError::Unreadable {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut set = Vec::new();
+    for (key, value) in values::dotenv::parse(&text, &shown)? {
+        if std::env::var_os(&key).is_none() {
+            std::env::set_var(&key, value);
+            set.push(key);
+        }
+    }
+    Ok(set)
 }
 
 /// Logs go to stderr: stdout belongs to what the command produces (tables, JSON, agent lines).

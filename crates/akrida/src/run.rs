@@ -85,7 +85,8 @@ async fn run_async(args: RunArgs) -> ExitCode {
             return ExitCode::from(exit::BAD_SETUP);
         }
     };
-    let shape = crate::load_shape::shape(args.step_users.zip(args.step_time), args.stages.as_ref());
+    let shape =
+        engine::load_shape::shape(args.step_users.zip(args.step_time), args.stages.as_ref());
     let total_time = match (args.run_time, shape.duration()) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

@@ -9,6 +9,7 @@
 //! handlers: the binary maps Ctrl-C to [`RunHandle::stop`].
 
 pub mod baseline;
+pub mod load_shape;
 pub mod process;
 pub mod stats;
 pub mod thresholds;

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+pub mod dotenv;
+
 /// Booleans as people write them. owl-akrida read `WITH_MEDIATION="False"` as true (a non-empty
 /// string); here `False`, `false`, `0`, `no` and `off` are false.
 pub fn parse_bool(text: &str) -> Result<bool, String> {

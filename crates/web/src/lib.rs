@@ -9,6 +9,8 @@
 //! - `progress`: the terminal's frame and progress line while a run lasts;
 //! - `metrics`: `--metrics-addr`, the run's stats for Prometheus;
 //! - `trace_listen`: `--trace-listen`, ACA-Py's trace events into the `acapy-trace` collector;
+//! - `observers`: what a run watches beside its load (timed events, servers' resources) and
+//!   their parts of the reports;
 //! - `selfwatch`: akrida's own CPU, memory, open files and timer lag, sampled each second, so a
 //!   collapse can be told apart: the servers gave out, or the generator did.
 //!
@@ -16,6 +18,7 @@
 //! from `engine`'s reports and the capacity crate's).
 
 pub mod metrics;
+pub mod observers;
 pub mod page;
 pub mod progress;
 pub mod selfwatch;

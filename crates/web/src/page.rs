@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use acapy_trace::{hop_tables, HopReport, TraceCollector};
 use engine::baseline::{self, Comparison};
-use engine::report::{render_page, render_report, ExtraSection, HtmlReport, LiveParts, TimeMark};
-use engine::stats::HistoryRow;
+use engine::report::{render_page, render_report, HtmlReport, LiveParts};
 use engine::thresholds::{self, Threshold};
 use engine::{Phases, RunHandle, StatsSnapshot};
 
+use crate::observers::Observers;
 use crate::selfwatch::SelfWatch;
 
 /// The run's fixed parts (title, parameters, criteria) and where its moving parts are read.
@@ -27,18 +27,7 @@ pub struct PageSource {
     /// The trace collector, when `--trace-listen` runs.
     pub traces: Option<Arc<TraceCollector>>,
     /// What the run watches beside its load (timed events, servers' resources), when anything.
-    pub observers: Option<Arc<dyn Observed>>,
-}
-
-/// What a run watches beside its load (the binary's timed events and server watch), as parts
-/// of its page: this crate draws them without knowing what they are.
-pub trait Observed: Send + Sync {
-    /// The marks every chart draws (events on the time axis) and sections of their own, now.
-    fn page_parts(
-        &self,
-        snapshot: &StatsSnapshot,
-        history: &[HistoryRow],
-    ) -> (Vec<TimeMark>, Vec<ExtraSection>);
+    pub observers: Option<Arc<Observers>>,
 }
 
 impl PageSource {
@@ -92,7 +81,10 @@ impl PageSource {
         let (marks, extra_sections) = self
             .observers
             .as_ref()
-            .map(|o| o.page_parts(snapshot, &history))
+            .map(|o| {
+                let observed = o.observed(snapshot, &history);
+                (observed.marks(), observed.sections())
+            })
             .unwrap_or_default();
         render(&HtmlReport {
             title: &self.title,

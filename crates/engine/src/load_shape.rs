@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use engine::{LoadShape, Stage};
+use crate::{LoadShape, Stage};
 
 use values::parse_run_time;
 

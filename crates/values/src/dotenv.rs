@@ -1,22 +1,37 @@
-//! A small `.env` reader: `KEY=value` lines, `#` comments, optional `export `, single or double
+//! A small `.env` parser: `KEY=value` lines, `#` comments, optional `export `, single or double
 //! quotes. Malformed lines are an error naming the file and line, not silently skipped: a typo in
 //! a load-test configuration should stop the run before it starts.
 
-use std::path::Path;
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum DotenvError {
-    #[error("cannot read {path}: {reason}")]
-    Unreadable { path: String, reason: String },
-    #[error("{path}:{line}: expected KEY=value, found {text:?}")]
+    Unreadable {
+        path: String,
+        reason: String,
+    },
     Malformed {
         path: String,
         line: usize,
         text: String,
     },
-    #[error("{path}:{line}: unterminated quote")]
-    Unterminated { path: String, line: usize },
+    Unterminated {
+        path: String,
+        line: usize,
+    },
 }
+
+impl std::fmt::Display for DotenvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unreadable { path, reason } => write!(f, "cannot read {path}: {reason}"),
+            Self::Malformed { path, line, text } => {
+                write!(f, "{path}:{line}: expected KEY=value, found {text:?}")
+            }
+            Self::Unterminated { path, line } => write!(f, "{path}:{line}: unterminated quote"),
+        }
+    }
+}
+
+impl std::error::Error for DotenvError {}
 
 /// Parses `.env` text into (key, value) pairs, in file order.
 pub fn parse(text: &str, path: &str) -> Result<Vec<(String, String)>, DotenvError> {
@@ -70,24 +85,6 @@ fn unquote(value: &str) -> Option<String> {
     }
     let without_comment = value.split(" #").next().unwrap_or(value);
     Some(without_comment.trim_end().to_string())
-}
-
-/// Reads `path` and sets each variable the process environment does not already have.
-/// Returns the names it set. Must run before any thread starts (it calls `set_var`).
-pub fn load(path: &Path) -> Result<Vec<String>, DotenvError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| DotenvError::Unreadable {
-        path: shown.clone(),
-        reason: e.to_string(),
-    })?;
-    let mut set = Vec::new();
-    for (key, value) in parse(&text, &shown)? {
-        if std::env::var_os(&key).is_none() {
-            std::env::set_var(&key, value);
-            set.push(key);
-        }
-    }
-    Ok(set)
 }
 
 #[cfg(test)]
