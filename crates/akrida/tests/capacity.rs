@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread;
@@ -28,43 +26,9 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The stand-in on 127.0.0.1: one connection at a time, one request each (`Connection: close`).
+/// The stand-in: an issuer's liveness endpoint that holds 50 requests a second.
 fn start_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let address = listener.local_addr().unwrap();
-    thread::spawn(move || {
-        // When the server is free again. Each request ends 20 ms after it could start (it
-        // arrived, and the previous one was done): a sleep that overshoots on a busy machine is
-        // made up on the next request, so the server holds 50 a second, not fewer.
-        let mut free_at = Instant::now();
-        for stream in listener.incoming().flatten() {
-            serve(stream, &mut free_at);
-        }
-    });
-    format!("http://{address}")
-}
-
-fn serve(mut stream: TcpStream, free_at: &mut Instant) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut request = Vec::new();
-    let mut buffer = [0u8; 1024];
-    // A bare connect (the preflight check) reads EOF and costs no service time.
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buffer) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => request.extend_from_slice(&buffer[..n]),
-        }
-    }
-    let done = (*free_at).max(Instant::now() - SERVICE_TIME) + SERVICE_TIME;
-    thread::sleep(done.saturating_duration_since(Instant::now()));
-    *free_at = done;
-    let body = r#"{"alive": true}"#;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.flush();
+    common::standin::fixed_capacity_liveness(SERVICE_TIME)
 }
 
 /// `akrida capacity liveness ARGS` in a clean environment (no inherited settings, no `.env`).

@@ -12,8 +12,8 @@
 mod browser;
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Read;
+use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,39 +21,9 @@ use browser::{free_port, wait_listening, Browser};
 
 const SERVICE_TIME: Duration = Duration::from_millis(20);
 
-/// The stand-in on 127.0.0.1: one connection at a time, 20 ms each.
+/// The stand-in: an issuer's liveness endpoint that holds 50 requests a second.
 fn start_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let mut free_at = Instant::now();
-        for stream in listener.incoming().flatten() {
-            serve(stream, &mut free_at);
-        }
-    });
-    format!("http://{address}")
-}
-
-fn serve(mut stream: TcpStream, free_at: &mut Instant) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut request = Vec::new();
-    let mut buffer = [0u8; 1024];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buffer) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => request.extend_from_slice(&buffer[..n]),
-        }
-    }
-    // Each request ends 20 ms after it could start: the stand-in holds 50 a second.
-    let done = (*free_at).max(Instant::now() - SERVICE_TIME) + SERVICE_TIME;
-    std::thread::sleep(done.saturating_duration_since(Instant::now()));
-    *free_at = done;
-    let body = r#"{"alive": true}"#;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+    common::standin::fixed_capacity_liveness(SERVICE_TIME)
 }
 
 /// Plateau rows the page shows now.

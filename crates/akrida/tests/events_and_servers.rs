@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
 use std::thread;
@@ -14,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use common::akrida;
+use common::{akrida, standin};
 
 /// A stand-in HTTP server on 127.0.0.1: each connection gets one answer from `answer(path)`
 /// (status line and body), `Connection: close`.
@@ -30,23 +29,12 @@ fn serve(answer: impl Fn(&str) -> (&'static str, String) + Send + 'static) -> St
 }
 
 fn answer_one(mut stream: TcpStream, answer: &impl Fn(&str) -> (&'static str, String)) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut request = Vec::new();
-    let mut buffer = [0u8; 1024];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buffer) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => request.extend_from_slice(&buffer[..n]),
-        }
-    }
-    let text = String::from_utf8_lossy(&request);
-    let path = text.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let Some(head) = standin::read_request_head(&mut stream, Duration::from_secs(5)) else {
+        return;
+    };
+    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
     let (status, body) = answer(&path);
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+    standin::answer(&mut stream, status, "text/plain", &body);
 }
 
 /// The issuer's liveness endpoint, always alive.

@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::process::Output;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,17 +46,12 @@ fn start_slow_server(served: Arc<Served>) -> String {
 }
 
 fn serve(mut stream: TcpStream, served: &Served) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut request = Vec::new();
-    let mut buffer = [0u8; 1024];
-    // Read the whole head (no body on a GET); a bare connect (the preflight check) reads EOF.
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buffer) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => request.extend_from_slice(&buffer[..n]),
-        }
-    }
-    let head = String::from_utf8_lossy(&request).to_ascii_lowercase();
+    // The whole head (no body on a GET); a bare connect (the preflight check) reads EOF.
+    let Some(head) = common::standin::read_request_head(&mut stream, Duration::from_secs(10))
+    else {
+        return;
+    };
+    let head = head.to_ascii_lowercase();
     let live = head.starts_with("get /status/live ");
     if live {
         served.requests.fetch_add(1, Ordering::Relaxed);

@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
+pub mod standin;
+
 #[allow(unused_imports)] // not every test binary reads CSV
 pub use testbed::read_csv;
 
