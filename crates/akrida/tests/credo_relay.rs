@@ -15,10 +15,10 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
-use common::{output_dir, parse_json, wait_bounded};
+use common::{output_dir, parse_json};
 use serde_json::Value;
 use testbed::{Credo, CredoInvitation, CredoStrategy};
 
@@ -27,25 +27,8 @@ use testbed::{Credo, CredoInvitation, CredoStrategy};
 fn relay(credo: &Credo, name: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let dir = output_dir(name);
     let (invitation, _) = credo.invitation_with_id(CredoInvitation::MultiService);
-    let json = dir.join("report.json");
-    let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
-        .args(["run", "mediator-relay", "--json", "--csv"])
-        .arg(dir.join("run"))
-        .args(args)
-        .env("MEDIATION_URL", invitation)
-        .env_remove("MEDIATION_URLS_FILE")
-        .env_remove("PICKUP_STRATEGY")
-        .env_remove("LOCUST_MIN_WAIT")
-        .env_remove("LOCUST_MAX_WAIT")
-        .envs(env.iter().copied())
-        .stdout(std::fs::File::create(&json).expect("report file"))
-        .stderr(std::fs::File::create(dir.join("stderr.txt")).expect("stderr file"))
-        .spawn()
-        .expect("akrida starts");
-    let mut output = wait_bounded(child, Duration::from_secs(240));
-    output.stdout = std::fs::read(&json).expect("report written");
-    output.stderr = std::fs::read(dir.join("stderr.txt")).unwrap_or_default();
-    output
+    let child = common::spawn_run_to_files("mediator-relay", &invitation, &dir, args, env);
+    common::finish_run_to_files(child, &dir, Duration::from_secs(240))
 }
 
 fn count(delivery: &Value, name: &str) -> u64 {

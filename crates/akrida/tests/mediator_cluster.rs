@@ -17,11 +17,11 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{output_dir, parse_json, wait_bounded};
+use common::{output_dir, parse_json};
 use serde_json::Value;
 use testbed::{Cluster, InstanceRecords};
 
@@ -41,25 +41,18 @@ fn start(
     args: &[&str],
 ) -> (std::process::Child, testbed::ScratchDir) {
     let dir = output_dir(name);
-    let child = Command::new(env!("CARGO_BIN_EXE_akrida"))
-        .args(["run", scenario, "--json", "--csv"])
-        .arg(dir.join("run"))
-        .args(args)
-        .env("MEDIATION_URL", cluster.invitation_url())
-        .env_remove("LOCUST_MIN_WAIT")
-        .env_remove("LOCUST_MAX_WAIT")
-        .stdout(std::fs::File::create(dir.join("report.json")).expect("report file"))
-        .stderr(std::fs::File::create(dir.join("stderr.txt")).expect("stderr file"))
-        .spawn()
-        .expect("akrida starts");
+    // The timed events' `scripts/testbed` commands must find the same testbed as the test.
+    let testbed_dir = std::env::var("AKRIDA_TESTBED_DIR").ok();
+    let env: Vec<(&str, &str)> = testbed_dir
+        .iter()
+        .map(|d| ("AKRIDA_TESTBED_DIR", d.as_str()))
+        .collect();
+    let child = common::spawn_run_to_files(scenario, cluster.invitation_url(), &dir, args, &env);
     (child, dir)
 }
 
 fn finish(child: std::process::Child, dir: &std::path::Path) -> Output {
-    let mut output = wait_bounded(child, Duration::from_secs(180));
-    output.stdout = std::fs::read(dir.join("report.json")).expect("report written");
-    output.stderr = std::fs::read(dir.join("stderr.txt")).unwrap_or_default();
-    output
+    common::finish_run_to_files(child, dir, Duration::from_secs(180))
 }
 
 fn entry_counts(report: &Value, name: &str) -> (u64, u64) {

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{output_dir, parse_json, wait_bounded};
+use common::{output_dir, parse_json};
 use serde_json::Value;
 
 /// Runs `akrida run mediator-relay` against `mediator` with `args`, bounded in time. Its JSON
@@ -47,21 +47,8 @@ fn run_scenario_with(
         .invitation_url
         .as_deref()
         .expect("mediator invitation");
-    let json = dir.join("report.json");
-    let child = common::run_scenario_command(scenario, &dir, args)
-        .env("MEDIATION_URL", invitation)
-        .env_remove("LOCUST_MIN_WAIT")
-        .env_remove("LOCUST_MAX_WAIT")
-        .env_remove("PICKUP_STRATEGY")
-        .envs(env.iter().copied())
-        .stdout(std::fs::File::create(&json).expect("report file"))
-        .stderr(std::fs::File::create(dir.join("stderr.txt")).expect("stderr file"))
-        .spawn()
-        .expect("akrida starts");
-    let mut output = wait_bounded(child, Duration::from_secs(240));
-    output.stdout = std::fs::read(&json).expect("report written");
-    output.stderr = std::fs::read(dir.join("stderr.txt")).unwrap_or_default();
-    output
+    let child = common::spawn_run_to_files(scenario, invitation, &dir, args, env);
+    common::finish_run_to_files(child, &dir, Duration::from_secs(240))
 }
 
 fn delivery(report: &Value) -> &Value {

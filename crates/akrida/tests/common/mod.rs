@@ -73,6 +73,33 @@ pub fn run_scenario_command(scenario: &str, dir: &Path, args: &[&str]) -> Comman
     command
 }
 
+/// `akrida run SCENARIO ARGS` through `invitation` (and `env`), its JSON report and its stderr
+/// written to files in `dir` rather than pipes: a report listing many lost messages outgrows a
+/// pipe, and akrida would block writing it while the test waits for it to exit.
+pub fn spawn_run_to_files(
+    scenario: &str,
+    invitation: &str,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Child {
+    run_scenario_command(scenario, dir, args)
+        .env("MEDIATION_URL", invitation)
+        .envs(env.iter().copied())
+        .stdout(std::fs::File::create(dir.join("report.json")).expect("report file"))
+        .stderr(std::fs::File::create(dir.join("stderr.txt")).expect("stderr file"))
+        .spawn()
+        .expect("akrida starts")
+}
+
+/// Waits at most `limit` for a run [`spawn_run_to_files`] started: its report as stdout.
+pub fn finish_run_to_files(child: Child, dir: &Path, limit: std::time::Duration) -> Output {
+    let mut output = wait_bounded(child, limit);
+    output.stdout = std::fs::read(dir.join("report.json")).expect("report written");
+    output.stderr = std::fs::read(dir.join("stderr.txt")).unwrap_or_default();
+    output
+}
+
 fn mediator_ping(dir: &Path, args: &[&str]) -> Command {
     let mut command = run_scenario_command("mediator-ping", dir, args);
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
