@@ -55,14 +55,17 @@ struct Connections {
 impl Connections {
     fn new(config: &HolderConfig) -> Self {
         let tls = config.trust.client_config();
-        let http = net::holder_http_client(tls.clone(), config.timeout)
-            // Building fails only for a TLS backend that is not rustls; ours always is.
-            .expect("a holder's HTTP client builds from a rustls configuration");
         Self {
-            http,
+            http: http_client(&tls, config.timeout),
             tls: Arc::new(tls),
         }
     }
+}
+
+fn http_client(tls: &net::ClientConfig, timeout: Duration) -> reqwest::Client {
+    net::holder_http_client(tls.clone(), timeout)
+        // Building fails only for a TLS backend that is not rustls; ours always is.
+        .expect("a holder's HTTP client builds from a rustls configuration")
 }
 
 pub struct Holder {
@@ -84,6 +87,15 @@ impl Holder {
     /// This holder's own HTTP client (for messages it sends over HTTP).
     pub fn http(&self) -> &reqwest::Client {
         &self.connections.http
+    }
+
+    /// Closes the idle HTTP connections this holder keeps, as a phone's do when its app is
+    /// suspended or its network goes: a holder that went away holds no connection (or its
+    /// buffers) of its own, and the first message after it comes back opens a new one. reqwest
+    /// has no call that empties a client's pool; the pool closes when its client is dropped,
+    /// so the client is replaced (its TLS sessions stay: they are in the shared configuration).
+    pub fn drop_idle_connections(&mut self) {
+        self.connections.http = http_client(&self.connections.tls, self.config.timeout);
     }
 
     pub fn inbox(&self) -> &Arc<Inbox> {

@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use crate::Trust;
 
-/// How long a holder keeps an idle connection to a server before closing it: a wallet that
-/// talks again soon reuses its connection, one that went quiet costs neither side a socket.
-/// Node's fetch (undici), which Credo wallets use, keeps idle connections for 4 s.
-const HOLDER_IDLE: Duration = Duration::from_secs(5);
+/// How long a holder keeps an idle connection to a server before closing it, as a phone's HTTP
+/// stack does: OkHttp (Android, and React Native's fetch, which mobile wallets use) keeps idle
+/// connections 5 minutes. The server's own keep-alive usually ends them first (ACA-Py's aiohttp
+/// after 75 s, a Node server such as Credo's after 5 s), so what a server sees is what its own
+/// setting causes. A holder that goes away drops them at once (`Holder::drop_idle_connections`).
+const HOLDER_IDLE: Duration = Duration::from_secs(300);
 
 /// The HTTP client could not be built (only a broken TLS setup does that).
 #[derive(Debug, thiserror::Error)]

@@ -243,6 +243,8 @@ impl<A: Arrivals> MediatedSocket<A> {
             GoAway::Vanish => self.session.socket().vanish(),
             GoAway::Drop => self.session.socket().reset().await,
         }
+        // The app's other connections go with it (see `Holder::drop_idle_connections`).
+        self.holder.drop_idle_connections();
         // Our own going away is not a drop by the mediator.
         self.drop_counted = true;
         self.away = Some(how);
