@@ -19,7 +19,7 @@ from .config import (
     VENVS, agent_release, is_credo, release_of, role,
 )
 from .ledger import indy_ledger
-from .state import Lock, free_ports, inner, load_state, save_state, state_dir, state_path, taken_ports
+from .state import Lock, free_ports, inner, load_state, new_state, save_state, state_dir, state_path, taken_ports
 from .procs import is_ready, owns_ports, proc_is_ours, raise_fd_limit, stop_pids
 from .install import (
     ensure_acapy, ensure_credo, ensure_old_locust, ensure_pickup_plugin, ensure_venv, install_system_packages,
@@ -211,7 +211,7 @@ def cmd_up(args) -> int:
         raise Fail(f"{PICKUP_DIR} is missing: run scripts/testbed install")
     raise_fd_limit()
     with Lock():
-        state = load_state() or {"dir": str(state_dir()), "agents": {}}
+        state = load_state() or new_state()
         state["dir"] = str(state_dir())
         agents = state["agents"]
         pool = args.pg_max_connections
@@ -300,7 +300,7 @@ def ensure_ledger(state) -> None:
 
 def cmd_down(args) -> int:
     with Lock():
-        state = load_state()
+        state = load_state(any_version=True)
         # First the ingress (also one that the state lost but that runs with our nginx.conf).
         tls = (state or {}).get("tls")
         for ingress in (tls, stale_nginx(tls)):

@@ -1,5 +1,5 @@
-"""The testbed's state dir and its state.json: where they are, loading, atomic saving, the lock
-that serialises commands, and the ports a state uses.
+"""The testbed's state dir and its state.json: where they are, loading (with the check of the
+file's version), atomic saving, the lock that serialises commands, and the ports a state uses.
 
 It starts no process and talks to no server.
 """
@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import socket
+import sys
 import tempfile
 import urllib.parse
 from pathlib import Path
@@ -25,21 +26,56 @@ def state_path() -> Path:
     return state_dir() / "state.json"
 
 
-def load_state():
+# The layout of state.json this package writes and reads: its top-level "version". The Rust
+# crate crates/testbed checks the same number (STATE_VERSION in crates/testbed/src/lib.rs):
+# change both together, with the fixture crates/testbed/tests/fixtures/state.json that both
+# sides' tests read. A state.json without "version" was written by a testbed from before
+# versions, whose layout is version 1's: it is read as version 1 (and saved with the field).
+STATE_VERSION = 1
+REDO = "run `scripts/testbed down` (it stops what that state records) and `scripts/testbed up` again"
+
+
+def new_state() -> dict:
+    """The state of a testbed that runs nothing yet."""
+    return {"version": STATE_VERSION, "dir": str(state_dir()), "agents": {}}
+
+
+def check_version(state, path) -> dict:
+    """The state, if this package knows its version (none: the old layout, version 1); else Fail
+    with what to do."""
+    if not isinstance(state, dict) or not isinstance(state.get("agents"), dict):
+        raise Fail(f"{path} is not a testbed state (no agents): {REDO}")
+    version = state.setdefault("version", 1)  # before versions: the layout of version 1
+    if version != STATE_VERSION:
+        raise Fail(f"{path} has state version {version!r}, and this scripts/testbed reads version "
+                   f"{STATE_VERSION} only (it was written by another checkout of akrida): {REDO}")  # fmt: skip
+    return state
+
+
+def load_state(any_version=False):
+    """state.json, or None when there is none. `any_version`: for `down`, which stops what a state
+    of another version records as well as it can, rather than leave it running."""
     try:
-        return json.loads(state_path().read_text())
+        state = json.loads(state_path().read_text())
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as e:
         raise Fail(f"cannot read {state_path()}: {e}")
+    if any_version and isinstance(state, dict) and state.get("version", 1) != STATE_VERSION:
+        print(f"testbed: {state_path()} has state version {state.get('version')!r} (this scripts/testbed "
+              f"reads {STATE_VERSION}): stopping what it records as well as it can", file=sys.stderr)  # fmt: skip
+        return state
+    return check_version(state, state_path())
 
 
 def save_state(state) -> None:
-    """Atomic write: readers without the lock (status, invite) never see half a file."""
+    """Atomic write: readers without the lock (status, invite) never see half a file. The version
+    goes first."""
     p = state_path()
+    state["version"] = STATE_VERSION
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".state.")
     with os.fdopen(fd, "w") as f:
-        json.dump(state, f, indent=2)
+        json.dump({"version": STATE_VERSION, **state}, f, indent=2)
         f.write("\n")
     os.replace(tmp, p)
 
