@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ledger"))
-import indy_testbed as indy_ledger  # noqa: E402  (scripts/ledger/indy_testbed.py: the Indy pool, tails server, NYM)
+import indy_testbed as indy_ledger  # noqa: E402,F401  (re-exported; scripts/ledger/indy_testbed.py: the Indy pool, tails server, NYM)
 
 
 # What the ledger-backed issuer gets at its first start: Akrida's schema ("prefs", attribute

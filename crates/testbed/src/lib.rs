@@ -1,9 +1,10 @@
 //! testbed: the one helper that tests use to reach the local testbed of real ACA-Py servers
 //! and Credo mediators ([`Credo`]).
 //!
-//! It shells out to `<repo>/scripts/testbed` (which owns starting, reusing and stopping the
-//! agents, under a file lock, so many test processes may call it at once) and parses the
-//! `state.json` it prints. Blocking and std-only on purpose: any test, async or not, can call it.
+//! It shells out to `<repo>/scripts/testbed` (the launcher of the Python package
+//! `scripts/akrida_testbed/`, which owns starting, reusing and stopping the agents, under a file
+//! lock, so many test processes may call it at once) and parses the `state.json` it prints,
+//! after checking its version ([`STATE_VERSION`]). Blocking and std-only on purpose: any test, async or not, can call it.
 //!
 //! Test-only code: on failure it panics with the script's stderr, which names the cause
 //! (a missing venv, an agent that did not start and the last lines of its log, ...).
