@@ -13,7 +13,8 @@ state.json's `ledger` entry (the Rust helper crates/testbed reads it):
   genesis_file, pool_name, pool_dir, nodes {NodeN: {pid, node_port, client_port, log}},
   tails_server {pid, url, port, dir, log}, trustee_did, issuer_did, issuer_verkey, issuer_seed
 
-Stdlib only (it is imported by scripts/testbed); errors are LedgerError with one sentence.
+Stdlib only (scripts/testbed imports it, through scripts/akrida_testbed/ledger.py); errors are
+LedgerError with one sentence.
 """
 
 import json

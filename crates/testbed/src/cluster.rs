@@ -230,8 +230,7 @@ impl Cluster {
         let path = self.dir.join("state.json");
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        let tb: Testbed = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{} is not a testbed state: {e}", path.display()));
+        let tb = crate::state_from_json(&text, &path.display().to_string());
         Cluster::from_testbed(&tb, self.name())
     }
 

@@ -1,9 +1,10 @@
 //! testbed: the one helper that tests use to reach the local testbed of real ACA-Py servers
 //! and Credo mediators ([`Credo`]).
 //!
-//! It shells out to `<repo>/scripts/testbed` (which owns starting, reusing and stopping the
-//! agents, under a file lock, so many test processes may call it at once) and parses the
-//! `state.json` it prints. Blocking and std-only on purpose: any test, async or not, can call it.
+//! It shells out to `<repo>/scripts/testbed` (the launcher of the Python package
+//! `scripts/akrida_testbed/`, which owns starting, reusing and stopping the agents, under a file
+//! lock, so many test processes may call it at once) and parses the `state.json` it prints,
+//! after checking its version ([`STATE_VERSION`]). Blocking and std-only on purpose: any test, async or not, can call it.
 //!
 //! Test-only code: on failure it panics with the script's stderr, which names the cause
 //! (a missing venv, an agent that did not start and the last lines of its log, ...).
@@ -69,9 +70,18 @@ pub const ALL_AGENTS: &[&str] = &["mediator", "pickup", "issuer", "multitenant"]
 /// Credo mediator behind it ([`Credo::ensure_named`]).
 pub const TLS_AGENTS: &[&str] = &["mediator-tls", "issuer-tls"];
 
+/// The layout of `state.json` this crate reads: its top-level `version`, which
+/// `scripts/testbed` writes (`STATE_VERSION` in `scripts/akrida_testbed/state.py`: the two change
+/// together, with the fixture `tests/fixtures/state.json` both sides' tests read). A state
+/// without one was written before versions, in version 1's layout, and is read as version 1.
+pub const STATE_VERSION: u32 = 1;
+
 /// The running testbed, as recorded in `state.json`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Testbed {
+    /// The layout of the state ([`STATE_VERSION`]; checked when it is read).
+    #[serde(default = "first_state_version")]
+    pub version: u32,
     /// The state dir (`<repo>/.testbed`, or `$AKRIDA_TESTBED_DIR`).
     pub dir: PathBuf,
     /// Every agent recorded in the state, by name. The ones passed to [`ensure`] are running
@@ -344,9 +354,40 @@ pub fn ensure_tls(agents: &[&str]) -> Testbed {
 }
 
 pub(crate) fn parse_state(out: &str) -> Testbed {
-    serde_json::from_str(out).unwrap_or_else(|e| {
-        panic!("scripts/testbed up --json printed something that is not the state ({e}):\n{out}")
+    state_from_json(out, "what scripts/testbed up --json printed")
+}
+
+/// A testbed state (`state.json`, or what `scripts/testbed up --json` prints), after checking
+/// its version. Panics naming `source`, the state's file and both versions when the version is
+/// not [`STATE_VERSION`], or when the text is not a state.
+pub(crate) fn state_from_json(text: &str, source: &str) -> Testbed {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("{source} is not a testbed state ({e}):\n{text}"));
+    let version = value
+        .get("version")
+        .map_or(Some(1), serde_json::Value::as_u64);
+    if version != Some(u64::from(STATE_VERSION)) {
+        let file = value
+            .get("dir")
+            .and_then(serde_json::Value::as_str)
+            .map_or_else(
+                || "a testbed's state.json".to_string(),
+                |dir| format!("{dir}/state.json"),
+            );
+        panic!(
+            "{source} ({file}) has state version {}, but this crate (crates/testbed) reads version \
+             {STATE_VERSION}: scripts/testbed and crates/testbed of one checkout go together; run \
+             `scripts/testbed down` and `scripts/testbed up` again with this checkout's script",
+            value["version"]
+        );
+    }
+    serde_json::from_value(value).unwrap_or_else(|e| {
+        panic!("{source} is not a testbed state of version {STATE_VERSION} ({e}):\n{text}")
     })
+}
+
+fn first_state_version() -> u32 {
+    1
 }
 
 /// Runs `scripts/testbed <args>` (e.g. `["restart", "mediator"]`, `["invite", "issuer"]`) and
@@ -397,8 +438,18 @@ fn host_port(url: &str) -> &str {
 mod tests {
     use super::*;
 
+    /// The one fixture of a state.json, read by both sides: a real state (`up --tls`,
+    /// `up --acapy 1.7.0`, `up --agents mediator-cluster`, `up --agents issuer-indy`) with a few
+    /// agents left out and its paths moved to /home/dev/akrida. The Python side's test,
+    /// scripts/akrida_testbed/tests/test_state.py, checks the same facts.
+    const FIXTURE: &str = include_str!("../tests/fixtures/state.json");
+
+    fn fixture() -> Testbed {
+        state_from_json(FIXTURE, "tests/fixtures/state.json")
+    }
+
     #[test]
-    fn parses_the_state_shape() {
+    fn parses_a_state_from_before_versions() {
         let json = r#"{"dir": "/x/.testbed", "agents": {
           "mediator": {"pid": 1, "admin_url": "http://127.0.0.1:3", "http_url": "http://127.0.0.1:1",
             "ws_url": "ws://127.0.0.1:2", "invitation_url": "http://127.0.0.1:1?oob=e30=", "label": "TB-Mediator",
@@ -406,57 +457,60 @@ mod tests {
             "admin_api_key": null, "trace_target": null},
           "multitenant": {"pid": null, "admin_url": "http://127.0.0.1:6", "http_url": "http://127.0.0.1:4",
             "ws_url": "ws://127.0.0.1:5", "label": "TB-Multitenant", "log": "/x/l", "jwt_secret": "s"}}}"#;
-        let old: Testbed = serde_json::from_str(json).unwrap();
+        let old = state_from_json(json, "an old state");
+        assert_eq!(old.version, 1);
         assert!(old.postgres.is_none());
         assert_eq!(old.agent("mediator").acapy_version, "0.12.8");
         assert_eq!(old.agent("mediator").wallet_storage, None);
-        let json = r#"{"dir": "/x/.testbed", "agents": {
-          "mediator": {"pid": 1, "admin_url": "http://127.0.0.1:3", "http_url": "http://127.0.0.1:1",
-            "ws_url": "ws://127.0.0.1:2", "invitation_url": "http://127.0.0.1:1?oob=e30=", "label": "TB-Mediator",
-            "log": "/x/.testbed/logs/mediator.log", "home": "/x/.testbed/home/mediator",
-            "admin_api_key": null, "trace_target": null, "wallet_storage": "postgres", "pg_max_connections": 50},
-          "multitenant": {"pid": null, "admin_url": "http://127.0.0.1:6", "http_url": "http://127.0.0.1:4",
-            "ws_url": "ws://127.0.0.1:5", "label": "TB-Multitenant", "log": "/x/l", "jwt_secret": "s",
-            "wallet_storage": "sqlite"}},
-          "postgres": {"pid": 7, "port": 5, "dir": "/x/.testbed/pg", "data": "/x/.testbed/pg/data",
-            "socket_dir": "/x/.testbed/pg/run", "log": "/x/.testbed/logs/postgres.log",
-            "bin": "/usr/lib/postgresql/15/bin", "version": "15.18", "role": "akrida",
-            "password": "p", "max_connections": 300}}"#;
-        let tb: Testbed = serde_json::from_str(json).unwrap();
-        let m = tb.agent("mediator");
-        assert_eq!(m.pid, Some(1));
-        assert_eq!(m.admin_addr(), "127.0.0.1:3");
-        assert_eq!(m.ws_addr(), "127.0.0.1:2");
-        assert!(m.invitation_url.as_deref().unwrap().contains("?oob="));
-        assert_eq!(tb.agent("multitenant").jwt_secret.as_deref(), Some("s"));
-        assert_eq!(tb.agent("multitenant").pid, None);
-        assert_eq!(m.wallet_storage.as_deref(), Some("postgres"));
-        assert_eq!(m.pg_max_connections, Some(50));
-        let pg = tb.postgres.as_ref().unwrap();
-        assert_eq!(
-            (pg.pid, pg.addr().as_str(), pg.max_connections),
-            (Some(7), "127.0.0.1:5", 300)
-        );
-        assert!(tb.tls.is_none());
+        assert_eq!(old.agent("multitenant").pid, None);
     }
 
     #[test]
-    fn parses_the_ledger_and_its_issuer() {
-        let json = r#"{"dir": "/x", "agents": {
-          "issuer-indy": {"pid": 3, "admin_url": "http://127.0.0.1:3", "http_url": "http://127.0.0.1:1",
-            "ws_url": "ws://127.0.0.1:2", "label": "TB-Issuer-Indy", "log": "/x/l", "home": "/x/h",
-            "genesis_file": "/x/ledger/pool_transactions_genesis", "ledger_pool_name": "akrida-testbed",
-            "seed": "s", "public_did": "MHi91XcNur1vjGkN6DRDUx", "tails_server_url": "http://127.0.0.1:9",
-            "schema_id": "MHi91XcNur1vjGkN6DRDUx:2:akrida-prefs:1.0",
-            "cred_def_id": "MHi91XcNur1vjGkN6DRDUx:3:CL:8:akrida"}},
-          "ledger": {"pool_name": "akrida-testbed", "pool_dir": "/x/ledger/pool",
-            "genesis_file": "/x/ledger/pool_transactions_genesis",
-            "nodes": {"Node1": {"pid": 5, "node_port": 11, "client_port": 12, "log": "/x/logs/ledger-Node1.log"}},
-            "tails_server": {"pid": 6, "port": 9, "url": "http://127.0.0.1:9", "dir": "/x/ledger/tails",
-              "log": "/x/logs/tails-server.log"},
-            "trustee_did": "V4SGRU86Z58d6TV7PBUe6f", "issuer_seed": "s", "issuer_did": "MHi91XcNur1vjGkN6DRDUx",
-            "issuer_verkey": "C4M6", "started_in_seconds": 19.1}}"#;
-        let tb: Testbed = serde_json::from_str(json).unwrap();
+    #[should_panic(
+        expected = "tests/fixtures/state.json (/home/dev/akrida/.testbed/state.json) has state version 2, but this crate"
+    )]
+    fn refuses_a_state_of_another_version() {
+        let newer = FIXTURE.replacen("\"version\": 1,", "\"version\": 2,", 1);
+        state_from_json(&newer, "tests/fixtures/state.json");
+    }
+
+    #[test]
+    fn parses_the_fixture_agents_and_postgres() {
+        let tb = fixture();
+        assert_eq!(tb.version, STATE_VERSION);
+        assert_eq!(tb.dir, PathBuf::from("/home/dev/akrida/.testbed"));
+        let m = tb.agent("mediator");
+        assert_eq!(m.pid, Some(19554));
+        assert_eq!(m.admin_addr(), "127.0.0.1:32873");
+        assert_eq!(m.http_addr(), "127.0.0.1:57695");
+        assert_eq!(m.ws_addr(), "127.0.0.1:44965");
+        assert!(m
+            .invitation_url
+            .as_deref()
+            .unwrap()
+            .starts_with(&(m.http_url.clone() + "?oob=")));
+        assert_eq!(m.wallet_storage.as_deref(), Some("postgres"));
+        assert_eq!(m.pg_max_connections, Some(200));
+        assert_eq!(
+            tb.agent("multitenant").jwt_secret.as_deref(),
+            Some("akrida-testbed-jwt-secret")
+        );
+        assert_eq!(tb.agent("issuer").wallet_storage.as_deref(), Some("sqlite"));
+        assert_eq!(tb.agent("mediator-1.7").acapy_version, "1.7.0");
+        let credo = tb.agent("credo");
+        assert_eq!(credo.server.as_deref(), Some("credo"));
+        assert_eq!(credo.credo_version.as_deref(), Some("0.6.3"));
+        assert_eq!(credo.strategy.as_deref(), Some("DirectDelivery"));
+        let pg = tb.postgres.as_ref().unwrap();
+        assert_eq!(
+            (pg.pid, pg.addr().as_str(), pg.max_connections),
+            (Some(19469), "127.0.0.1:35757", 1230)
+        );
+    }
+
+    #[test]
+    fn parses_the_fixture_ledger_and_its_issuer() {
+        let tb = fixture();
         let ledger = tb.ledger();
         let issuer = tb.agent(LEDGER_ISSUER);
         assert_eq!(issuer.genesis_file.as_ref(), Some(&ledger.genesis_file));
@@ -465,35 +519,39 @@ mod tests {
             issuer.tails_server_url.as_deref(),
             Some(ledger.tails_server.url.as_str())
         );
-        assert_eq!(ledger.nodes["Node1"].client_port, 12);
+        assert_eq!(ledger.nodes.len(), 4);
+        assert_eq!(ledger.nodes["Node1"].client_port, 55147);
         assert!(issuer.cred_def_id.as_deref().unwrap().contains(":3:CL:"));
     }
 
     #[test]
-    fn parses_the_tls_section_and_agents_behind_it() {
-        let json = r#"{"dir": "/x", "agents": {
-          "mediator-tls": {"pid": 9, "admin_url": "https://localhost:13", "http_url": "https://localhost:11",
-            "ws_url": "wss://localhost:12", "backend_http_url": "http://127.0.0.1:21",
-            "backend_ws_url": "ws://127.0.0.1:22", "backend_admin_url": "http://127.0.0.1:23",
-            "ssl_cert_file": "/x/tls/ca.crt", "label": "TB-Mediator-TLS", "log": "/x/l",
-            "invitation_url": "https://localhost:11?oob=e30=", "wallet_storage": "postgres"}},
-          "tls": {"ca_cert": "/x/tls/ca.crt", "ca_key": "/x/tls/ca.key", "server_name": "localhost",
-            "session_ticket_key": "/x/tls/ticket.key", "nginx_pid": 8, "nginx_bin": "/usr/sbin/nginx",
-            "nginx_version": "1.22.1", "nginx_prefix": "/x/nginx", "nginx_conf": "/x/nginx/nginx.conf",
-            "access_log": "/x/nginx/access.log", "error_log": "/x/nginx/error.log",
-            "worker_processes": 1, "worker_connections": 16384, "fronts": {
-              "mediator-tls-wss": {"url": "wss://localhost:12", "port": 12, "agent": "mediator-tls",
-                "upstream": "http://127.0.0.1:22", "cert": "/x/tls/server.crt", "key": "/x/tls/server.key"},
-              "expired": {"url": "https://localhost:14", "port": 14, "agent": "mediator-tls",
-                "upstream": "http://127.0.0.1:21", "cert": "/x/tls/expired.crt", "key": "/x/tls/expired.key"}}}}"#;
-        let tb: Testbed = serde_json::from_str(json).unwrap();
+    fn parses_the_fixture_tls_section_and_agents_behind_it() {
+        let tb = fixture();
         let m = tb.agent("mediator-tls");
-        assert_eq!(m.ws_addr(), "localhost:12");
-        assert_eq!(m.backend_ws_url.as_deref(), Some("ws://127.0.0.1:22"));
+        assert_eq!(m.ws_addr(), "localhost:60287");
+        assert_eq!(m.backend_ws_url.as_deref(), Some("ws://127.0.0.1:57051"));
         let tls = tb.tls();
-        assert_eq!((tls.nginx_pid, tls.worker_connections), (Some(8), 16384));
-        assert_eq!(tls.front("expired").addr(), "127.0.0.1:14");
+        assert_eq!(
+            (tls.nginx_pid, tls.worker_connections),
+            (Some(19546), 16384)
+        );
+        assert_eq!(tls.front("expired").addr(), "127.0.0.1:49799");
         assert_eq!(tls.front("mediator-tls-wss").url, m.ws_url);
         assert_eq!(m.ssl_cert_file.as_ref(), Some(&tls.ca_cert));
+        assert_eq!(
+            tb.agent("credo-tls").backend_ws_url.as_deref(),
+            Some("ws://127.0.0.1:35067")
+        );
+    }
+
+    #[test]
+    fn parses_the_fixture_cluster() {
+        let tb = fixture();
+        let cluster = Cluster::from_testbed(&tb, "mediator-cluster");
+        assert_eq!(cluster.instances().len(), 3);
+        assert_eq!(cluster.instance(2).admin_url, "http://127.0.0.1:50825");
+        assert_eq!(cluster.instance(3).pid, Some(20284));
+        assert!(cluster.invitation_url().starts_with(cluster.http_url()));
+        assert_eq!(cluster.state.fronts["wss"].port, 53573);
     }
 }

@@ -83,7 +83,7 @@ pub fn oldest_locust_bin() -> PathBuf {
 /// A Locust release that worker tests run masters of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Locust {
-    /// `.venv/locust` (`scripts/testbed`'s `LOCUST_SPEC`).
+    /// `.venv/locust` (`LOCUST_SPEC` in `scripts/akrida_testbed/config.py`).
     Newest,
     /// [`OLDEST_LOCUST`].
     Oldest,
