@@ -10,7 +10,10 @@ pub mod basic_message;
 pub mod connection;
 pub mod credential;
 pub mod definition;
+pub mod delivery;
 pub mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod holder;
 pub mod inbound;
 pub mod inbox;
@@ -18,6 +21,7 @@ pub mod invitation_link;
 pub mod keyring;
 pub mod mediation;
 pub mod outbound;
+pub mod pairwise;
 pub mod pickup;
 pub mod ports;
 pub mod presentation;
