@@ -140,7 +140,7 @@ fn beside_sections(beside: &crate::beside::Beside) -> String {
     beside
         .sections
         .iter()
-        .map(|section| kit::extra_section(section, beside.start_unix))
+        .map(|section| engine::report::html::extra_section(section, beside.start_unix))
         .collect()
 }
 
