@@ -1,4 +1,5 @@
-//! The phases of a run (onboarding, the load itself, teardown), each with its own timings.
+//! The phases of one sample made of steps (e.g. a holder's onboarding): each step's share
+//! of the whole.
 
 use std::fmt::Write;
 
