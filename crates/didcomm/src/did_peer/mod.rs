@@ -32,20 +32,15 @@ pub use peer4::peer4_short_form;
 
 /// Multicodec varint prefixes (https://github.com/multiformats/multicodec).
 const ED25519_PUB: [u8; 2] = [0xed, 0x01];
-
 const X25519_PUB: [u8; 2] = [0xec, 0x01];
-
 /// `json` (0x0200) as a varint.
 const MULTICODEC_JSON: [u8; 2] = [0x80, 0x04];
-
 /// Multihash header of a 32-byte sha2-256 digest.
 const MULTIHASH_SHA256: [u8; 2] = [0x12, 0x20];
 
 /// Service types a DIDComm v1 holder can talk to, in the order we prefer them.
 pub const DIDCOMM_V1: &str = "did-communication";
-
 pub const DIDCOMM_V2: &str = "DIDCommMessaging";
-
 const INDY_AGENT: &str = "IndyAgent";
 
 /// What can be wrong with a peer DID someone gave us. Every variant names the DID.
