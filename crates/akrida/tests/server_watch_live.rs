@@ -25,22 +25,10 @@ fn the_mediators_cpu_and_memory_are_reported() {
     let child = common::start_mediator_ping(
         &mediator,
         &dir,
-        &[
-            "-u",
-            "20",
-            "-r",
-            "10",
-            "-t",
-            "20s",
-            "--min-wait",
-            "0.5",
-            "--max-wait",
-            "1",
-            "--server",
-            &server,
-            "--html",
-            html.to_str().unwrap(),
-        ],
+        &common::flags(
+            "-u 20 -r 10 -t 20s --min-wait 0.5 --max-wait 1",
+            &["--server", &server, "--html", html.to_str().unwrap()],
+        ),
     );
     let output = common::wait_bounded(child, Duration::from_secs(120));
     let report = common::parse_json(&output);

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
 
 pub mod standin;
 
@@ -111,6 +112,14 @@ pub fn words(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
 }
 
+/// [`words`] of `line`, then `computed`: the flags whose values a test works out, as
+/// `flags("-u 20 -t 20s", &["--html", &html])`. Their place on the command line does not matter.
+pub fn flags<'a>(line: &'a str, computed: &[&'a str]) -> Vec<&'a str> {
+    let mut all = words(line);
+    all.extend_from_slice(computed);
+    all
+}
+
 /// The onboarding phases a mediated holder times, in order (each once per holder).
 pub const ONBOARDING_PHASES: [&str; 5] = [
     "startup",
@@ -119,6 +128,17 @@ pub const ONBOARDING_PHASES: [&str; 5] = [
     "mediation_grant",
     "keylist_update",
 ];
+
+/// The JSON report of a run that must have passed (exit code 0), stderr shown when it did not.
+pub fn passed_report(output: &Output) -> serde_json::Value {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "exit code; stderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    parse_json(output)
+}
 
 pub fn parse_json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
@@ -136,6 +156,26 @@ pub fn entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::V
         .iter()
         .find(|e| e["name"] == name)
         .unwrap_or_else(|| panic!("no {name} entry in {report:#}"))
+}
+
+/// The TLS testbed (`mediator-tls` behind its HTTPS and WSS fronts), started if needed, for a
+/// test that reads the fronts' access log: the guard of `log` keeps the file's other tests that
+/// read it from running meanwhile.
+pub fn tls_testbed(log: &'static Mutex<()>) -> (MutexGuard<'static, ()>, testbed::Testbed) {
+    let guard = log.lock().unwrap_or_else(|e| e.into_inner());
+    (guard, testbed::ensure_tls(&["mediator-tls"]))
+}
+
+/// Granted mediation records of the mediator behind the TLS fronts, counted by its backend's
+/// admin API (the fronts do not proxy it).
+pub fn granted_behind_tls(mediator: &testbed::Agent) -> usize {
+    let admin = mediator
+        .backend_admin_url
+        .as_deref()
+        .expect("backend admin URL");
+    let body = http_get(&format!("{admin}/mediation/requests?state=granted"));
+    let value: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    value["results"].as_array().map(Vec::len).unwrap_or(0)
 }
 
 /// Granted mediation records on the mediator, counted by its admin API.
