@@ -198,16 +198,16 @@ fn a_known_memory_growth_gives_its_slope() {
     assert!(standin["series"].as_array().unwrap().len() >= 10);
     assert_eq!(standin["failures"], 0);
 
-    let page = std::fs::read_to_string(&html).expect("the HTML report");
-    for id in [
-        "servers-table",
-        "chart-server-users",
-        "chart-server-rss-standin",
-        "chart-server-cpu-standin",
-        "chart-server-metric-standin-standin-connections",
-    ] {
-        assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
-    }
+    common::assert_html_ids(
+        &html,
+        &[
+            "servers-table",
+            "chart-server-users",
+            "chart-server-rss-standin",
+            "chart-server-cpu-standin",
+            "chart-server-metric-standin-standin-connections",
+        ],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Servers\n  standin ("), "{stderr}");
 }

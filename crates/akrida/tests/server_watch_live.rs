@@ -63,15 +63,15 @@ fn the_mediators_cpu_and_memory_are_reported() {
     assert!(samples >= 15, "a reading a second over 20 s: {samples}");
     assert_eq!(watched["failures"], 0, "{watched:#}");
 
-    let page = std::fs::read_to_string(&html).expect("the HTML report");
-    for id in [
-        "servers-table",
-        "servers-cpu-per-request",
-        "chart-server-rss-mediator",
-        "chart-server-cpu-mediator",
-    ] {
-        assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
-    }
+    common::assert_html_ids(
+        &html,
+        &[
+            "servers-table",
+            "servers-cpu-per-request",
+            "chart-server-rss-mediator",
+            "chart-server-cpu-mediator",
+        ],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("CPU per ping_mediator:"), "{stderr}");
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::sync::Mutex;
 
-use common::{entry, parse_json};
+use common::{entry, parse_json, stderr};
 
 /// The tests here read nginx's one access log; run them one at a time so each sees its own
 /// requests only.
@@ -30,10 +30,6 @@ fn akrida(args: &[&str], env: &[(&str, &str)]) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command.output().expect("akrida runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Granted mediations on a mediator, read from its admin API behind nginx's back.

@@ -255,3 +255,53 @@ pub fn headless_chromium(profile: &Path) -> Command {
         .stdin(Stdio::null());
     command
 }
+
+/// A testbed mediator restarted (same ports and wallet) with a WebSocket heartbeat of `seconds`
+/// and a 90 s receive timeout (it must outlast the heartbeat); back on ACA-Py's defaults when
+/// dropped, also when the test fails, so the tests after this one see the usual testbed.
+pub struct Heartbeat(String);
+
+impl Heartbeat {
+    pub fn set(name: &str, seconds: &str) -> Self {
+        let env = [
+            ("ACAPY_WS_HEARTBEAT_INTERVAL", seconds),
+            ("ACAPY_WS_TIMEOUT_INTERVAL", "90"),
+        ];
+        testbed::run_with_env(&["restart", name], &env).unwrap_or_else(|e| panic!("{e}"));
+        Heartbeat(name.to_string())
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        // No panic here: this may run while a failed assertion unwinds.
+        if let Err(e) = testbed::run_with_env(&["restart", &self.0], &[]) {
+            eprintln!("could not give {} its default heartbeat back: {e}", self.0);
+        }
+    }
+}
+
+/// What a run wrote on stderr.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The row of the CSV `rows` (as [`read_csv`] reads them) whose `Name` is `name`; `what` names
+/// the file in the failure.
+pub fn csv_row<'a>(
+    rows: &'a [std::collections::HashMap<String, String>],
+    name: &str,
+    what: &str,
+) -> &'a std::collections::HashMap<String, String> {
+    rows.iter()
+        .find(|r| r["Name"] == name)
+        .unwrap_or_else(|| panic!("no {name} row in {what}: {rows:?}"))
+}
+
+/// Asserts that the HTML report at `html` has an element with each of `ids`.
+pub fn assert_html_ids(html: &Path, ids: &[&str]) {
+    let page = std::fs::read_to_string(html).expect("the HTML report");
+    for id in ids {
+        assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+}
