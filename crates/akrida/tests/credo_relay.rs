@@ -194,11 +194,7 @@ fn sleepers_get_what_credo_queued_after_waking_or_count_what_it_stranded() {
         to_sleepers > 0,
         "{what}: no message reached a sleeper: {d:#}"
     );
-    let wakes = report["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "wake")
+    let wakes = common::find(&report["entries"], "name", "wake")
         .map(|e| e["num_requests"].as_u64().unwrap())
         .unwrap_or(0);
     assert!(wakes > 0, "{what}: wake not recorded");

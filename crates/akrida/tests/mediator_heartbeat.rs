@@ -102,11 +102,7 @@ fn drops_in_burst(name: &str, heartbeat: &str) -> (u64, serde_json::Value) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     let report = parse_json(&output);
-    let lost = report["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "connection_lost")
+    let lost = common::find(&report["entries"], "name", "connection_lost")
         .map_or(0, |e| e["num_requests"].as_u64().unwrap());
     (lost, report)
 }

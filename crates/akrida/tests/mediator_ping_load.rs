@@ -121,12 +121,7 @@ fn two_hundred_holders(acapy: testbed::Acapy) {
             json["median_ms"].to_string(),
             "{name}"
         );
-        let p95 = json["percentiles_ms"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["label"] == "95%")
-            .unwrap();
+        let p95 = common::find(&json["percentiles_ms"], "label", "95%").unwrap();
         assert_eq!(row["95%"], p95["ms"].to_string(), "{name}");
     }
     assert_eq!(

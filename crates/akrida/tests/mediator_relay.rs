@@ -530,12 +530,7 @@ fn mediator_ping_holders_sleep_and_wake() {
             Some(true),
             "{how}"
         );
-        let ping = report["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["name"] == "ping_mediator")
-            .expect("pings");
+        let ping = common::find(&report["entries"], "name", "ping_mediator").expect("pings");
         assert_eq!(ping["num_failures"], 0, "{how}: {ping:#}");
     }
 }

@@ -48,11 +48,7 @@ fn the_mediators_cpu_and_memory_are_reported() {
     );
     let cpu = watched["cpu_seconds"].as_f64().unwrap();
     assert!(cpu > 0.0, "the mediator worked: {watched:#}");
-    let ping = watched["cpu_per_request"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "ping_mediator")
+    let ping = common::find(&watched["cpu_per_request"], "name", "ping_mediator")
         .unwrap_or_else(|| panic!("no ping_mediator in {watched:#}"));
     let per_ping = ping["cpu_ms_per_request"].as_f64().unwrap();
     assert!(

@@ -281,6 +281,15 @@ impl Drop for Heartbeat {
     }
 }
 
+/// The member of the JSON array `list` whose `key` is `value` (`list` must be an array).
+pub fn find<'a>(
+    list: &'a serde_json::Value,
+    key: &str,
+    value: &str,
+) -> Option<&'a serde_json::Value> {
+    list.as_array().unwrap().iter().find(|m| m[key] == value)
+}
+
 /// What a run wrote on stderr.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
