@@ -4,6 +4,12 @@
 //! protocol state machines a holder plays: DID Exchange 1.0/1.1 and connections 1.0 as requester,
 //! coordinate-mediation, trust ping. It knows nothing of load, stats or Locust: the engine times
 //! what it calls, and every failure comes back as a [`HolderError`] whose text says what failed.
+//!
+//! Its modules import downwards only: `error` and `keyring` at the bottom; then `pairwise` (an
+//! established connection and the packing for it) and `delivery` (what opening a pickup
+//! delivery gave); the `inbox`, which unpacks and routes what arrives; the transports, `ws` and
+//! then `outbound`; and on top the protocols: `connection`, `mediation`, `pickup`, and the holder
+//! that plays them.
 
 pub mod anoncreds;
 pub mod basic_message;
