@@ -18,6 +18,10 @@
 //!
 //! Every request carries `~thread.pthid` = the invitation's `@id` (ACA-Py finds the invitation
 //! by it) and asks for a return route, so a holder without an endpoint gets the answer.
+//!
+//! The connection it makes ([`Connection`]) is `pairwise`'s, so that the transports below this
+//! module can pack for it; this module is a protocol on top of `outbound` and `inbox`, and no
+//! transport may depend on it.
 
 use std::time::Duration;
 

@@ -1,6 +1,10 @@
-//! Sending: pack a plaintext message for a peer's service (authcrypt, then one forward layer per
-//! routing key) and deliver it over HTTP. A reply that comes back in the HTTP response body
-//! (return route) is handed to the inbox like any other inbound envelope.
+//! Sending: deliver a packed message over HTTP, or down a WebSocket we hold ([`Channel`]). A reply
+//! that comes back in the HTTP response body (return route) is handed to the inbox like any other
+//! inbound envelope. The packing itself (authcrypt, then one forward layer per routing key) is
+//! `pairwise`'s, re-exported here.
+//!
+//! The transports' top: it builds on `ws`, `inbox` and `pairwise`, and must not depend on the
+//! protocols above it (`connection`, `mediation`, `pickup`).
 
 use crate::error::HolderError;
 use crate::inbox::Inbox;

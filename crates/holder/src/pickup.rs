@@ -8,6 +8,10 @@
 //! object). Only what was opened and handed to the inbox is acknowledged with
 //! `messages-received`: an acknowledged message is deleted by the mediator, so acknowledging one
 //! the holder could not open would lose it silently.
+//!
+//! Opening a delivery is the inbox's ([`open_delivery`], also used for pushed deliveries) and
+//! its result `delivery`'s; this module is the protocol on top, over `mediation`, `outbound` and
+//! `inbox`, and nothing below it may depend on it.
 
 use std::time::Duration;
 

@@ -1,4 +1,5 @@
-//! `akrida capacity`'s options: a scenario run's, and the search's.
+//! `akrida capacity`'s options: a scenario run's, and the search's. Like every module of `cli`,
+//! it imports no module of the binary that reads the options.
 
 use clap::Args;
 

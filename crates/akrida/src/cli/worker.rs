@@ -1,4 +1,5 @@
-//! `akrida worker`'s options: a scenario run's, and how to reach the Locust master.
+//! `akrida worker`'s options: a scenario run's, and how to reach the Locust master. Like every
+//! module of `cli`, it imports no module of the binary that reads the options.
 
 use clap::Args;
 

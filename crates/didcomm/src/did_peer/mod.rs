@@ -28,7 +28,6 @@ use peer4::parse_peer4;
 pub use document::read_document;
 pub use peer1::{create_peer1, peer1_did};
 pub use peer2::create_peer2;
-pub use peer4::peer4_short_form;
 
 /// Multicodec varint prefixes (https://github.com/multiformats/multicodec).
 const ED25519_PUB: [u8; 2] = [0xed, 0x01];
@@ -175,6 +174,14 @@ impl PeerDidDoc {
     }
 }
 
+/// The short form (`did:peer:4{hash}`) of a long-form did:peer:4; `None` if `did` is not one.
+/// ACA-Py records connections under the short form once the exchange completes.
+pub fn peer4_short_form(did: &str) -> Option<&str> {
+    let rest = did.strip_prefix("did:peer:4")?;
+    let colon = rest.find(':')?;
+    Some(&did[..did.len() - rest.len() + colon])
+}
+
 /// Whether `did` names a method this module resolves from the DID alone (`did:peer:2…` or
 /// `did:peer:4…`; a `did:peer:1` needs its document).
 pub fn is_resolvable_peer_did(did: &str) -> bool {
@@ -199,8 +206,17 @@ pub fn parse(did: &str) -> Result<PeerDidDoc, PeerDidError> {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
+
+    #[test]
+    fn short_form_of_a_long_peer4() {
+        assert_eq!(
+            peer4_short_form("did:peer:4zQmX:zABC"),
+            Some("did:peer:4zQmX")
+        );
+        assert_eq!(peer4_short_form("did:peer:4zQmX"), None);
+        assert_eq!(peer4_short_form("did:peer:2.Vz"), None);
+    }
 
     #[test]
     fn unsupported_numalgo_and_not_peer() {

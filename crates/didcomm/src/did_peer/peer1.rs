@@ -3,6 +3,9 @@
 //!
 //! - `did:peer:1zQm…` — `z` + base58btc(multihash sha2-256 of the document without its `id`).
 //!   It names the attached document; it cannot be resolved without it.
+//!
+//! A numalgo on top of `document` and `keys`; no other module of `did_peer` may depend on it
+//! but `mod.rs`, which picks the numalgo.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

@@ -5,6 +5,9 @@
 //!   `#key-2`, … in order of appearance; services without an id get `#service`, `#service-1`, …
 //!   (what the `did-peer-2` library used by ACA-Py 0.12 does). Older agents name keys by their
 //!   multibase value without the `z` (`#6MkqRY…`); references of that form resolve too.
+//!
+//! A numalgo on top of `document` and `keys`; no other module of `did_peer` may depend on it
+//! but `mod.rs`, which picks the numalgo.
 
 use serde_json::{json, Map, Value};
 

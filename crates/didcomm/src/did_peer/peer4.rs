@@ -3,20 +3,16 @@
 //! - `did:peer:4{hash}:{doc}` — `doc` is `z` + base58btc(multicodec json 0x0200 ‖ JSON input
 //!   document), `hash` is `z` + base58btc(multihash sha2-256 of the `doc` string). The short form
 //!   `did:peer:4{hash}` is only a name: it cannot be resolved without having seen the long form.
+//!
+//! A numalgo on top of `document` and `keys` (the short form, which `document` needs too, is
+//! `mod.rs`'s); no other module of `did_peer` may depend on it
+//! but `mod.rs`, which picks the numalgo.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::document::read_document_map;
 use super::*;
-
-/// The short form (`did:peer:4{hash}`) of a long-form did:peer:4; `None` if `did` is not one.
-/// ACA-Py records connections under the short form once the exchange completes.
-pub fn peer4_short_form(did: &str) -> Option<&str> {
-    let rest = did.strip_prefix("did:peer:4")?;
-    let colon = rest.find(':')?;
-    Some(&did[..did.len() - rest.len() + colon])
-}
 
 pub(super) fn parse_peer4(did: &str) -> Result<PeerDidDoc, PeerDidError> {
     let body = did.strip_prefix("did:peer:4").unwrap_or(did);
@@ -56,19 +52,4 @@ fn peer4_hash(encoded: &str) -> String {
     let mut multihash = MULTIHASH_SHA256.to_vec();
     multihash.extend_from_slice(&Sha256::digest(encoded.as_bytes()));
     format!("z{}", bs58::encode(multihash).into_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn short_form_of_a_long_peer4() {
-        assert_eq!(
-            peer4_short_form("did:peer:4zQmX:zABC"),
-            Some("did:peer:4zQmX")
-        );
-        assert_eq!(peer4_short_form("did:peer:4zQmX"), None);
-        assert_eq!(peer4_short_form("did:peer:2.Vz"), None);
-    }
 }
