@@ -25,7 +25,7 @@ pub fn configuration_markdown() -> String {
     let mut out = String::new();
     out.push_str(
         "# Configuration reference\n\n\
-<!-- Generated from the command-line definition (crates/akrida/src/cli.rs); do not edit by hand.\n     \
+<!-- Generated from the command-line definition (crates/akrida/src/cli/); do not edit by hand.\n     \
 Regenerate: AKRIDA_UPDATE_REFERENCE=1 cargo test -p akrida --bin akrida configuration_reference -->\n\n\
 Every option is a flag, and most are also an environment variable with Akrida's name. Flags win \
 over the environment, and the environment over a `.env` file (`./.env`, or `--env-file PATH`). \

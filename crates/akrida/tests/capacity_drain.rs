@@ -448,30 +448,11 @@ fn rate_searches_find_two_capacities_three_times_apart() {
     // Climbs ×2 from 0.3 × the capacity: 0.3, 0.6, 1.2 (fails), then the refinement 0.9
     // (passes), 1.05, 0.975: the plateau just under the capacity comes right after a failure.
     let search = |start: &str, pool: &str| {
-        strings(&[
-            "--search",
-            "rate",
-            "-u",
-            pool,
-            "-r",
-            "200",
-            "--slo",
-            "issuer_getliveness:p95<300ms",
-            "--start",
-            start,
-            "--factor",
-            "2",
-            "--max",
-            "200",
-            "--plateau",
-            "10s",
-            "--warmup",
-            "3s",
-            "--precision",
-            "10%",
-            "--drain-timeout",
-            "60s",
-        ])
+        strings(&common::flags(
+            "--search rate -r 200 --slo issuer_getliveness:p95<300ms --factor 2 --max 200 \
+            --plateau 10s --warmup 3s --precision 10% --drain-timeout 60s",
+            &["-u", pool, "--start", start],
+        ))
     };
     three_runs_each(
         "rate",
@@ -492,32 +473,11 @@ fn users_searches_find_two_capacities_three_times_apart() {
     // the 61 users, 100 ms (3 service times) was once exceeded by a cluster of four, hence the
     // 150 ms for the fast stand-in.
     let search = |start: &str, slo: &str| {
-        strings(&[
-            "--search",
-            "users",
-            "-r",
-            "200",
-            "--min-wait",
-            "2",
-            "--max-wait",
-            "2",
-            "--slo",
-            slo,
-            "--start",
-            start,
-            "--factor",
-            "2",
-            "--max",
-            "500",
-            "--plateau",
-            "10s",
-            "--warmup",
-            "3s",
-            "--precision",
-            "10%",
-            "--drain-timeout",
-            "60s",
-        ])
+        strings(&common::flags(
+            "--search users -r 200 --min-wait 2 --max-wait 2 --factor 2 --max 500 --plateau 10s \
+            --warmup 3s --precision 10% --drain-timeout 60s",
+            &["--slo", slo, "--start", start],
+        ))
     };
     three_runs_each(
         "users",
@@ -552,32 +512,11 @@ fn a_server_that_never_drains_ends_the_search_with_that_reason() {
         .join(format!("capacity-never-drains-{}.html", std::process::id()));
     let output = capacity(
         &stand_in.url,
-        &[
-            "--search",
-            "rate",
-            "-u",
-            "60",
-            "-r",
-            "200",
-            "--slo",
-            "issuer_getliveness:p95<300ms",
-            "--start",
-            "3",
-            "--factor",
-            "2",
-            "--max",
-            "100",
-            "--plateau",
-            "6s",
-            "--warmup",
-            "2s",
-            "--precision",
-            "10%",
-            "--drain-timeout",
-            "10s",
-            "--html",
-            html.to_str().unwrap(),
-        ],
+        &common::flags(
+            "--search rate -u 60 -r 200 --slo issuer_getliveness:p95<300ms --start 3 --factor 2 \
+            --max 100 --plateau 6s --warmup 2s --precision 10% --drain-timeout 10s",
+            &["--html", html.to_str().unwrap()],
+        ),
     );
     let report = report_of(&output, 3).unwrap_or_else(|e| panic!("{e}"));
     assert!(stand_in.record().wedged_at.is_some(), "the stand-in wedged");
@@ -616,32 +555,11 @@ fn a_plateau_still_draining_a_backlog_has_its_warm_up_extended_then_is_unsteady(
     let stand_in = start_stand_in(10.0, None);
     let output = capacity(
         &stand_in.url,
-        &[
-            "--search",
-            "rate",
-            "-u",
-            "60",
-            "-r",
-            "200",
-            "--slo",
-            "issuer_getliveness:p95<300ms",
-            "--start",
-            "2",
-            "--factor",
-            "7",
-            "--max",
-            "14",
-            "--plateau",
-            "6s",
-            "--warmup",
-            "2s",
-            "--max-warmup",
-            "6s",
-            "--precision",
-            "10%",
-            "--drain-timeout",
-            "0",
-        ],
+        &common::words(
+            "--search rate -u 60 -r 200 --slo issuer_getliveness:p95<300ms --start 2 --factor 7 \
+            --max 14 --plateau 6s --warmup 2s --max-warmup 6s --precision 10% \
+            --drain-timeout 0",
+        ),
     );
     let report = report_of(&output, 0).unwrap_or_else(|e| panic!("{e}"));
     let plateaus = report["plateaus"].as_array().unwrap();

@@ -61,8 +61,7 @@ async fn the_page_grows_plateau_by_plateau_and_its_stop_writes_the_reports() {
         .expect("akrida runs");
     wait_listening(port, &mut akrida);
 
-    let mut browser =
-        Browser::open(&format!("http://127.0.0.1:{port}/"), &dir.join("profile")).await;
+    let mut browser = Browser::open_live_page(port, &dir).await;
     browser
         .wait_for(
             "document.getElementById('stop-run') !== null",

@@ -237,16 +237,6 @@ fn invitations_file(count: usize, dir: &Path) -> String {
 }
 
 /// Granted mediations on mediator-tls, read from its admin API behind nginx's back.
-fn granted(mediator: &testbed::Agent) -> usize {
-    let admin = mediator
-        .backend_admin_url
-        .as_deref()
-        .expect("backend admin URL");
-    let body = common::http_get(&format!("{admin}/mediation/requests?state=granted"));
-    let value: Value = serde_json::from_str(&body).expect("JSON");
-    value["results"].as_array().map(Vec::len).unwrap_or(0)
-}
-
 fn total<'a>(report: &'a Value, kind: &str, name: &str) -> &'a Value {
     report["totals"]
         .as_array()
@@ -259,8 +249,7 @@ fn total<'a>(report: &'a Value, kind: &str, name: &str) -> &'a Value {
 #[test]
 #[ignore = "live"]
 fn rate_search_for_mediator_pings() {
-    let _one_at_a_time = MEDIATOR_TLS.lock().unwrap_or_else(|e| e.into_inner());
-    let tb = testbed::ensure_tls(&["mediator-tls"]);
+    let (_one_at_a_time, tb) = common::tls_testbed(&MEDIATOR_TLS);
     let tls = tb.tls();
     let invitation = tb
         .agent("mediator-tls")
@@ -270,33 +259,12 @@ fn rate_search_for_mediator_pings() {
     let ca = tls.ca_cert.display().to_string();
     let mark = tls.access_log_mark();
     let (report, output, wall) = capacity(
-        &[
-            "mediator-ping",
-            "--search",
-            "rate",
-            "-u",
-            "20",
-            "-r",
-            "10",
-            "--slo",
-            "ping_mediator:p95<500ms",
-            "--slo",
-            "total:fail_ratio<1%",
-            "--start",
-            "5",
-            "--factor",
-            "2",
-            "--max",
-            "400",
-            "--plateau",
-            "10s",
-            "--warmup",
-            "3s",
-            "--precision",
-            "10%",
-            "--ca-cert",
-            &ca,
-        ],
+        &common::flags(
+            "mediator-ping --search rate -u 20 -r 10 --slo ping_mediator:p95<500ms \
+            --slo total:fail_ratio<1% --start 5 --factor 2 --max 400 --plateau 10s --warmup 3s \
+            --precision 10%",
+            &["--ca-cert", &ca],
+        ),
         &[("MEDIATION_URL", &invitation)],
     );
     eprintln!(
@@ -312,45 +280,23 @@ fn rate_search_for_mediator_pings() {
 #[test]
 #[ignore = "live"]
 fn rate_search_for_mediator_onboardings() {
-    let _one_at_a_time = MEDIATOR_TLS.lock().unwrap_or_else(|e| e.into_inner());
-    let tb = testbed::ensure_tls(&["mediator-tls"]);
+    let (_one_at_a_time, tb) = common::tls_testbed(&MEDIATOR_TLS);
     let tls = tb.tls();
     let mediator = tb.agent("mediator-tls");
     let dir = common::output_dir("capacity-onboard");
     let invitations = invitations_file(4, &dir);
     let ca = tls.ca_cert.display().to_string();
-    let grants_before = granted(mediator);
+    let grants_before = common::granted_behind_tls(mediator);
     let mark = tls.access_log_mark();
     // Short plateaus and a tight SLO keep this under a minute; the book's measurement (Capacity page) uses
     // minute-long plateaus and the 10 s budget.
     let (report, output, wall) = capacity(
-        &[
-            "mediator-onboard",
-            "--search",
-            "rate",
-            "-u",
-            "100",
-            "-r",
-            "100",
-            "--slo",
-            "startup:p95<3s",
-            "--slo",
-            "total:fail_ratio<1%",
-            "--start",
-            "2",
-            "--factor",
-            "2",
-            "--max",
-            "32",
-            "--plateau",
-            "6s",
-            "--warmup",
-            "2s",
-            "--precision",
-            "25%",
-            "--ca-cert",
-            &ca,
-        ],
+        &common::flags(
+            "mediator-onboard --search rate -u 100 -r 100 --slo startup:p95<3s \
+            --slo total:fail_ratio<1% --start 2 --factor 2 --max 32 --plateau 6s --warmup 2s \
+            --precision 25%",
+            &["--ca-cert", &ca],
+        ),
         &[("MEDIATION_URLS_FILE", &invitations)],
     );
     eprintln!(
@@ -384,7 +330,7 @@ fn rate_search_for_mediator_onboardings() {
     // ones cut short by the stop after their grant besides (the pool's 100 at most).
     let startup = total(&report, "didcomm", "startup");
     let onboarded = startup["requests"].as_u64().unwrap() - startup["failures"].as_u64().unwrap();
-    let grants = (granted(mediator) - grants_before) as u64;
+    let grants = (common::granted_behind_tls(mediator) - grants_before) as u64;
     assert!(
         grants >= onboarded && grants <= onboarded + 100,
         "{grants} new grants on the mediator for {onboarded} onboardings"

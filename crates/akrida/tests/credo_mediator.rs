@@ -134,20 +134,10 @@ fn holders_ping(credo: &Credo, shape: CredoInvitation, holders: usize, run_time:
         "mediator-ping",
         &invitation,
         &dir,
-        &[
-            "-u",
-            &users,
-            "-r",
-            &rate,
-            "-t",
-            run_time,
-            "--min-wait",
-            "1",
-            "--max-wait",
-            "3",
-            "--timeout",
-            "30",
-        ],
+        &common::flags(
+            "--min-wait 1 --max-wait 3 --timeout 30",
+            &["-u", &users, "-r", &rate, "-t", run_time],
+        ),
         &[],
     );
     let report = parse_json(&output);
@@ -257,22 +247,10 @@ fn ten_holders_over_tls() {
         "mediator-ping",
         &invitation,
         &dir,
-        &[
-            "-u",
-            "10",
-            "-r",
-            "5",
-            "-t",
-            "15s",
-            "--min-wait",
-            "1",
-            "--max-wait",
-            "3",
-            "--timeout",
-            "30",
-            "--ca-cert",
-            &ca,
-        ],
+        &common::flags(
+            "-u 10 -r 5 -t 15s --min-wait 1 --max-wait 3 --timeout 30",
+            &["--ca-cert", &ca],
+        ),
         &[],
     );
     let report = parse_json(&output);
@@ -295,18 +273,7 @@ fn onboardings_at_a_fixed_rate() {
         "mediator-onboard",
         &invitation,
         &dir,
-        &[
-            "-u",
-            "20",
-            "-r",
-            "20",
-            "--arrival-rate",
-            "2",
-            "-t",
-            "12s",
-            "--timeout",
-            "30",
-        ],
+        &common::words("-u 20 -r 20 --arrival-rate 2 -t 12s --timeout 30"),
         &[],
     );
     let report = parse_json(&output);
@@ -332,20 +299,7 @@ fn ping_with_pickup(strategy: CredoStrategy, pickup: &str) {
         "mediator-ping",
         &invitation,
         &dir,
-        &[
-            "-u",
-            "5",
-            "-r",
-            "5",
-            "-t",
-            "8s",
-            "--min-wait",
-            "1",
-            "--max-wait",
-            "2",
-            "--timeout",
-            "30",
-        ],
+        &common::words("-u 5 -r 5 -t 8s --min-wait 1 --max-wait 2 --timeout 30"),
         &[("PICKUP_STRATEGY", pickup)],
     );
     let report = parse_json(&output);

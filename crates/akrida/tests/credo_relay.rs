@@ -117,22 +117,7 @@ fn all_online_every_message_arrives_once_through_credo() {
     let (report, credo_did) = relay_counted(
         &credo,
         "credo-relay-online",
-        &[
-            "-u",
-            "20",
-            "-r",
-            "5",
-            "-t",
-            "25s",
-            "--min-wait",
-            "1",
-            "--max-wait",
-            "3",
-            "--timeout",
-            "30",
-            "--drain",
-            "15",
-        ],
+        &common::words("-u 20 -r 5 -t 25s --min-wait 1 --max-wait 3 --timeout 30 --drain 15"),
         &[],
     );
     assert_eq!(
@@ -159,30 +144,10 @@ fn sleepers_get_what_credo_queued_after_waking_or_count_what_it_stranded() {
     let (report, queue) = relay_counted(
         &credo,
         "credo-relay-sleepers",
-        &[
-            "-u",
-            "20",
-            "-r",
-            "5",
-            "-t",
-            "30s",
-            "--min-wait",
-            "1",
-            "--max-wait",
-            "3",
-            "--timeout",
-            "30",
-            "--drain",
-            "20",
-            "--sleep-share",
-            "0.4",
-            "--sleep-online",
-            "2-4",
-            "--sleep-offline",
-            "3-5",
-            "--sleep-how",
-            "close",
-        ],
+        &common::words(
+            "-u 20 -r 5 -t 30s --min-wait 1 --max-wait 3 --timeout 30 --drain 20 \
+            --sleep-share 0.4 --sleep-online 2-4 --sleep-offline 3-5 --sleep-how close",
+        ),
         &[("PICKUP_STRATEGY", "pickupv2")],
     );
     let d = delivery(&report);
@@ -229,11 +194,7 @@ fn sleepers_get_what_credo_queued_after_waking_or_count_what_it_stranded() {
         to_sleepers > 0,
         "{what}: no message reached a sleeper: {d:#}"
     );
-    let wakes = report["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "wake")
+    let wakes = common::find(&report["entries"], "name", "wake")
         .map(|e| e["num_requests"].as_u64().unwrap())
         .unwrap_or(0);
     assert!(wakes > 0, "{what}: wake not recorded");

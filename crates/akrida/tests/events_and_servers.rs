@@ -7,7 +7,7 @@
 mod common;
 
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -81,17 +81,6 @@ fn run_liveness(issuer: &str, html: &std::path::Path, args: &[&str]) -> Child {
         .expect("akrida starts")
 }
 
-fn report(output: &Output) -> Value {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "exit code; stderr:\n{stderr}"
-    );
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not the JSON report ({e}); stderr:\n{stderr}"))
-}
-
 fn requests(report: &Value) -> u64 {
     report["total"]["num_requests"].as_u64().unwrap()
 }
@@ -128,7 +117,7 @@ fn events_run_beside_the_load_and_are_reported() {
     );
     let output = common::wait_bounded(child, Duration::from_secs(50));
     let took = started.elapsed();
-    let report = report(&output);
+    let report = common::passed_report(&output);
     // 3 s of run, a 5 s grace for the sleeping command, then it is stopped: far from 60 s.
     assert!(took < Duration::from_secs(30), "took {took:?}");
     assert!(requests(&report) > 5, "the users ran: {}", report["total"]);
@@ -186,7 +175,7 @@ fn a_known_memory_growth_gives_its_slope() {
         ],
     );
     let output = common::wait_bounded(child, Duration::from_secs(60));
-    let report = report(&output);
+    let report = common::passed_report(&output);
     let standin = server(&report, "standin");
     let slope = standin["memory_slope"]["kb_per_minute"]
         .as_f64()
@@ -209,16 +198,16 @@ fn a_known_memory_growth_gives_its_slope() {
     assert!(standin["series"].as_array().unwrap().len() >= 10);
     assert_eq!(standin["failures"], 0);
 
-    let page = std::fs::read_to_string(&html).expect("the HTML report");
-    for id in [
-        "servers-table",
-        "chart-server-users",
-        "chart-server-rss-standin",
-        "chart-server-cpu-standin",
-        "chart-server-metric-standin-standin-connections",
-    ] {
-        assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
-    }
+    common::assert_html_ids(
+        &html,
+        &[
+            "servers-table",
+            "chart-server-users",
+            "chart-server-rss-standin",
+            "chart-server-cpu-standin",
+            "chart-server-metric-standin-standin-connections",
+        ],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Servers\n  standin ("), "{stderr}");
 }
@@ -258,7 +247,7 @@ fn failing_servers_are_reported_once_and_the_run_goes_on() {
     // Reaped by the test once it exits, so that akrida sees it gone, not a zombie.
     let _ = short.wait();
     let output = common::wait_bounded(child, Duration::from_secs(60));
-    let report = report(&output);
+    let report = common::passed_report(&output);
     assert!(
         requests(&report) > 5,
         "the run went on: {}",
@@ -395,7 +384,7 @@ fn a_capacity_search_runs_events_and_watches_servers() {
         ],
     );
     let output = common::wait_bounded(child, Duration::from_secs(60));
-    let report = report(&output);
+    let report = common::passed_report(&output);
     assert_eq!(report["answer"]["capacity"], 5.0, "{:#}", report["answer"]);
 
     let events = report["events"].as_array().expect("events in the JSON");

@@ -5,7 +5,7 @@
 mod common;
 mod indy_support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::successes;
 use indy_support::*;
@@ -52,14 +52,13 @@ fn hundred_holders_issue() {
         "the tails server served the file once"
     );
     // A loaded issuer processes the last acks late: give it up to two minutes.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let (finished, unfinished) = loop {
-        let counts = credential_exchanges(&servers, &run);
-        if counts.0 >= issued || Instant::now() > deadline {
-            break counts;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let (finished, unfinished) = credential_exchanges_once_finished(
+        &servers,
+        &run,
+        issued,
+        Duration::from_secs(120),
+        Duration::from_millis(500),
+    );
     assert!(
         finished >= issued && finished <= issued + 100,
         "{finished} finished on the issuer, {issued} received"

@@ -12,7 +12,7 @@
 mod common;
 mod indy_support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use indy_support::*;
@@ -33,14 +33,13 @@ fn issue(issuer_type: &str, mediated: bool) {
     let issued = successes(&report, "receive_credential");
     assert!(issued >= 2, "receive_credential {issued}");
     // The holder's ack reaches the issuer after its last sample: give it a moment.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let (finished, unfinished) = loop {
-        let counts = credential_exchanges(&servers, &run);
-        if counts.0 >= issued || Instant::now() > deadline {
-            break counts;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let (finished, unfinished) = credential_exchanges_once_finished(
+        &servers,
+        &run,
+        issued,
+        Duration::from_secs(10),
+        Duration::from_millis(200),
+    );
     // A user cut by the end of the run may leave one exchange more, finished or not.
     assert!(
         finished >= issued && finished <= issued + u64::from(run.users),

@@ -151,28 +151,10 @@ fn relay_with_sleepers_every_message_is_accounted_for_per_instance() {
         &cluster,
         "mediator-relay",
         "cluster-relay",
-        &[
-            "-u",
-            "30",
-            "-r",
-            "15",
-            "-t",
-            "20s",
-            "--min-wait",
-            "0.5",
-            "--max-wait",
-            "1.5",
-            "--drain",
-            "10",
-            "--sleep-share",
-            "40%",
-            "--sleep-online",
-            "2-4",
-            "--sleep-offline",
-            "3",
-            "--sleep-how",
-            "close",
-        ],
+        &common::words(
+            "-u 30 -r 15 -t 20s --min-wait 0.5 --max-wait 1.5 --drain 10 --sleep-share 40% \
+            --sleep-online 2-4 --sleep-offline 3 --sleep-how close",
+        ),
     );
     let output = finish(child, &dir);
     let report = parse_json(&output);

@@ -26,29 +26,6 @@ use common::*;
 
 static ONE_BURST: Mutex<()> = Mutex::new(());
 
-/// Restarts a mediator with a heartbeat (seconds) and a 90 s receive timeout; back on ACA-Py's
-/// defaults when dropped, also when the test fails.
-struct Heartbeat(String);
-
-impl Heartbeat {
-    fn set(name: &str, seconds: &str) -> Self {
-        let env = [
-            ("ACAPY_WS_HEARTBEAT_INTERVAL", seconds),
-            ("ACAPY_WS_TIMEOUT_INTERVAL", "90"),
-        ];
-        testbed::run_with_env(&["restart", name], &env).unwrap_or_else(|e| panic!("{e}"));
-        Heartbeat(name.to_string())
-    }
-}
-
-impl Drop for Heartbeat {
-    fn drop(&mut self) {
-        if let Err(e) = testbed::run_with_env(&["restart", &self.0], &[]) {
-            eprintln!("could not give {} its default heartbeat back: {e}", self.0);
-        }
-    }
-}
-
 /// A process held with SIGSTOP until dropped (SIGCONT), also when the test fails.
 struct Frozen(u32);
 
@@ -125,11 +102,7 @@ fn drops_in_burst(name: &str, heartbeat: &str) -> (u64, serde_json::Value) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     let report = parse_json(&output);
-    let lost = report["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "connection_lost")
+    let lost = common::find(&report["entries"], "name", "connection_lost")
         .map_or(0, |e| e["num_requests"].as_u64().unwrap());
     (lost, report)
 }

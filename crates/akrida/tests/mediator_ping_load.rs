@@ -44,7 +44,7 @@ testbed::each_acapy! {
 fn two_hundred_holders(acapy: testbed::Acapy) {
     let name = acapy.name("mediator");
     let mediator = mediator_of(acapy);
-    let _configured = MediatorForLoad::restart(&name);
+    let _configured = Heartbeat::set(&name, "30");
     let before = granted_mediations(&mediator);
     let dir = output_dir(&format!("load-{}", acapy.version()));
     let run_time = match acapy {
@@ -121,12 +121,7 @@ fn two_hundred_holders(acapy: testbed::Acapy) {
             json["median_ms"].to_string(),
             "{name}"
         );
-        let p95 = json["percentiles_ms"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["label"] == "95%")
-            .unwrap();
+        let p95 = common::find(&json["percentiles_ms"], "label", "95%").unwrap();
         assert_eq!(row["95%"], p95["ms"].to_string(), "{name}");
     }
     assert_eq!(
@@ -138,29 +133,4 @@ fn two_hundred_holders(acapy: testbed::Acapy) {
         read_csv(&dir.join("run_stats_history.csv")).len() >= 20,
         "a history row per second"
     );
-}
-
-/// The testbed mediator restarted (same ports and wallet) with a 30 s WebSocket heartbeat and a
-/// 90 s receive timeout (it must outlast the heartbeat); back on ACA-Py's defaults when dropped,
-/// also when the test fails, so the tests after this one see the usual testbed.
-struct MediatorForLoad(String);
-
-impl MediatorForLoad {
-    fn restart(name: &str) -> Self {
-        let heartbeat = [
-            ("ACAPY_WS_HEARTBEAT_INTERVAL", "30"),
-            ("ACAPY_WS_TIMEOUT_INTERVAL", "90"),
-        ];
-        testbed::run_with_env(&["restart", name], &heartbeat).unwrap_or_else(|e| panic!("{e}"));
-        MediatorForLoad(name.to_string())
-    }
-}
-
-impl Drop for MediatorForLoad {
-    fn drop(&mut self) {
-        // No panic here: this may run while a failed assertion unwinds.
-        if let Err(e) = testbed::run_with_env(&["restart", &self.0], &[]) {
-            eprintln!("could not give the mediator its default heartbeat back: {e}");
-        }
-    }
 }

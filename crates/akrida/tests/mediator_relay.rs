@@ -463,20 +463,7 @@ fn relay_with_pickup_v2_live_mode_on_acapy_with_the_pickup_plugin() {
         "mediator-relay",
         &mediator,
         "relay-pickup-live",
-        &[
-            "-u",
-            "20",
-            "-r",
-            "20",
-            "-t",
-            "20s",
-            "--min-wait",
-            "0.5",
-            "--max-wait",
-            "1.5",
-            "--drain",
-            "10",
-        ],
+        &common::words("-u 20 -r 20 -t 20s --min-wait 0.5 --max-wait 1.5 --drain 10"),
         &[("PICKUP_STRATEGY", "pickupv2-live")],
     );
     let report = parse_json(&output);
@@ -543,12 +530,7 @@ fn mediator_ping_holders_sleep_and_wake() {
             Some(true),
             "{how}"
         );
-        let ping = report["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["name"] == "ping_mediator")
-            .expect("pings");
+        let ping = common::find(&report["entries"], "name", "ping_mediator").expect("pings");
         assert_eq!(ping["num_failures"], 0, "{how}: {ping:#}");
     }
 }

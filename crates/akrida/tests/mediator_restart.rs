@@ -17,20 +17,7 @@ fn mediator_restart_mid_run_is_survived() {
     let child = start_mediator_ping(
         &mediator,
         &dir,
-        &[
-            "-u",
-            "20",
-            "-r",
-            "20",
-            "-t",
-            "60s",
-            "--min-wait",
-            "0.5",
-            "--max-wait",
-            "1",
-            "--timeout",
-            "5",
-        ],
+        &common::words("-u 20 -r 20 -t 60s --min-wait 0.5 --max-wait 1 --timeout 5"),
     );
     let started = Instant::now();
     std::thread::sleep(Duration::from_secs(10));

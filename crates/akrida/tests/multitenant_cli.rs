@@ -15,10 +15,6 @@ fn akrida(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("akrida runs")
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 #[test]
 #[ignore = "live"]
 fn multitenant_mediation_runs_from_the_command_line() {

@@ -91,30 +91,12 @@ fn a_real_run_with_thresholds_metrics_html_and_baseline() {
     let mut child = start_mediator_ping(
         &mediator,
         &dir,
-        &[
-            "-u",
-            "20",
-            "-r",
-            "10",
-            "-t",
-            "20s",
-            "--min-wait",
-            "0.2",
-            "--max-wait",
-            "0.5",
-            "--stats-interval",
-            "2",
-            "--threshold",
-            "ping_mediator:p95<5s",
-            "--threshold",
-            "total:fail_ratio<0.01",
-            "--threshold",
-            "startup:requests>=20",
-            "--html",
-            html.to_str().unwrap(),
-            "--metrics-addr",
-            &addr,
-        ],
+        &common::flags(
+            "-u 20 -r 10 -t 20s --min-wait 0.2 --max-wait 0.5 --stats-interval 2 \
+            --threshold ping_mediator:p95<5s --threshold total:fail_ratio<0.01 \
+            --threshold startup:requests>=20",
+            &["--html", html.to_str().unwrap(), "--metrics-addr", &addr],
+        ),
     );
 
     // Scrape the endpoint while the run goes, until pings show up.

@@ -25,22 +25,10 @@ fn the_mediators_cpu_and_memory_are_reported() {
     let child = common::start_mediator_ping(
         &mediator,
         &dir,
-        &[
-            "-u",
-            "20",
-            "-r",
-            "10",
-            "-t",
-            "20s",
-            "--min-wait",
-            "0.5",
-            "--max-wait",
-            "1",
-            "--server",
-            &server,
-            "--html",
-            html.to_str().unwrap(),
-        ],
+        &common::flags(
+            "-u 20 -r 10 -t 20s --min-wait 0.5 --max-wait 1",
+            &["--server", &server, "--html", html.to_str().unwrap()],
+        ),
     );
     let output = common::wait_bounded(child, Duration::from_secs(120));
     let report = common::parse_json(&output);
@@ -60,11 +48,7 @@ fn the_mediators_cpu_and_memory_are_reported() {
     );
     let cpu = watched["cpu_seconds"].as_f64().unwrap();
     assert!(cpu > 0.0, "the mediator worked: {watched:#}");
-    let ping = watched["cpu_per_request"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "ping_mediator")
+    let ping = common::find(&watched["cpu_per_request"], "name", "ping_mediator")
         .unwrap_or_else(|| panic!("no ping_mediator in {watched:#}"));
     let per_ping = ping["cpu_ms_per_request"].as_f64().unwrap();
     assert!(
@@ -75,15 +59,15 @@ fn the_mediators_cpu_and_memory_are_reported() {
     assert!(samples >= 15, "a reading a second over 20 s: {samples}");
     assert_eq!(watched["failures"], 0, "{watched:#}");
 
-    let page = std::fs::read_to_string(&html).expect("the HTML report");
-    for id in [
-        "servers-table",
-        "servers-cpu-per-request",
-        "chart-server-rss-mediator",
-        "chart-server-cpu-mediator",
-    ] {
-        assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
-    }
+    common::assert_html_ids(
+        &html,
+        &[
+            "servers-table",
+            "servers-cpu-per-request",
+            "chart-server-rss-mediator",
+            "chart-server-cpu-mediator",
+        ],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("CPU per ping_mediator:"), "{stderr}");
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::sync::Mutex;
 
-use common::{entry, parse_json};
+use common::{entry, parse_json, stderr};
 
 /// The tests here read nginx's one access log; run them one at a time so each sees its own
 /// requests only.
@@ -32,26 +32,11 @@ fn akrida(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("akrida runs")
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 /// Granted mediations on a mediator, read from its admin API behind nginx's back.
-fn granted(mediator: &testbed::Agent) -> usize {
-    let admin = mediator
-        .backend_admin_url
-        .as_deref()
-        .expect("backend admin URL");
-    let body = common::http_get(&format!("{admin}/mediation/requests?state=granted"));
-    let value: serde_json::Value = serde_json::from_str(&body).expect("JSON");
-    value["results"].as_array().map(Vec::len).unwrap_or(0)
-}
-
 #[test]
 #[ignore = "live"]
 fn mediator_ping_over_https_and_wss_with_a_connection_per_holder() {
-    let _log = ACCESS_LOG.lock().unwrap_or_else(|e| e.into_inner());
-    let tb = testbed::ensure_tls(&["mediator-tls"]);
+    let (_log, tb) = common::tls_testbed(&ACCESS_LOG);
     let tls = tb.tls();
     let mediator = tb.agent("mediator-tls");
     let invitation = mediator.invitation_url.as_deref().expect("invitation");
@@ -59,7 +44,7 @@ fn mediator_ping_over_https_and_wss_with_a_connection_per_holder() {
     let ca = tls.ca_cert.to_str().unwrap();
     let holders: usize = 50;
 
-    let grants_before = granted(mediator);
+    let grants_before = common::granted_behind_tls(mediator);
     let mark = tls.access_log_mark();
     let output = akrida(
         &[
@@ -99,10 +84,10 @@ fn mediator_ping_over_https_and_wss_with_a_connection_per_holder() {
     assert_eq!(report["parameters"]["tls_verification"], "on");
     // The mediator's own records: a grant for every holder.
     assert!(
-        granted(mediator) >= grants_before + holders,
+        common::granted_behind_tls(mediator) >= grants_before + holders,
         "{} grants before, {} after",
         grants_before,
-        granted(mediator)
+        common::granted_behind_tls(mediator)
     );
 
     // nginx: the holders' DIDComm POSTs reached the https front and their sockets the wss

@@ -124,11 +124,7 @@ fn trace_pings_and_messages(acapy: testbed::Acapy) {
         .unwrap_or_else(|| panic!("no dispatcher row for {}: {trace:#}", traced.label));
     assert!(dispatch["joined"].as_u64().unwrap() > 0, "{dispatch:#}");
     assert!(dispatch["timed"].as_u64().unwrap() > 0, "{dispatch:#}");
-    let ping_row = trace["samples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "ping_mediator")
+    let ping_row = common::find(&trace["samples"], "name", "ping_mediator")
         .unwrap_or_else(|| panic!("no ping_mediator row: {trace:#}"));
     let joined = ping_row["joined"].as_u64().unwrap();
     assert!(joined > 0, "{ping_row:#}");
@@ -225,11 +221,7 @@ fn msg_traced_through_issuer_and_mediator(
             .any(|h| h["label"] == mediator_label && h["events"].as_u64().unwrap_or(0) > 0),
         "no rows from the mediator: {trace:#}"
     );
-    let row = trace["samples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "msg_client")
+    let row = common::find(&trace["samples"], "name", "msg_client")
         .unwrap_or_else(|| panic!("no msg_client row: {trace:#}"));
     assert!(row["joined"].as_u64().unwrap() > 0, "{row:#}");
     assert!(

@@ -42,8 +42,7 @@ async fn the_page_grows_steers_the_users_and_stops_the_run() {
     );
     wait_listening(port, &mut child);
     let started = Instant::now();
-    let mut browser =
-        Browser::open(&format!("http://127.0.0.1:{port}/"), &dir.join("profile")).await;
+    let mut browser = Browser::open_live_page(port, &dir).await;
 
     // The report part is replaced by the event stream (the script says when it last was).
     browser

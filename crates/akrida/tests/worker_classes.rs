@@ -72,10 +72,7 @@ fn one_master_mixes_classes_over_workers_of_different_scenarios() {
 
     let rows = common::read_csv(&dir.join("master_stats.csv"));
     for name in ["ping_mediator", "receive_credential"] {
-        let row = rows
-            .iter()
-            .find(|r| r["Name"] == name)
-            .unwrap_or_else(|| panic!("no {name} row in the master's CSV: {rows:?}"));
+        let row = common::csv_row(&rows, name, "the master's CSV");
         let requests: u64 = row["Request Count"].parse().unwrap();
         eprintln!(
             "{name}: {requests} requests, {} failures",

@@ -69,10 +69,7 @@ fn master_drives_two_akrida_workers(locust: Locust) {
 
     let rows = common::read_csv(&dir.join("master_stats.csv"));
     for name in ["startup", "ping_mediator"] {
-        let row = rows
-            .iter()
-            .find(|r| r["Name"] == name)
-            .unwrap_or_else(|| panic!("no {name} row in the master's CSV: {rows:?}"));
+        let row = common::csv_row(&rows, name, "the master's CSV");
         let requests: u64 = row["Request Count"].parse().unwrap();
         assert!(requests > 0, "{row:?}");
         assert_eq!(row["Failure Count"], "0", "{row:?}");

@@ -12,11 +12,7 @@ use worker_support::*;
 #[test]
 #[ignore = "live"]
 fn workers_rejoin_a_restarted_master() {
-    testbed::ensure(&["mediator"]);
-    let dir = output_dir("worker-master-restart");
-    let port = free_port();
-    let web_port = free_port();
-    let web = format!("http://127.0.0.1:{web_port}");
+    let (dir, port, web_port, web) = web_master("worker-master-restart");
     let started = Instant::now();
     let mut first = start_master(
         Locust::Newest,
@@ -81,10 +77,7 @@ fn workers_rejoin_a_restarted_master() {
 
     let rows = common::read_csv(&dir.join("master-2_stats.csv"));
     for name in ["startup", "ping_mediator"] {
-        let row = rows
-            .iter()
-            .find(|r| r["Name"] == name)
-            .unwrap_or_else(|| panic!("no {name} row in the second master's CSV: {rows:?}"));
+        let row = common::csv_row(&rows, name, "the second master's CSV");
         assert!(row["Request Count"].parse::<u64>().unwrap() > 0, "{row:?}");
         assert_eq!(row["Failure Count"], "0", "{row:?}");
     }

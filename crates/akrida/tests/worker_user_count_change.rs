@@ -12,11 +12,7 @@ use worker_support::*;
 #[test]
 #[ignore = "live"]
 fn workers_follow_the_masters_user_count() {
-    testbed::ensure(&["mediator"]);
-    let dir = output_dir("worker-user-count");
-    let port = free_port();
-    let web_port = free_port();
-    let web = format!("http://127.0.0.1:{web_port}");
+    let (dir, port, web_port, web) = web_master("worker-user-count");
     let started = Instant::now();
     let master = start_master(
         Locust::Newest,

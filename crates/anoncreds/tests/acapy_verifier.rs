@@ -6,6 +6,8 @@
 //! if set, else `<repo>/.venv/acapy/bin/python`. Without it the test FAILS (it never skips): run
 //! `scripts/testbed install`. No ledger and no agent are needed.
 
+mod common;
+
 use akrida_anoncreds::test_issuer::{proof_request, TestIssuer};
 use akrida_anoncreds::Wallet;
 use serde_json::{json, Map, Value};
@@ -58,11 +60,7 @@ fn issuer(
 }
 
 fn receive(wallet: &mut Wallet, issuer: &TestIssuer, values: &[(&str, &str)]) {
-    let offer = issuer.offer().unwrap();
-    let request = wallet
-        .create_request(&offer, &issuer.cred_def_json(), "55GkHamhTU1ZbTbV2ab9DE")
-        .unwrap();
-    let credential = issuer.issue(&offer, &request.request, values).unwrap();
+    let (request, credential) = common::request_and_issue(wallet, issuer, values);
     wallet
         .store_credential(&credential, request.pending, None)
         .unwrap();

@@ -2,14 +2,16 @@
 //! credential definition, offer and credential; the holder's request, storage and presentation
 //! must satisfy indy-credx's verifier. No ledger, no ACA-Py.
 
+mod common;
+
 use akrida_anoncreds::test_issuer::{proof_request, verify, TestIssuer};
 use akrida_anoncreds::{legacy_cred_def, AnonCredsError, Wallet};
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 
-const ISSUER_DID: &str = "NcYxiDXkpYi6ov5FcYDi1e";
+use common::{ISSUER_DID, PROVER_DID};
+
 const OTHER_ISSUER_DID: &str = "VsKV7grR1BUE29mG2Fm2kX";
-const PROVER_DID: &str = "55GkHamhTU1ZbTbV2ab9DE";
 
 /// Creating a credential definition takes seconds (two safe primes of 1024 bits), so the
 /// tests share three issuers.
@@ -31,13 +33,9 @@ fn degree_issuer() -> &'static TestIssuer {
 
 /// Offer → request → credential → stored. Returns the credential JSON as issued.
 fn receive(wallet: &mut Wallet, issuer: &TestIssuer, values: &[(&str, &str)]) -> Value {
-    let offer = issuer.offer().unwrap();
-    let request = wallet
-        .create_request(&offer, &issuer.cred_def_json(), PROVER_DID)
-        .unwrap();
+    let (request, credential) = common::request_and_issue(wallet, issuer, values);
     assert_eq!(request.request["prover_did"], PROVER_DID);
     assert_eq!(request.request["cred_def_id"], issuer.cred_def_id());
-    let credential = issuer.issue(&offer, &request.request, values).unwrap();
     wallet
         .store_credential(&credential, request.pending, None)
         .unwrap();
@@ -162,17 +160,8 @@ fn restrictions_choose_between_credentials_with_the_same_attribute() {
 fn changed_raw_value_is_refused_at_storage() {
     let issuer = person_issuer();
     let mut wallet = Wallet::new();
-    let offer = issuer.offer().unwrap();
-    let request = wallet
-        .create_request(&offer, &issuer.cred_def_json(), PROVER_DID)
-        .unwrap();
-    let mut credential = issuer
-        .issue(
-            &offer,
-            &request.request,
-            &[("name", "Alice"), ("age", "17")],
-        )
-        .unwrap();
+    let (request, mut credential) =
+        common::request_and_issue(&mut wallet, issuer, &[("name", "Alice"), ("age", "17")]);
     credential["values"]["age"]["raw"] = json!("21");
     let err = wallet
         .store_credential(&credential, request.pending, None)
@@ -189,17 +178,8 @@ fn changed_raw_value_is_refused_at_storage() {
 fn changed_signed_value_is_refused_at_storage() {
     let issuer = person_issuer();
     let mut wallet = Wallet::new();
-    let offer = issuer.offer().unwrap();
-    let request = wallet
-        .create_request(&offer, &issuer.cred_def_json(), PROVER_DID)
-        .unwrap();
-    let mut credential = issuer
-        .issue(
-            &offer,
-            &request.request,
-            &[("name", "Alice"), ("age", "17")],
-        )
-        .unwrap();
+    let (request, mut credential) =
+        common::request_and_issue(&mut wallet, issuer, &[("name", "Alice"), ("age", "17")]);
     // Raw and encoding agree, but the issuer signed "17": the signature check must catch it.
     credential["values"]["age"] = json!({"raw": "21", "encoded": "21"});
     let err = wallet
@@ -236,18 +216,8 @@ fn credential_for_another_definition_is_refused() {
     let request = wallet
         .create_request(&offer, &issuer.cred_def_json(), PROVER_DID)
         .unwrap();
-    let other_offer = other.offer().unwrap();
-    let mut other_wallet = Wallet::new();
-    let other_request = other_wallet
-        .create_request(&other_offer, &other.cred_def_json(), PROVER_DID)
-        .unwrap();
-    let foreign = other
-        .issue(
-            &other_offer,
-            &other_request.request,
-            &[("name", "Eve"), ("age", "50")],
-        )
-        .unwrap();
+    let (_, foreign) =
+        common::request_and_issue(&mut Wallet::new(), other, &[("name", "Eve"), ("age", "50")]);
     let err = wallet
         .store_credential(&foreign, request.pending, None)
         .unwrap_err();

@@ -5,6 +5,8 @@
 //! given the registry's accumulators by time as a verifier reads them from the ledger, must
 //! accept the valid credential and reject the revoked one.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -12,8 +14,8 @@ use akrida_anoncreds::test_issuer::{proof_request, verify, TestIssuer};
 use akrida_anoncreds::{RegistryAt, RegistryStates, Wallet};
 use serde_json::{json, Value};
 
-const ISSUER_DID: &str = "NcYxiDXkpYi6ov5FcYDi1e";
-const PROVER_DID: &str = "55GkHamhTU1ZbTbV2ab9DE";
+use common::ISSUER_DID;
+
 /// When the registry was published, and when the second credential was revoked.
 const PUBLISHED: u64 = 1_700_000_000;
 const REVOKED: u64 = PUBLISHED + 1_000;
@@ -55,13 +57,8 @@ fn fixture() -> &'static Fixture {
 
 fn holder(issuer: &TestIssuer, name: &str) -> Wallet {
     let mut wallet = Wallet::new();
-    let offer = issuer.offer().unwrap();
-    let request = wallet
-        .create_request(&offer, &issuer.cred_def_json(), PROVER_DID)
-        .unwrap();
-    let credential = issuer
-        .issue(&offer, &request.request, &[("name", name), ("age", "30")])
-        .unwrap();
+    let (request, credential) =
+        common::request_and_issue(&mut wallet, issuer, &[("name", name), ("age", "30")]);
     assert_eq!(credential["rev_reg_id"], issuer.rev_reg_id().unwrap());
     wallet
         .store_credential(
@@ -233,17 +230,8 @@ fn a_missing_registry_state_is_named() {
 fn a_wrong_registry_definition_is_refused_at_storage() {
     let issuer = &fixture().issuer;
     let mut wallet = Wallet::new();
-    let offer = issuer.offer().unwrap();
-    let request = wallet
-        .create_request(&offer, &issuer.cred_def_json(), PROVER_DID)
-        .unwrap();
-    let credential = issuer
-        .issue(
-            &offer,
-            &request.request,
-            &[("name", "Carol"), ("age", "40")],
-        )
-        .unwrap();
+    let (request, credential) =
+        common::request_and_issue(&mut wallet, issuer, &[("name", "Carol"), ("age", "40")]);
     let mut other = issuer.rev_reg_def_json().unwrap();
     other["id"] = json!(format!("{}:4:other", ISSUER_DID));
     let e = wallet

@@ -29,7 +29,7 @@ pub struct Page<'a> {
     /// The plateau running now (the live page); None in the final report.
     pub current: Option<&'a Current>,
     /// The events and servers watched beside the load (nothing on the live page).
-    pub beside: &'a crate::report::Beside,
+    pub beside: &'a crate::beside::Beside,
 }
 
 /// One plateau on the knee chart.
@@ -136,11 +136,11 @@ pub fn render_report(page: &Page<'_>) -> String {
 
 /// The servers' and events' sections, as the run report draws them. The knee chart's axis is
 /// the load, not time: the events are marked in their own section only.
-fn beside_sections(beside: &crate::report::Beside) -> String {
+fn beside_sections(beside: &crate::beside::Beside) -> String {
     beside
         .sections
         .iter()
-        .map(|section| kit::extra_section(section, beside.start_unix))
+        .map(|section| engine::report::html::extra_section(section, beside.start_unix))
         .collect()
 }
 

@@ -18,6 +18,7 @@
 //! scenario from settings, or print anything but the search's progress and reports (the binary
 //! turns the answer into an exit code with [`met`]).
 
+mod beside;
 mod current;
 mod drain;
 mod drive;
@@ -33,11 +34,12 @@ mod steady;
 mod window;
 mod words;
 
+pub use beside::Beside;
 pub use drive::drive;
 pub use inflight::SharedScenario;
 pub use live::{LiveSearch, Progress};
 pub use measured::Driven;
-pub use report::{write as write_reports, Beside, Reports};
+pub use report::{write as write_reports, Reports};
 pub use setup::{setup, Options, SearchKind, Setup};
 
 /// Whether the search's answer is a success: a capacity was found, at least the one expected,

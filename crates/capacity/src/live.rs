@@ -157,7 +157,7 @@ impl LiveSearch {
             outcome: &outcome,
             answer: &answer,
             current: current.as_ref(),
-            beside: &report::Beside::default(),
+            beside: &crate::beside::Beside::default(),
         })
     }
 }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use engine::thresholds::trim_float;
 use serde::Serialize;
 
+use crate::beside::Beside;
 use crate::measured::{Drain, Driven, Plateau};
 use crate::search::{Outcome, Verdict};
 use crate::setup::SearchKind;
@@ -29,21 +30,6 @@ pub struct Reports {
     pub settings: serde_json::Value,
     /// What was watched beside the load (the binary's timed events and servers).
     pub beside: Beside,
-}
-
-/// What the search watched beside its load — timed events, servers' resources — already made
-/// into report parts by whoever watched them: this crate shows them without knowing what they
-/// are (the binary owns `--at` and `--server`).
-#[derive(Debug, Clone, Default)]
-pub struct Beside {
-    /// Blocks printed after the answer.
-    pub text: String,
-    /// Keys added to the JSON report (`events`, `servers`).
-    pub json: serde_json::Map<String, serde_json::Value>,
-    /// Sections of the HTML report, after the plateau table.
-    pub sections: Vec<engine::report::ExtraSection>,
-    /// Where their charts' time axis starts (unix seconds): when the load started.
-    pub start_unix: f64,
 }
 
 /// The answer, as the JSON carries it.

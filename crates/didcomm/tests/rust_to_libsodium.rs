@@ -4,58 +4,15 @@
 //! if set, else `<repo>/.venv/acapy/bin/python`. Without it the test FAILS (it never skips): run
 //! `scripts/testbed install` to create the venv with PyNaCl.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use didcomm::envelope::{pack_with, ContentEnc};
 use didcomm::forward::wrap_for_routing;
 use didcomm::{b64, KeyPair, VerKey};
 use serde_json::{json, Value};
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
-}
-
-fn python() -> PathBuf {
-    let path = std::env::var_os("AKRIDA_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv/acapy/bin/python"));
-    assert!(
-        path.exists(),
-        "no Python with PyNaCl at {} (set AKRIDA_PYTHON or run `scripts/testbed install`)",
-        path.display()
-    );
-    path
-}
-
-/// Sends the items to libsodium and returns its results by name.
+/// What libsodium makes of each item (see the script for the fields).
 fn open_with_libsodium(items: &[Value]) -> Vec<Value> {
-    let script = repo_root().join("scripts/interop/unpack_with_libsodium.py");
-    let python = python();
-    let mut child = Command::new(&python)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    let request = serde_json::to_vec(&json!({ "items": items })).unwrap();
-    // Writing from another thread: a large request must not deadlock against a full stdout pipe.
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(&request));
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(
-        output.status.success(),
-        "{} failed: {}\n(if `nacl` is missing, run `scripts/testbed install`)",
-        script.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let reply: Value = serde_json::from_slice(&output.stdout).expect("script prints JSON");
+    // testbed::python() panics when the venv is missing: `scripts/testbed install` makes it.
+    let reply = testbed::run_interop_script("unpack_with_libsodium.py", &json!({ "items": items }));
     reply["results"].as_array().unwrap().clone()
 }
 

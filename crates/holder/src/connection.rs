@@ -18,6 +18,10 @@
 //!
 //! Every request carries `~thread.pthid` = the invitation's `@id` (ACA-Py finds the invitation
 //! by it) and asks for a return route, so a holder without an endpoint gets the answer.
+//!
+//! The connection it makes ([`Connection`]) is `pairwise`'s, so that the transports below this
+//! module can pack for it; this module is a protocol on top of `outbound` and `inbox`, and no
+//! transport may depend on it.
 
 use std::time::Duration;
 
@@ -25,102 +29,15 @@ use didcomm::attachment::{signed_attachment, verify_signed_attachment};
 use didcomm::diddoc::{legacy_doc, parse_doc, unqualified_did, DidCommService};
 use didcomm::invitation::HandshakeProtocol;
 use didcomm::message::{new_message, set_return_route_all, set_thread, types, Message};
-use std::sync::{Arc, OnceLock};
 
-use didcomm::{b64, did_peer, Invitation, KeyPair, PairKey, VerKey};
+use didcomm::{b64, did_peer, Invitation, KeyPair, VerKey};
 use serde_json::{json, Value};
 
 use crate::error::HolderError;
 use crate::inbox::Inbox;
-use crate::outbound::{pack_for_pair, pack_for_service, Channel};
-
-/// The endpoint we advertise in our DID document. A holder with no endpoint of its own (the
-/// mobile-wallet case) says `didcomm:transport/queue` and relies on return routes.
-#[derive(Debug, Clone)]
-pub struct OurEndpoint {
-    pub endpoint: String,
-    pub routing_keys: Vec<VerKey>,
-}
-
-impl OurEndpoint {
-    pub fn return_route_only() -> Self {
-        Self {
-            endpoint: "didcomm:transport/queue".into(),
-            routing_keys: Vec::new(),
-        }
-    }
-}
-
-/// An established pairwise connection.
-#[derive(Debug, Clone)]
-pub struct Connection {
-    /// Our key for this connection.
-    pub my_key: KeyPair,
-    /// The DID we gave the peer: did:peer:1 (DID Exchange 1.0), did:peer:2 (1.1), or
-    /// unqualified (connections 1.0).
-    pub my_did: String,
-    pub their_did: String,
-    /// Every DIDComm service the peer's document lists, in its order.
-    pub their_services: Vec<DidCommService>,
-    pub protocol: HandshakeProtocol,
-    /// The crypto_box key of (our key, the peer's key), made on the first message we pack.
-    pub pair: PairSlot,
-}
-
-/// A [`PairKey`] computed once and shared by the clones of a connection.
-#[derive(Debug, Clone, Default)]
-pub struct PairSlot(Arc<OnceLock<PairKey>>);
-
-impl Connection {
-    /// The service to send to: the first one the peer lists.
-    pub fn their_service(&self) -> &DidCommService {
-        &self.their_services[0]
-    }
-
-    /// The peer's first WebSocket endpoint, if it offers one.
-    pub fn their_ws_service(&self) -> Option<&DidCommService> {
-        self.their_services
-            .iter()
-            .find(|s| s.endpoint.starts_with("ws://") || s.endpoint.starts_with("wss://"))
-    }
-
-    /// How to send to the peer over HTTP: its first service, which must be http(s) (what
-    /// servers under test offer; a holder cannot reach a peer that only has a queue).
-    pub fn http_channel<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
-    ) -> Result<Channel<'a>, HolderError> {
-        let endpoint = &self.their_service().endpoint;
-        if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {
-            return Err(HolderError::Protocol(format!(
-                "peer endpoint {endpoint} is not http(s)"
-            )));
-        }
-        Ok(Channel::Http {
-            client,
-            url: endpoint,
-        })
-    }
-
-    /// Packs `message` from our key for the peer's service. A service with one recipient key
-    /// (the usual case) reuses the pair's crypto_box key.
-    pub fn pack(&self, message: &Value) -> Result<Vec<u8>, HolderError> {
-        let service = self.their_service();
-        match service.recipient_keys.as_slice() {
-            [theirs] => {
-                let pair = self
-                    .pair
-                    .0
-                    .get_or_init(|| PairKey::new(&self.my_key, theirs));
-                if pair.theirs() == *theirs && pair.ours() == self.my_key.verkey() {
-                    return pack_for_pair(message, &self.my_key, pair, service);
-                }
-                pack_for_service(message, &self.my_key, service)
-            }
-            _ => pack_for_service(message, &self.my_key, service),
-        }
-    }
-}
+use crate::outbound::Channel;
+use crate::pairwise::pack_for_service;
+pub use crate::pairwise::{Connection, OurEndpoint, PairSlot};
 
 /// connections/1.0 has no `complete` message: the inviter makes the connection active when the
 /// first message arrives on it. A trust ping that asks for no reply does that. Nothing to do

@@ -4,18 +4,23 @@
 //!
 //! Transports only call [`Inbox::deliver_envelope`]; protocol code only calls
 //! [`Inbox::expect_reply`]. That is the one seam between the two.
+//!
+//! It also opens Pickup 2.0 deliveries ([`open_delivery`]): each attachment is an envelope that
+//! goes into the inbox as if it had arrived alone. The inbox is below every transport and
+//! protocol: it must not depend on `ws`, `outbound`, `connection`, `mediation` or `pickup`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use didcomm::attachment::attachment_content;
 use didcomm::message::Message;
 use didcomm::VerKey;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::delivery::{OpenedDelivery, UnopenedAttachment};
 use crate::error::HolderError;
 use crate::keyring::KeyRing;
-use crate::pickup::OpenedDelivery;
 
 /// How many unsolicited messages are kept for a scenario to read before new ones are dropped
 /// (and counted): a holder that nobody reads must not grow without bound under load.
@@ -228,7 +233,7 @@ impl Inbox {
             None => message,
         };
         if message.is("messagepickup", "delivery") && open_pushed_delivery {
-            return Some(crate::pickup::open_delivery(&message, self));
+            return Some(open_delivery(&message, self));
         }
         if message.is("messagepickup", "status") {
             // The mediator's answer to a live-delivery-change or to the acknowledgement of a
@@ -308,6 +313,41 @@ impl Drop for Reply<'_> {
     fn drop(&mut self) {
         self.inbox.lock_waiters().retain(|w| w.id != self.id);
     }
+}
+
+/// Opens each attachment of a `delivery` into `inbox`, as if its envelope had arrived alone.
+/// An attachment is unopened when it has no `@id` (it could not be acknowledged, so the
+/// mediator would deliver it again), carries no inline content, or holds an envelope the
+/// holder cannot unpack; those are counted in the inbox and left unacknowledged.
+pub fn open_delivery(delivery: &didcomm::message::Message, inbox: &Inbox) -> OpenedDelivery {
+    let mut opened = OpenedDelivery::default();
+    let Some(attachments) = delivery.value["~attach"].as_array() else {
+        return opened;
+    };
+    for attachment in attachments {
+        let id = attachment["@id"].as_str();
+        let outcome = match id {
+            None => Err("it has no @id to acknowledge it by".to_string()),
+            Some(_) => attachment_content(attachment)
+                .map_err(|e| e.to_string())
+                .and_then(|envelope| {
+                    inbox
+                        .deliver_picked_up(&envelope)
+                        .map_err(|e| format!("its envelope does not open: {e}"))
+                }),
+        };
+        match (outcome, id) {
+            (Ok(()), Some(id)) => opened.received.push(id.to_string()),
+            (outcome, id) => {
+                let reason = outcome.err().unwrap_or_default();
+                let id = id.unwrap_or("(none)").to_string();
+                tracing::warn!(attachment = %id, %reason, "picked-up message not opened, not acknowledged");
+                opened.unopened.push(UnopenedAttachment { id, reason });
+            }
+        }
+    }
+    inbox.count_unopened_attachments(opened.unopened.len());
+    opened
 }
 
 #[cfg(test)]

@@ -4,13 +4,22 @@
 //! protocol state machines a holder plays: DID Exchange 1.0/1.1 and connections 1.0 as requester,
 //! coordinate-mediation, trust ping. It knows nothing of load, stats or Locust: the engine times
 //! what it calls, and every failure comes back as a [`HolderError`] whose text says what failed.
+//!
+//! Its modules import downwards only: `error` and `keyring` at the bottom; then `pairwise` (an
+//! established connection and the packing for it) and `delivery` (what opening a pickup
+//! delivery gave); the `inbox`, which unpacks and routes what arrives; the transports, `ws` and
+//! then `outbound`; and on top the protocols: `connection`, `mediation`, `pickup`, and the holder
+//! that plays them.
 
 pub mod anoncreds;
 pub mod basic_message;
 pub mod connection;
 pub mod credential;
 pub mod definition;
+pub mod delivery;
 pub mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod holder;
 pub mod inbound;
 pub mod inbox;
@@ -18,6 +27,7 @@ pub mod invitation_link;
 pub mod keyring;
 pub mod mediation;
 pub mod outbound;
+pub mod pairwise;
 pub mod pickup;
 pub mod ports;
 pub mod presentation;

@@ -1,54 +1,20 @@
-//! Sending: pack a plaintext message for a peer's service (authcrypt, then one forward layer per
-//! routing key) and deliver it over HTTP. A reply that comes back in the HTTP response body
-//! (return route) is handed to the inbox like any other inbound envelope.
-
-use didcomm::diddoc::DidCommService;
-use didcomm::forward::wrap_for_routing;
-use didcomm::KeyPair;
-use serde_json::Value;
+//! Sending: deliver a packed message over HTTP, or down a WebSocket we hold ([`Channel`]). A reply
+//! that comes back in the HTTP response body (return route) is handed to the inbox like any other
+//! inbound envelope. The packing itself (authcrypt, then one forward layer per routing key) is
+//! `pairwise`'s, re-exported here.
+//!
+//! The transports' top: it builds on `ws`, `inbox` and `pairwise`, and must not depend on the
+//! protocols above it (`connection`, `mediation`, `pickup`).
 
 use crate::error::HolderError;
 use crate::inbox::Inbox;
+use crate::pairwise::Connection;
+// Packing lives with the connection it packs for; re-exported for the callers that used it here.
+pub use crate::pairwise::{pack_for_pair, pack_for_service};
+use crate::ws::WsSession;
 
 /// The media type of RFC 0019 envelopes. ACA-Py also accepts `application/ssi-agent-wire`.
 pub const ENVELOPE_MEDIA_TYPE: &str = "application/didcomm-envelope-enc";
-
-/// Packs `message` from `sender` for `service`, wrapped for its routing keys.
-pub fn pack_for_service(
-    message: &Value,
-    sender: &KeyPair,
-    service: &DidCommService,
-) -> Result<Vec<u8>, HolderError> {
-    let plaintext = serde_json::to_vec(message).expect("a serde_json::Value always serialises");
-    let packed = didcomm::pack(&plaintext, &service.recipient_keys, Some(sender))?;
-    // The forward's `to` names the first recipient key: one key is what a mediator routes on.
-    let first_recipient = service
-        .recipient_keys
-        .first()
-        .ok_or_else(|| HolderError::Protocol("peer service has no recipient key".into()))?;
-    Ok(wrap_for_routing(
-        packed,
-        first_recipient,
-        &service.routing_keys,
-    )?)
-}
-
-/// [`pack_for_service`] for a service with one recipient key, whose crypto_box key with ours
-/// is already computed (`pair`).
-pub fn pack_for_pair(
-    message: &Value,
-    sender: &KeyPair,
-    pair: &didcomm::PairKey,
-    service: &DidCommService,
-) -> Result<Vec<u8>, HolderError> {
-    let plaintext = serde_json::to_vec(message).expect("a serde_json::Value always serialises");
-    let packed = didcomm::envelope::pack_for_pair(&plaintext, sender, pair)?;
-    Ok(wrap_for_routing(
-        packed,
-        &pair.theirs(),
-        &service.routing_keys,
-    )?)
-}
 
 /// POSTs an envelope. When the peer answers with an envelope in the body (return route), it is
 /// unpacked into `inbox`.
@@ -93,7 +59,7 @@ pub enum Channel<'a> {
         client: &'a reqwest::Client,
         url: &'a str,
     },
-    Ws(&'a crate::ws::WsSession),
+    Ws(&'a WsSession),
 }
 
 impl Channel<'_> {
@@ -102,5 +68,25 @@ impl Channel<'_> {
             Channel::Http { client, url } => post_envelope(client, url, envelope, inbox).await,
             Channel::Ws(session) => session.send(envelope).await,
         }
+    }
+}
+
+impl Connection {
+    /// How to send to the peer over HTTP: its first service, which must be http(s) (what
+    /// servers under test offer; a holder cannot reach a peer that only has a queue).
+    pub fn http_channel<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+    ) -> Result<Channel<'a>, HolderError> {
+        let endpoint = &self.their_service().endpoint;
+        if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {
+            return Err(HolderError::Protocol(format!(
+                "peer endpoint {endpoint} is not http(s)"
+            )));
+        }
+        Ok(Channel::Http {
+            client,
+            url: endpoint,
+        })
     }
 }

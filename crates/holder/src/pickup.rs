@@ -8,101 +8,32 @@
 //! object). Only what was opened and handed to the inbox is acknowledged with
 //! `messages-received`: an acknowledged message is deleted by the mediator, so acknowledging one
 //! the holder could not open would lose it silently.
+//!
+//! Opening a delivery is the inbox's ([`open_delivery`], also used for pushed deliveries) and
+//! its result `delivery`'s; this module is the protocol on top, over `mediation`, `outbound` and
+//! `inbox`, and nothing below it may depend on it.
 
 use std::time::Duration;
 
-use didcomm::attachment::attachment_content;
 use didcomm::message::new_message;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::connection::Connection;
 use crate::error::HolderError;
 use crate::inbox::Inbox;
 use crate::mediation::request_reply;
 use crate::outbound::Channel;
+// Opening a delivery is the inbox's job and its result a type of its own, both below this
+// module (the WebSocket reader opens pushed deliveries too); re-exported for the old paths.
+pub use crate::delivery::{messages_received, OpenedDelivery, UnopenedAttachment};
+pub use crate::inbox::open_delivery;
 
 const STATUS_REQUEST: &str = "https://didcomm.org/messagepickup/2.0/status-request";
 const DELIVERY_REQUEST: &str = "https://didcomm.org/messagepickup/2.0/delivery-request";
-const MESSAGES_RECEIVED: &str = "https://didcomm.org/messagepickup/2.0/messages-received";
 const LIVE_DELIVERY_CHANGE: &str = "https://didcomm.org/messagepickup/2.0/live-delivery-change";
 
 /// How many messages one delivery-request asks for.
 pub const BATCH_LIMIT: u64 = 10;
-
-/// What opening one `delivery` gave.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct OpenedDelivery {
-    /// The `@id`s of the attachments handed to the inbox: what `messages-received` acknowledges.
-    pub received: Vec<String>,
-    /// The attachments that could not be opened, each with why. Never acknowledged.
-    pub unopened: Vec<UnopenedAttachment>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnopenedAttachment {
-    /// The attachment's `@id` (`"(none)"` when it has none).
-    pub id: String,
-    pub reason: String,
-}
-
-impl OpenedDelivery {
-    /// An error naming the first unopened attachment, if any was.
-    pub fn error(&self) -> Option<HolderError> {
-        let first = self.unopened.first()?;
-        Some(HolderError::UnopenedDelivery {
-            unopened: self.unopened.len(),
-            total: self.unopened.len() + self.received.len(),
-            first: format!("attachment {}: {}", first.id, first.reason),
-        })
-    }
-
-    pub fn into_result(self) -> Result<(), HolderError> {
-        self.error().map_or(Ok(()), Err)
-    }
-}
-
-/// Opens each attachment of a `delivery` into `inbox`, as if its envelope had arrived alone.
-/// An attachment is unopened when it has no `@id` (it could not be acknowledged, so the
-/// mediator would deliver it again), carries no inline content, or holds an envelope the
-/// holder cannot unpack; those are counted in the inbox and left unacknowledged.
-pub fn open_delivery(delivery: &didcomm::message::Message, inbox: &Inbox) -> OpenedDelivery {
-    let mut opened = OpenedDelivery::default();
-    let Some(attachments) = delivery.value["~attach"].as_array() else {
-        return opened;
-    };
-    for attachment in attachments {
-        let id = attachment["@id"].as_str();
-        let outcome = match id {
-            None => Err("it has no @id to acknowledge it by".to_string()),
-            Some(_) => attachment_content(attachment)
-                .map_err(|e| e.to_string())
-                .and_then(|envelope| {
-                    inbox
-                        .deliver_picked_up(&envelope)
-                        .map_err(|e| format!("its envelope does not open: {e}"))
-                }),
-        };
-        match (outcome, id) {
-            (Ok(()), Some(id)) => opened.received.push(id.to_string()),
-            (outcome, id) => {
-                let reason = outcome.err().unwrap_or_default();
-                let id = id.unwrap_or("(none)").to_string();
-                tracing::warn!(attachment = %id, %reason, "picked-up message not opened, not acknowledged");
-                opened.unopened.push(UnopenedAttachment { id, reason });
-            }
-        }
-    }
-    inbox.count_unopened_attachments(opened.unopened.len());
-    opened
-}
-
-/// A `messages-received` acknowledging `ids`, asking for a return route: Credo answers it
-/// with a status, and without a route to us it would queue that status for later pickup.
-pub fn messages_received(ids: &[String]) -> Value {
-    let mut received = new_message(MESSAGES_RECEIVED, json!({ "message_id_list": ids }));
-    didcomm::message::set_return_route_all(&mut received);
-    received
-}
 
 fn message_count(reply: &didcomm::message::Message) -> Result<u64, HolderError> {
     if !reply.is("messagepickup", "status") {
@@ -216,54 +147,14 @@ pub async fn request_live_delivery(
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::keyring::KeyRing;
-    use didcomm::attachment::attachment;
+    use crate::fixtures::{
+        base64_attachment, delivery, envelope_for, holder_inbox, json_attachment,
+    };
     use didcomm::message::Message;
     use didcomm::KeyPair;
-
-    /// A holder's inbox and the key that mediated messages are encrypted for.
-    pub(crate) fn holder_inbox() -> (Inbox, KeyPair) {
-        let key = KeyPair::generate();
-        let keys = KeyRing::default();
-        keys.add(key.clone());
-        (Inbox::new(keys), key)
-    }
-
-    /// A basic message for `key`, packed as another agent would send it.
-    pub(crate) fn envelope_for(key: &KeyPair, content: &str) -> Vec<u8> {
-        let message = new_message(
-            "https://didcomm.org/basicmessage/1.0/message",
-            json!({ "content": content }),
-        );
-        didcomm::pack(
-            message.to_string().as_bytes(),
-            &[key.verkey()],
-            Some(&KeyPair::generate()),
-        )
-        .unwrap()
-    }
-
-    /// The attachment as ACA-Py's pickup plugin writes it: the envelope as `data.base64`.
-    pub(crate) fn base64_attachment(id: &str, envelope: &[u8]) -> Value {
-        let mut a = attachment(envelope);
-        a["@id"] = json!(id);
-        a
-    }
-
-    /// The attachment as Credo 0.6 writes it: the envelope object itself as `data.json`.
-    pub(crate) fn json_attachment(id: &str, envelope: &[u8]) -> Value {
-        let object: Value = serde_json::from_slice(envelope).unwrap();
-        json!({"@id": id, "lastmod_time": "2026-12-06T07:00:00.000Z", "data": {"json": object}})
-    }
-
-    pub(crate) fn delivery(attachments: Vec<Value>) -> Value {
-        new_message(
-            "https://didcomm.org/messagepickup/2.0/delivery",
-            json!({ "~attach": attachments }),
-        )
-    }
+    use serde_json::Value;
 
     fn as_message(value: &Value) -> Message {
         Message::from_bytes(value.to_string().as_bytes()).unwrap()

@@ -7,6 +7,9 @@
 //!
 //! Buffers are kept small on purpose: thousands of these live in one process, and tungstenite's
 //! default 128 KiB write buffer per socket would alone blow the memory budget per holder.
+//!
+//! It sits under `outbound` (whose `Channel::Ws` sends through it) and over `inbox`, `delivery`
+//! and `pairwise`: it must not depend on `outbound`, `connection`, `mediation` or `pickup`.
 
 use std::sync::Arc;
 
@@ -19,10 +22,10 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::connection::Connection;
+use crate::delivery::{messages_received, OpenedDelivery};
 use crate::error::HolderError;
 use crate::inbox::Inbox;
-use crate::pickup::{messages_received, OpenedDelivery};
+use crate::pairwise::Connection;
 
 type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// The sending half, shared with the reader (which acknowledges pushed deliveries). `None` once
@@ -274,7 +277,7 @@ impl Drop for WsSession {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pickup::tests::{delivery, envelope_for, holder_inbox, json_attachment};
+    use crate::fixtures::{delivery, envelope_for, holder_inbox, json_attachment};
     use didcomm::diddoc::DidCommService;
     use didcomm::KeyPair;
     use serde_json::Value;

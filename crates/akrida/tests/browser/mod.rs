@@ -22,6 +22,12 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// The live page akrida serves on loopback `port`, in a browser whose profile is kept in
+    /// `dir/profile` (with the run's other outputs).
+    pub async fn open_live_page(port: u16, dir: &std::path::Path) -> Browser {
+        Browser::open(&format!("http://127.0.0.1:{port}/"), &dir.join("profile")).await
+    }
+
     pub async fn open(url: &str, profile: &std::path::Path) -> Browser {
         let mut child = super::common::headless_chromium(profile)
             .args([

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
 
 pub mod standin;
 
@@ -111,6 +112,14 @@ pub fn words(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
 }
 
+/// [`words`] of `line`, then `computed`: the flags whose values a test works out, as
+/// `flags("-u 20 -t 20s", &["--html", &html])`. Their place on the command line does not matter.
+pub fn flags<'a>(line: &'a str, computed: &[&'a str]) -> Vec<&'a str> {
+    let mut all = words(line);
+    all.extend_from_slice(computed);
+    all
+}
+
 /// The onboarding phases a mediated holder times, in order (each once per holder).
 pub const ONBOARDING_PHASES: [&str; 5] = [
     "startup",
@@ -119,6 +128,17 @@ pub const ONBOARDING_PHASES: [&str; 5] = [
     "mediation_grant",
     "keylist_update",
 ];
+
+/// The JSON report of a run that must have passed (exit code 0), stderr shown when it did not.
+pub fn passed_report(output: &Output) -> serde_json::Value {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "exit code; stderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    parse_json(output)
+}
 
 pub fn parse_json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
@@ -136,6 +156,26 @@ pub fn entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::V
         .iter()
         .find(|e| e["name"] == name)
         .unwrap_or_else(|| panic!("no {name} entry in {report:#}"))
+}
+
+/// The TLS testbed (`mediator-tls` behind its HTTPS and WSS fronts), started if needed, for a
+/// test that reads the fronts' access log: the guard of `log` keeps the file's other tests that
+/// read it from running meanwhile.
+pub fn tls_testbed(log: &'static Mutex<()>) -> (MutexGuard<'static, ()>, testbed::Testbed) {
+    let guard = log.lock().unwrap_or_else(|e| e.into_inner());
+    (guard, testbed::ensure_tls(&["mediator-tls"]))
+}
+
+/// Granted mediation records of the mediator behind the TLS fronts, counted by its backend's
+/// admin API (the fronts do not proxy it).
+pub fn granted_behind_tls(mediator: &testbed::Agent) -> usize {
+    let admin = mediator
+        .backend_admin_url
+        .as_deref()
+        .expect("backend admin URL");
+    let body = http_get(&format!("{admin}/mediation/requests?state=granted"));
+    let value: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    value["results"].as_array().map(Vec::len).unwrap_or(0)
 }
 
 /// Granted mediation records on the mediator, counted by its admin API.
@@ -214,4 +254,63 @@ pub fn headless_chromium(profile: &Path) -> Command {
         .arg(format!("--user-data-dir={}", profile.display()))
         .stdin(Stdio::null());
     command
+}
+
+/// A testbed mediator restarted (same ports and wallet) with a WebSocket heartbeat of `seconds`
+/// and a 90 s receive timeout (it must outlast the heartbeat); back on ACA-Py's defaults when
+/// dropped, also when the test fails, so the tests after this one see the usual testbed.
+pub struct Heartbeat(String);
+
+impl Heartbeat {
+    pub fn set(name: &str, seconds: &str) -> Self {
+        let env = [
+            ("ACAPY_WS_HEARTBEAT_INTERVAL", seconds),
+            ("ACAPY_WS_TIMEOUT_INTERVAL", "90"),
+        ];
+        testbed::run_with_env(&["restart", name], &env).unwrap_or_else(|e| panic!("{e}"));
+        Heartbeat(name.to_string())
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        // No panic here: this may run while a failed assertion unwinds.
+        if let Err(e) = testbed::run_with_env(&["restart", &self.0], &[]) {
+            eprintln!("could not give {} its default heartbeat back: {e}", self.0);
+        }
+    }
+}
+
+/// The member of the JSON array `list` whose `key` is `value` (`list` must be an array).
+pub fn find<'a>(
+    list: &'a serde_json::Value,
+    key: &str,
+    value: &str,
+) -> Option<&'a serde_json::Value> {
+    list.as_array().unwrap().iter().find(|m| m[key] == value)
+}
+
+/// What a run wrote on stderr.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The row of the CSV `rows` (as [`read_csv`] reads them) whose `Name` is `name`; `what` names
+/// the file in the failure.
+pub fn csv_row<'a>(
+    rows: &'a [std::collections::HashMap<String, String>],
+    name: &str,
+    what: &str,
+) -> &'a std::collections::HashMap<String, String> {
+    rows.iter()
+        .find(|r| r["Name"] == name)
+        .unwrap_or_else(|| panic!("no {name} row in {what}: {rows:?}"))
+}
+
+/// Asserts that the HTML report at `html` has an element with each of `ids`.
+pub fn assert_html_ids(html: &Path, ids: &[&str]) {
+    let page = std::fs::read_to_string(html).expect("the HTML report");
+    for id in ids {
+        assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
+    }
 }

@@ -180,6 +180,25 @@ pub fn issued_value<'a>(exchange: &'a Value, credential: &'a Value, name: &str) 
         .map_or(&Value::Null, |a| &a["value"])
 }
 
+/// [`credential_exchanges`] once at least `issued` are finished, or when `limit` has passed
+/// (the issuer processes the holders' last acks after their last sample), asked every `poll`.
+pub fn credential_exchanges_once_finished(
+    servers: &Servers,
+    run: &Run,
+    issued: u64,
+    limit: std::time::Duration,
+    poll: std::time::Duration,
+) -> (u64, u64) {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let counts = credential_exchanges(servers, run);
+        if counts.0 >= issued || std::time::Instant::now() > deadline {
+            return counts;
+        }
+        std::thread::sleep(poll);
+    }
+}
+
 /// (finished, unfinished) credential exchanges on the issuer for this run; checks every
 /// finished one carries the attributes as sent and names the testbed's credential definition.
 pub fn credential_exchanges(servers: &Servers, run: &Run) -> (u64, u64) {

@@ -15,6 +15,16 @@ pub fn output_dir(name: &str) -> testbed::ScratchDir {
     testbed::scratch_dir(&format!("worker-{name}"))
 }
 
+/// Where a test with a master driven through its web API runs, with the testbed's mediator up:
+/// (the output directory, the master's worker port, its web port, the web API's address).
+pub fn web_master(name: &str) -> (testbed::ScratchDir, u16, u16, String) {
+    testbed::ensure(&["mediator"]);
+    let dir = output_dir(name);
+    let port = free_port();
+    let web_port = free_port();
+    (dir, port, web_port, format!("http://127.0.0.1:{web_port}"))
+}
+
 /// `locust --master` of `locust` on 127.0.0.1:`port` ([`Locust::start_master`]) running the
 /// user `classes` (the locustfile declares every scenario's); its output goes to
 /// `dir/<name>.log`.

@@ -184,6 +184,15 @@ unless marked current (last ~10 s, Locust's buckets).",
     kit::report(report.title, &subtitle, &sections, &footer)
 }
 
+/// A section another crate filled in (server resources, timed events), drawn as the run report
+/// draws it; its charts' time axis counts from `start_unix`. For pages without a run report
+/// (the capacity search's), which otherwise build on the [`kit`] alone.
+pub fn extra_section(section: &ExtraSection, start_unix: f64) -> String {
+    let mut out = String::new();
+    sections::extra_section(&mut out, start_unix, section);
+    out
+}
+
 /// A string usable in an id: lower-case letters, digits and '-'.
 fn slug(text: &str) -> String {
     let mut out = String::new();

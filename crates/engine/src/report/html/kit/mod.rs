@@ -8,9 +8,11 @@
 //! - [`section`], [`table`], [`parameters`]: the pieces of a report;
 //! - [`line_chart`]: series over a numeric x, as SVG (the run's own time charts are drawn by
 //!   the run report);
-//! - [`extra_section`]: a section another crate filled in (server resources, timed events), as
-//!   the run report draws it;
 //! - [`escape`], [`utc`], [`color`]: text, times and series colours as every page writes them.
+//!
+//! A section another crate filled in (server resources, timed events) is drawn by the run
+//! report's own section code, [`super::extra_section`]: the kit is below the report's sections
+//! and must not depend on them (nor on anything else in the report but `thresholds`).
 
 mod line_chart;
 
@@ -225,14 +227,6 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
-}
-
-/// A section another crate filled in (server resources, timed events), drawn as the run report
-/// draws it; its charts' time axis counts from `start_unix`.
-pub fn extra_section(section: &super::ExtraSection, start_unix: f64) -> String {
-    let mut out = String::new();
-    super::sections::extra_section(&mut out, start_unix, section);
     out
 }
 

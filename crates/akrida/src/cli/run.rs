@@ -1,75 +1,15 @@
-//! Command-line definitions: every argument type of the binary, and nothing else (no module that
-//! reads them is imported here). `akrida --help`, `akrida run --help` and the book's
-//! configuration reference (generated from these definitions) list every option; each option
-//! also reads the environment variable Akrida's users already set.
+//! `RunArgs`: the options of a scenario run, which `run`, `capacity` and `worker` all take, and how
+//! the settings a run shows write the ones whose type says little as JSON. Only clap, serde and
+//! the value parsers: no module of the binary that reads these options.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 use serde::{Serialize, Serializer};
 
 use values::{parse_bool, parse_rate, parse_run_time, parse_seconds};
 
-/// The help headings that group `RunArgs`' options, in `--help`, in the book's configuration
-/// reference, and in the settings a run shows (`crate::settings` shows a heading's options only
-/// when they apply to the scenario run).
-pub mod heading {
-    pub const LOAD: &str = "Load";
-    pub const MEDIATOR: &str = "Mediator";
-    pub const HOLDERS: &str = "Holders";
-    pub const DIRECT: &str = "Holders without mediation";
-    pub const ISSUER: &str = "Issuer";
-    pub const VERIFIER: &str = "Verifier";
-    pub const CREDENTIALS: &str = "Credentials";
-    pub const CONNECTIONS: &str = "Scenario connection";
-    pub const MESSAGES: &str = "Scenario msg";
-    pub const MULTITENANT: &str = "Scenario multitenant-mediation";
-    pub const RELAY: &str = "Scenario mediator-relay";
-    pub const SLEEP: &str = "Wallets that sleep";
-    pub const SERVERS: &str = "Servers and TLS";
-    pub const REPORTS: &str = "Reports and pass/fail criteria";
-    pub const AGENTS: &str = "External agents (--agent-cmd)";
-    pub const FAULTS: &str = "Timed events and server resources";
-}
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "akrida",
-    version,
-    about = "Load generator for DIDComm v1 / Hyperledger Aries mediators, issuers and verifiers",
-    long_about = "akrida plays thousands of simulated holders (wallets) in one process, speaking real \
-DIDComm v1 to the servers under test, and reports how fast they answer and where they break.\n\n\
-Options come from flags, then the environment, then a .env file (Akrida's variable names)."
-)]
-pub struct Cli {
-    /// More logging on stderr (-v info, -vv debug). AKRIDA_LOG=<filter> overrides.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
-    pub verbose: u8,
-    /// A .env file to read variables from (those not already in the environment).
-    /// Default: ./.env when it exists.
-    #[arg(long, global = true, value_name = "PATH")]
-    pub env_file: Option<PathBuf>,
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run a scenario standalone: spawn users, drive the servers, print stats and a report.
-    Run(RunArgs),
-    /// Find how much load the servers hold within an SLO: plateaus of growing load, judged
-    /// each on its own samples, refined between the last passing and the first failing one.
-    Capacity(CapacityArgs),
-    /// Join a Locust master as a worker and run the scenario users it assigns.
-    Worker(WorkerArgs),
-    /// Speak Akrida's agent.js protocol on stdin/stdout (one JSON command / response per line).
-    /// Like agent.js it takes no flags: it reads MEDIATION_URL, WITH_MEDIATION, AGENT_IP,
-    /// PICKUP_STRATEGY, VERIFIED_TIMEOUT_SECONDS, AKRIDA_LABEL, AKRIDA_CA_CERT and
-    /// AKRIDA_TLS_INSECURE from the environment (or .env), as `akrida run` does.
-    Agent,
-    /// List the scenarios with one line on what each does.
-    Scenarios,
-}
+use super::heading;
 
 /// The options of a scenario run, shared by `run`, `capacity` and `worker`. Each belongs to one
 /// help heading (see [`heading`]); the settings a run shows are derived from this type (its
@@ -483,107 +423,6 @@ pub struct RunArgs {
     pub shutdown_timeout: f64,
 }
 
-/// What a capacity search grows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SearchKind {
-    /// Closed model: connected users (each looping task → wait → task).
-    Users,
-    /// Open model: task iterations per second over the pool of -u users, timed from when each
-    /// was due (queueing included).
-    Rate,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct CapacityArgs {
-    /// The scenario and its options, as for `akrida run` (-u is the pool in a rate search; -r
-    /// the spawn rate of each users plateau; the load flags -t, --stages, --step-users and
-    /// --arrival-rate are not used).
-    #[command(flatten)]
-    pub run: RunArgs,
-    /// What to grow: users (closed model) or rate (open model, iterations per second).
-    #[arg(long, value_enum, default_value = "users")]
-    pub search: SearchKind,
-    /// Service-level objective, repeatable, in the --threshold syntax: 'ping_mediator:p95<500ms',
-    /// 'total:fail_ratio<1%'. A plateau passes when every one holds on its own samples.
-    #[arg(long = "slo", value_name = "SPEC")]
-    pub slos: Vec<String>,
-    /// Load of the first plateau (users, or iterations per second).
-    #[arg(long, default_value = "10", value_name = "LOAD")]
-    pub start: f64,
-    /// Add this much load each plateau (instead of --factor).
-    #[arg(long, value_name = "LOAD", conflicts_with = "factor")]
-    pub step: Option<f64>,
-    /// Multiply the load by this each plateau (default 2 when --step is not given).
-    #[arg(long, value_name = "FACTOR")]
-    pub factor: Option<f64>,
-    /// Highest load to try.
-    #[arg(long, default_value = "1000", value_name = "LOAD")]
-    pub max: f64,
-    /// How long each plateau lasts, its warm-up included (90s, 1m).
-    #[arg(long, default_value = "60s", value_parser = parse_run_time, value_name = "DURATION")]
-    pub plateau: std::time::Duration,
-    /// The start of each plateau that is not judged (the load settling), shorter than --plateau.
-    #[arg(long, default_value = "10s", value_parser = parse_run_time, value_name = "DURATION")]
-    pub warmup: std::time::Duration,
-    /// Refine until the first failing load is this close above the last passing one: a load
-    /// (5) or a share of the passing load (5%).
-    #[arg(long, default_value = "5%", value_name = "LOAD|SHARE")]
-    pub precision: String,
-    /// Exit code 3 when the capacity found is below this load.
-    #[arg(long, value_name = "LOAD")]
-    pub expect: Option<f64>,
-    /// A second in which akrida's own timers fired this late (milliseconds), or its CPU was at
-    /// 90 % of its cores, is a saturated second; a plateau saturated in most of its seconds is
-    /// generator-limited. Raise it on a shared machine whose other processes stall akrida at times.
-    #[arg(long, default_value = "100", value_name = "MS")]
-    pub max_lag: f64,
-    /// Before each refinement plateau, lower the load to the first plateau's and wait, at most
-    /// this long, until the servers have drained: the iterations in flight back to what the last
-    /// passing plateau had, and the probe's median latency back near the first plateau's. A
-    /// server that does not drain in time ends the search (exit code 3). 0 skips the wait.
-    #[arg(long, default_value = "2m", value_parser = parse_run_time, value_name = "DURATION")]
-    pub drain_timeout: std::time::Duration,
-    /// How far above the first plateau's median latency the probe's may be for the servers to
-    /// count as drained: a share (50%).
-    #[arg(long, default_value = "50%", value_name = "SHARE")]
-    pub drain_tolerance: String,
-    /// A rate plateau is steady when the iterations it completed are within this share of those
-    /// asked (and two); one that is not has its warm-up extended, up to --max-warmup.
-    #[arg(long, default_value = "10%", value_name = "SHARE")]
-    pub steady_tolerance: String,
-    /// The longest warm-up a plateau that is not steady may get before it is marked unsteady and
-    /// not judged (default: --warmup plus twice the judged part of a plateau).
-    #[arg(long, value_parser = parse_run_time, value_name = "DURATION")]
-    pub max_warmup: Option<std::time::Duration>,
-}
-
-/// `akrida worker`'s options: a scenario run's, and how to reach the Locust master.
-#[derive(Debug, Clone, Args)]
-pub struct WorkerArgs {
-    /// The scenario and its options, as for `akrida run`. -u, -r and -t are the master's to
-    /// set (its web UI or its own -u/-r/-t) and are not used here; nor are the report options.
-    #[command(flatten)]
-    pub run: RunArgs,
-    /// Host of the Locust master (`locust --master`).
-    #[arg(long, env = "LOCUST_MASTER_NODE_HOST", default_value = "127.0.0.1")]
-    pub master_host: String,
-    /// The master's worker port (its --master-bind-port).
-    #[arg(long, env = "LOCUST_MASTER_NODE_PORT", default_value_t = 5557)]
-    pub master_port: u16,
-    /// The Locust user class this worker runs; the master's locustfile must declare it.
-    /// Default: the scenario's name in CamelCase (mediator-ping → MediatorPing).
-    #[arg(long, value_name = "CLASS")]
-    pub user_class: Option<String>,
-    /// At start, give up (exit code 2) when no master answered for this many seconds.
-    #[arg(long, default_value = "60", value_parser = parse_seconds, value_name = "SECONDS")]
-    pub connect_timeout: f64,
-    /// Seconds without a heartbeat from the master before it counts as gone: the users are
-    /// stopped and the worker waits for the master to come back, then rejoins. Counted from the
-    /// master's first heartbeat (Locust masters before 2.19 send none). Default: Locust's.
-    #[arg(long, default_value = "60", value_parser = parse_seconds, value_name = "SECONDS")]
-    pub heartbeat_timeout: f64,
-}
-
 // How settings whose type says little as JSON are shown (seconds, names, verdict words).
 
 fn seconds<S: Serializer>(value: &Option<std::time::Duration>, s: S) -> Result<S::Ok, S::Error> {
@@ -627,15 +466,4 @@ fn key_derivation<S: Serializer>(raw: &bool, s: S) -> Result<S::Ok, S::Error> {
     } else {
         "argon2 (ACA-Py default)"
     })
-}
-
-pub fn print_scenarios() {
-    let catalogue = scenarios::CATALOGUE;
-    let width = catalogue.iter().map(|s| s.name.len()).max().unwrap_or(0);
-    for s in catalogue {
-        println!(
-            "{:width$}  {}  (Akrida: {})",
-            s.name, s.summary, s.akrida_file
-        );
-    }
 }
