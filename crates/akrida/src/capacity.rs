@@ -28,6 +28,15 @@ pub fn capacity(args: CapacityArgs) -> ExitCode {
             return ExitCode::from(exit::BAD_SETUP);
         }
     };
+    if let Some(warning) = crate::unused::capacity_warning(&args.run) {
+        eprintln!("{warning}");
+    }
+    if args.run.dry_run {
+        // The options checked (a bad SLO is exit 2 above), then what the search would use,
+        // redacted as its reports are; no load.
+        println!("{:#}", reports(&args).settings);
+        return ExitCode::SUCCESS;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

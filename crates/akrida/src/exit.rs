@@ -6,9 +6,11 @@
 //! 2, 3, 4 wins, then 1.
 //!
 //! `akrida capacity`: 0 a capacity was found (at least `--expect`); 2 a setup problem; 3 no
-//! capacity, or one below `--expect`.
+//! capacity, or one below `--expect`. `--dry-run` prints the search's settings and exits 0.
 //!
-//! `akrida worker` and `akrida agent`: 0, or 2 when they cannot start.
+//! `akrida worker`: 0 when the master said quit or a signal stopped it; 2 when it cannot start
+//! or its session with the master fails (the master gone, garbage from it). `akrida agent`: 0,
+//! or 2 when it cannot start.
 
 /// A configuration or start-up problem (before any load was sent), or a report not written.
 pub const BAD_SETUP: u8 = 2;

@@ -13,6 +13,7 @@ mod reference;
 mod run;
 mod settings;
 mod setup;
+mod unused;
 mod worker;
 // What watches a run from outside (the live view and its page, the terminal's progress,
 // /metrics, the trace listener, akrida's self-watch) is the `akrida-web` crate's; the subcommands

@@ -27,7 +27,7 @@ pub fn configuration_markdown() -> String {
         "# Configuration reference\n\n\
 <!-- Generated from the command-line definition (crates/akrida/src/cli/); do not edit by hand.\n     \
 Regenerate: AKRIDA_UPDATE_REFERENCE=1 cargo test -p akrida --bin akrida configuration_reference -->\n\n\
-Every option is a flag, and most are also an environment variable with Akrida's name. Flags win \
+Every option is a flag, and most are also an environment variable with owl-akrida's name. Flags win \
 over the environment, and the environment over a `.env` file (`./.env`, or `--env-file PATH`). \
 Booleans read as people write them: `true`, `yes`, `1` or `false`, `no`, `0` (any case). Durations \
 are `90s`, `10m`, `1h30m` or bare seconds. `akrida run SCENARIO --dry-run` prints the settings that \

@@ -44,6 +44,9 @@ async fn worker_async(args: WorkerArgs) -> ExitCode {
         eprintln!("akrida worker: {flag} is not supported by akrida worker: the worker has no report of its own to put events or server figures in (use it on akrida run or akrida capacity)");
         return ExitCode::from(exit::BAD_SETUP);
     }
+    if let Some(warning) = crate::unused::worker_warning(&args.run) {
+        eprintln!("{warning}");
+    }
     if args.run.web.is_some() {
         // The Locust master has the web UI of a distributed run.
         eprintln!(

@@ -348,3 +348,60 @@ fn the_final_table_is_printed_once() {
         "a live block at the end repeats the final table: {log}"
     );
 }
+
+/// `akrida capacity --dry-run` checks the search's options and prints them with the run's,
+/// sending nothing (MEDIATION_URL points where nothing listens); a run option the search has
+/// no use for is named in a warning.
+#[test]
+fn capacity_dry_run_prints_the_search_and_names_unused_options() {
+    let output = akrida(
+        &[
+            "capacity",
+            "mediator-ping",
+            "--dry-run",
+            "--slo",
+            "ping_mediator:p95<500ms",
+            "--start",
+            "4",
+            "--baseline",
+            "previous.json",
+        ],
+        &[("MEDIATION_URL", "http://127.0.0.1:9/?oob=x")],
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let settings: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("--dry-run prints JSON");
+    assert_eq!(settings["search"], "users", "{settings:#}");
+    assert_eq!(settings["start"], 4.0, "{settings:#}");
+    assert_eq!(settings["slo"][0], "ping_mediator:p95<500ms", "{settings:#}");
+    assert!(
+        stderr(&output).contains("--baseline is not used"),
+        "{}",
+        stderr(&output)
+    );
+
+    // A bad SLO is still refused before anything else.
+    let bad = akrida(
+        &["capacity", "mediator-ping", "--dry-run", "--slo", "nonsense"],
+        &[],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
+
+/// A worker's load and reports are the master's: options for them are named in a warning.
+#[test]
+fn worker_names_the_options_the_master_decides() {
+    let output = akrida(
+        &["worker", "mediator-ping", "--dry-run", "-u", "50", "--json"],
+        &[],
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("-u/--users, --json are not used"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -4,7 +4,7 @@
 //! - `acapy_*` were produced by ACA-Py 0.12.8's own message classes and the `did-peer-2` /
 //!   `did-peer-4` libraries it uses (`scripts/interop/gen_peer_dids.py`), with the recipient key
 //!   from seed `[1; 32]` and the mediator (routing) key from seed `[2; 32]`;
-//! - `credo_*` come from the Akrida seed documents: a real `c_i` URL, and the out-of-band
+//! - `credo_*` come from the owl-akrida seed documents: a real `c_i` URL, and the out-of-band
 //!   invitation Credo (AFJ) turned it into.
 
 use didcomm::did_peer::{self, PeerDidError, DIDCOMM_V1, DIDCOMM_V2};
@@ -200,7 +200,7 @@ fn acapy_legacy_connections_invitation_with_raw_base58() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Credo / Akrida seed fixtures
+// Credo / owl-akrida seed fixtures
 
 #[test]
 fn credo_connections_url_with_routing_keys() {

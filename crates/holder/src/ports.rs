@@ -1,7 +1,7 @@
 //! A pool of inbound ports (`START_PORT`..=`END_PORT`), for operators whose network setup needs
-//! one port per unmediated holder, as Akrida's does.
+//! one port per unmediated holder, as owl-akrida's does.
 //!
-//! Akrida hangs when its range runs out; here a lease either succeeds at once or fails with an
+//! owl-akrida hangs when its range runs out; here a lease either succeeds at once or fails with an
 //! error that says the range is exhausted, and a dropped lease gives its port back.
 
 use std::collections::BTreeSet;

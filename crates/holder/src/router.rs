@@ -1,7 +1,7 @@
 //! One inbound endpoint for many holders: envelopes are handed to the holder that owns one of
 //! their recipient keys, read from the envelope's header without decrypting anything.
 //!
-//! Akrida gives every unmediated holder a port of its own; thousands of holders then need
+//! owl-akrida gives every unmediated holder a port of its own; thousands of holders then need
 //! thousands of ports (and hang when the range runs out). Here one listener serves them all.
 
 use std::collections::HashMap;

@@ -1,7 +1,7 @@
 //! Command-line definitions: every argument type of the binary, and nothing else (no module that
 //! reads them is imported here). `akrida --help`, `akrida run --help` and the book's
 //! configuration reference (generated from these definitions) list every option; each option
-//! also reads the environment variable Akrida's users already set.
+//! also reads the environment variable owl-akrida's users already set.
 //!
 //! One module per subcommand's options (`run`, `capacity`, `worker`); this one holds the command
 //! line itself, the help headings and the scenario list.
@@ -47,7 +47,7 @@ pub mod heading {
     about = "Load generator for DIDComm v1 / Hyperledger Aries mediators, issuers and verifiers",
     long_about = "akrida plays thousands of simulated holders (wallets) in one process, speaking real \
 DIDComm v1 to the servers under test, and reports how fast they answer and where they break.\n\n\
-Options come from flags, then the environment, then a .env file (Akrida's variable names)."
+Options come from flags, then the environment, then a .env file (owl-akrida's variable names)."
 )]
 pub struct Cli {
     /// More logging on stderr (-v info, -vv debug). AKRIDA_LOG=<filter> overrides.
@@ -70,7 +70,7 @@ pub enum Command {
     Capacity(CapacityArgs),
     /// Join a Locust master as a worker and run the scenario users it assigns.
     Worker(WorkerArgs),
-    /// Speak Akrida's agent.js protocol on stdin/stdout (one JSON command / response per line).
+    /// Speak owl-akrida's agent.js protocol on stdin/stdout (one JSON command / response per line).
     /// Like agent.js it takes no flags: it reads MEDIATION_URL, WITH_MEDIATION, AGENT_IP,
     /// PICKUP_STRATEGY, VERIFIED_TIMEOUT_SECONDS, AKRIDA_LABEL, AKRIDA_CA_CERT and
     /// AKRIDA_TLS_INSECURE from the environment (or .env), as `akrida run` does.
@@ -84,7 +84,7 @@ pub fn print_scenarios() {
     let width = catalogue.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for s in catalogue {
         println!(
-            "{:width$}  {}  (Akrida: {})",
+            "{:width$}  {}  (owl-akrida: {})",
             s.name, s.summary, s.akrida_file
         );
     }

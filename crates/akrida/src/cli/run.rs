@@ -122,7 +122,7 @@ pub struct RunArgs {
     /// The schema id (indy / anoncreds; recorded in reports).
     #[arg(help_heading = heading::CREDENTIALS, long, env = "SCHEMA", value_name = "ID")]
     pub schema: Option<String>,
-    /// Credential attributes: a JSON list of {"name", "value"} objects (Akrida's CRED_ATTR).
+    /// Credential attributes: a JSON list of {"name", "value"} objects (owl-akrida's CRED_ATTR).
     #[arg(help_heading = heading::CREDENTIALS, long, env = "CRED_ATTR", default_value = scenarios::issuer::credential_spec::DEFAULT_ATTRIBUTES, value_name = "JSON")]
     pub cred_attr: String,
     /// indy / anoncreds proofs: a JSON object with the requested_attributes and/or
@@ -138,7 +138,7 @@ pub struct RunArgs {
     /// (one ledger client for the process); revocable credentials and issue-revoke need it.
     #[arg(help_heading = heading::CREDENTIALS, long, env = "GENESIS_FILE", value_name = "PATH|URL")]
     pub genesis: Option<String>,
-    /// The ledger's name (Akrida's LEDGER), shown in reports; --genesis says where it is.
+    /// The ledger's name (owl-akrida's LEDGER), shown in reports; --genesis says where it is.
     #[arg(help_heading = heading::CREDENTIALS, long, env = "LEDGER", value_name = "NAME")]
     pub ledger: Option<String>,
     /// ld_proof: the issuer's did:key. Default: a new one created in the issuer's wallet.
@@ -160,7 +160,7 @@ pub struct RunArgs {
     #[arg(help_heading = heading::DIRECT, long, env = "AGENT_PORT", default_value_t = 0, value_name = "PORT")]
     pub agent_port: u16,
     /// Holders without mediation: first port of a range giving each holder a port of its own
-    /// (Akrida's way; needs END_PORT). A user finding the range exhausted fails its start.
+    /// (owl-akrida's way; needs END_PORT). A user finding the range exhausted fails its start.
     #[arg(help_heading = heading::DIRECT, long, env = "START_PORT", value_name = "PORT", requires = "end_port")]
     pub start_port: Option<u16>,
     /// Last port of the START_PORT range (inclusive).
@@ -298,7 +298,8 @@ pub struct RunArgs {
     #[arg(help_heading = heading::SERVERS, id = "tls_verification", long = "tls-insecure", env = "AKRIDA_TLS_INSECURE", default_value = "false", value_parser = parse_bool, value_name = "BOOL", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub tls_insecure: bool,
 
-    /// Write PREFIX_stats.csv, PREFIX_stats_history.csv and PREFIX_failures.csv (Locust's format).
+    /// Write CSV files named PREFIX_…: PREFIX_stats.csv, PREFIX_stats_history.csv and
+    /// PREFIX_failures.csv (Locust's format); `akrida capacity` writes PREFIX_capacity.csv.
     #[arg(help_heading = heading::REPORTS, long, env = "LOCUST_CSV", value_name = "PREFIX")]
     pub csv: Option<PathBuf>,
     /// Print the final statistics as JSON on stdout (the tables then go to stderr).
@@ -312,8 +313,8 @@ pub struct RunArgs {
     /// Exit code when any request failed (Locust's default is 1; 0 ignores failures).
     #[arg(help_heading = heading::REPORTS, long, env = "LOCUST_EXIT_CODE_ON_ERROR", default_value_t = 1)]
     pub exit_code_on_error: u8,
-    /// Print the settings the run would use (after flags, environment and .env) as JSON, and
-    /// exit without sending anything.
+    /// Print the settings the run (or capacity search) would use (after flags, environment and
+    /// .env) as JSON, and exit without sending anything.
     #[serde(skip)]
     #[arg(help_heading = heading::REPORTS, long)]
     pub dry_run: bool,
@@ -407,18 +408,18 @@ pub struct RunArgs {
     #[arg(help_heading = heading::REPORTS, long, env = "AKRIDA_TRACE_LISTEN", value_name = "ADDR")]
     pub trace_listen: Option<std::net::SocketAddr>,
 
-    /// Drive each user through its own external agent process speaking Akrida's agent.js
+    /// Drive each user through its own external agent process speaking owl-akrida's agent.js
     /// protocol (e.g. "node dist/agent.js" or "akrida agent") instead of a native holder.
     #[arg(help_heading = heading::AGENTS, long, env = "AGENT_CMD", value_name = "COMMAND")]
     pub agent_cmd: Option<String>,
-    /// External agents: restart an agent after more than this many errors (Akrida's default).
+    /// External agents: restart an agent after more than this many errors (owl-akrida's default).
     #[arg(help_heading = heading::AGENTS, long, env = "ERRORS_BEFORE_RESTART", default_value_t = 10, value_name = "N")]
     pub errors_before_restart: u32,
-    /// External agents: seconds to wait for a response line (Akrida's default).
+    /// External agents: seconds to wait for a response line (owl-akrida's default).
     #[arg(help_heading = heading::AGENTS, long, env = "READ_TIMEOUT_SECONDS", default_value = "120", value_parser = parse_seconds, value_name = "SECONDS")]
     pub read_timeout: f64,
     /// External agents: seconds an agent has to exit after `shutdown` before it is killed
-    /// (Akrida's default).
+    /// (owl-akrida's default).
     #[arg(help_heading = heading::AGENTS, long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value = "10", value_parser = parse_seconds, value_name = "SECONDS")]
     pub shutdown_timeout: f64,
 }
