@@ -203,7 +203,14 @@ async fn run_async(args: RunArgs) -> ExitCode {
     eprintln!(
         "akrida: {} — {}{}; Ctrl-C stops and still writes the reports",
         scenario.name(),
-        describe_load(&args),
+        engine::load_shape::Described {
+            users: args.users,
+            spawn_rate: args.spawn_rate,
+            step: args.step_users.zip(args.step_time),
+            stages: args.stages.as_ref(),
+            arrival_rate: args.arrival_rate,
+            active_share: args.active_share,
+        },
         total_time
             .map(|t| format!(" for {}s", t.as_secs()))
             .unwrap_or_default()
@@ -222,31 +229,6 @@ async fn run_async(args: RunArgs) -> ExitCode {
         &observers,
         hops.as_ref(),
     )
-}
-
-fn describe_load(args: &RunArgs) -> String {
-    if let Some(stages) = &args.stages {
-        return format!("stages {stages}");
-    }
-    let mut text = match (args.step_users, args.step_time) {
-        (Some(n), Some(t)) => format!(
-            "+{n} users every {}s up to {} (at {}/s)",
-            t.as_secs_f64(),
-            args.users,
-            args.spawn_rate
-        ),
-        _ => format!("{} users at {}/s", args.users, args.spawn_rate),
-    };
-    if let Some(rate) = args.arrival_rate {
-        text.push_str(&format!(", open model: {rate} iterations/s"));
-    }
-    if args.active_share < 1.0 {
-        text.push_str(&format!(
-            ", {:.0}% active each second",
-            args.active_share * 100.0
-        ));
-    }
-    text
 }
 
 /// Ctrl-C once: stop users cleanly (reports are still written). Twice: leave at once.

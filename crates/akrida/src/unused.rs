@@ -6,18 +6,9 @@ use crate::cli::RunArgs;
 
 /// A warning naming the run options in `flags` that were set, or None when none was.
 fn warning(command: &str, why: &str, flags: &[(&str, bool)]) -> Option<String> {
-    let set: Vec<&str> = flags
-        .iter()
-        .filter(|(_, set)| *set)
-        .map(|(flag, _)| *flag)
-        .collect();
-    let verb = if set.len() == 1 { "is" } else { "are" };
-    (!set.is_empty()).then(|| {
-        format!(
-            "akrida {command}: warning: {} {verb} not used: {why}",
-            set.join(", ")
-        )
-    })
+    let set: Vec<&str> = flags.iter().filter(|f| f.1).map(|f| f.0).collect();
+    let (list, verb) = (set.join(", "), if set.len() == 1 { "is" } else { "are" });
+    (!set.is_empty()).then(|| format!("akrida {command}: warning: {list} {verb} not used: {why}"))
 }
 
 /// `akrida capacity` sets the load of each plateau itself and judges it by its SLOs.
@@ -59,57 +50,4 @@ pub fn worker_warning(run: &RunArgs) -> Option<String> {
             ("--abort-on-threshold", run.abort_on_threshold),
         ],
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::Parser;
-
-    use super::*;
-
-    fn run_args(args: &[&str]) -> RunArgs {
-        #[derive(Parser)]
-        struct Wrapper {
-            #[command(flatten)]
-            run: RunArgs,
-        }
-        let argv = std::iter::once("akrida").chain(args.iter().copied());
-        Wrapper::try_parse_from(argv).expect("valid flags").run
-    }
-
-    #[test]
-    fn nothing_set_is_no_warning() {
-        let run = run_args(&["mediator-ping"]);
-        assert_eq!(capacity_warning(&run), None);
-        assert_eq!(worker_warning(&run), None);
-    }
-
-    #[test]
-    fn capacity_names_every_unused_option_it_was_given() {
-        let run = run_args(&[
-            "mediator-ping",
-            "-t",
-            "30s",
-            "--baseline",
-            "old.json",
-            "-u",
-            "5",
-        ]);
-        let warning = capacity_warning(&run).expect("a warning");
-        assert!(
-            warning.contains("-t/--run-time, --baseline are not used"),
-            "{warning}"
-        );
-        assert!(!warning.contains("-u"), "capacity uses -u: {warning}");
-    }
-
-    #[test]
-    fn worker_names_the_load_and_report_options() {
-        let run = run_args(&["mediator-ping", "-u", "50", "--json"]);
-        let warning = worker_warning(&run).expect("a warning");
-        assert!(
-            warning.contains("-u/--users, --json are not used"),
-            "{warning}"
-        );
-    }
 }

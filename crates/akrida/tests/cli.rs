@@ -374,7 +374,10 @@ fn capacity_dry_run_prints_the_search_and_names_unused_options() {
         serde_json::from_slice(&output.stdout).expect("--dry-run prints JSON");
     assert_eq!(settings["search"], "users", "{settings:#}");
     assert_eq!(settings["start"], 4.0, "{settings:#}");
-    assert_eq!(settings["slo"][0], "ping_mediator:p95<500ms", "{settings:#}");
+    assert_eq!(
+        settings["slo"][0], "ping_mediator:p95<500ms",
+        "{settings:#}"
+    );
     assert!(
         stderr(&output).contains("--baseline is not used"),
         "{}",
@@ -383,7 +386,13 @@ fn capacity_dry_run_prints_the_search_and_names_unused_options() {
 
     // A bad SLO is still refused before anything else.
     let bad = akrida(
-        &["capacity", "mediator-ping", "--dry-run", "--slo", "nonsense"],
+        &[
+            "capacity",
+            "mediator-ping",
+            "--dry-run",
+            "--slo",
+            "nonsense",
+        ],
         &[],
         None,
     );

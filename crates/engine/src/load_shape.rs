@@ -77,6 +77,42 @@ pub fn shape(step: Option<(usize, Duration)>, stages: Option<&Stages>) -> LoadSh
     }
 }
 
+/// The load in one line, as the run announces it: "10 users at 2/s", "+5 users every 10s up to
+/// 50 (at 1/s)", "stages …", with the open model's rate and the active share when they apply.
+pub struct Described<'a> {
+    pub users: usize,
+    pub spawn_rate: f64,
+    pub step: Option<(usize, Duration)>,
+    pub stages: Option<&'a Stages>,
+    pub arrival_rate: Option<f64>,
+    pub active_share: f64,
+}
+
+impl fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(stages) = self.stages {
+            return write!(f, "stages {stages}");
+        }
+        match self.step {
+            Some((n, every)) => write!(
+                f,
+                "+{n} users every {}s up to {} (at {}/s)",
+                every.as_secs_f64(),
+                self.users,
+                self.spawn_rate
+            )?,
+            None => write!(f, "{} users at {}/s", self.users, self.spawn_rate)?,
+        }
+        if let Some(rate) = self.arrival_rate {
+            write!(f, ", open model: {rate} iterations/s")?;
+        }
+        if self.active_share < 1.0 {
+            write!(f, ", {:.0}% active each second", self.active_share * 100.0)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +132,28 @@ mod tests {
         assert!(parse_share("0").is_err());
         assert!(parse_share("150%").is_err());
         assert!((parse_share_any("10%").unwrap() - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_load_in_one_line() {
+        let constant = Described {
+            users: 10,
+            spawn_rate: 2.0,
+            step: None,
+            stages: None,
+            arrival_rate: Some(5.0),
+            active_share: 0.5,
+        };
+        assert_eq!(
+            constant.to_string(),
+            "10 users at 2/s, open model: 5 iterations/s, 50% active each second"
+        );
+        let steps = Described {
+            step: Some((5, Duration::from_secs(10))),
+            arrival_rate: None,
+            active_share: 1.0,
+            ..constant
+        };
+        assert_eq!(steps.to_string(), "+5 users every 10s up to 10 (at 2/s)");
     }
 }
