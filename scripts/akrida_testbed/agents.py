@@ -186,7 +186,10 @@ def create_invitation(agent, multi_use=True, legacy=False, handshakes=None, peer
         if peer_did:
             body["use_did_method"] = f"did:peer:{peer_did}"
         url = f"{inner(agent, 'admin_url')}/out-of-band/create-invitation?{q}"
-    st, reply = http("POST", url, body, api_key=agent.get("admin_api_key"))
+    try:
+        st, reply = http("POST", url, body, api_key=agent.get("admin_api_key"))
+    except OSError as e:  # refused, reset, or no answer within http()'s timeout (a busy agent)
+        raise Fail(f"POST {url}: {e or type(e).__name__} (is the agent overloaded? `scripts/testbed status`)")
     if st != 200 or not isinstance(reply, dict) or "invitation_url" not in reply:
         raise Fail(f"POST {url} -> HTTP {st}: {str(reply)[:300]}")
     return reply
