@@ -125,9 +125,7 @@ fn rate_search_finds_the_servers_capacity() {
     let _alone = one_at_a_time();
     let url = start_server();
     let started = Instant::now();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("akrida-capacity-html-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = testbed::scratch_dir("capacity-html");
     let html_path = dir.join("capacity.html");
     let report = search_unstarved(
         &url,
@@ -235,9 +233,7 @@ fn users_search_finds_the_matching_user_count() {
     let expected_users = CAPACITY_PER_S * 0.5;
     let url = start_server();
     let started = Instant::now();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("akrida-capacity-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = testbed::scratch_dir("capacity-users");
     let prefix = dir.join("users");
     let report = search_unstarved(
         &url,
@@ -447,8 +443,8 @@ fn bad_input_is_refused_with_one_sentence() {
 fn ctrl_c_still_writes_the_reports() {
     let _alone = one_at_a_time();
     let url = start_server();
-    let html_path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("akrida-ctrl-c-{}.html", std::process::id()));
+    let dir = testbed::scratch_dir("capacity-ctrl-c");
+    let html_path = dir.join("capacity.html");
     let child = common::akrida()
         .args(["capacity", "liveness", "--search", "users", "-r", "100"])
         .arg("--html")
@@ -484,7 +480,6 @@ fn ctrl_c_still_writes_the_reports() {
         "{answer:#}"
     );
     let html = std::fs::read_to_string(&html_path).expect("HTML written on Ctrl-C");
-    let _ = std::fs::remove_file(&html_path);
     assert!(html.contains("interrupted (Ctrl-C)"), "{html}");
     assert_eq!(
         html.matches("<tr class=\"plateau ").count(),
@@ -497,8 +492,8 @@ fn ctrl_c_still_writes_the_reports() {
 fn an_html_report_that_cannot_be_written_is_exit_code_2() {
     let _alone = one_at_a_time();
     let url = start_server();
-    let missing = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("akrida-no-such-dir-{}", std::process::id()));
+    let dir = testbed::scratch_dir("capacity-no-such-dir");
+    let missing = dir.join("no-such-dir");
     let path = missing.join("capacity.html");
     let output = capacity(
         &url,

@@ -406,13 +406,7 @@ fn attempt_search(
     args: &[String],
 ) -> (Result<String, String>, Option<String>) {
     let stand_in = start_stand_in(per_second, None);
-    // Under the build's own scratch directory: something on a shared machine cleared
-    // /tmp/akrida-* while the searches ran.
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "capacity-drain-{}-{kind}-{per_second}-{run}",
-        std::process::id()
-    ));
-    let _ = std::fs::create_dir_all(&dir);
+    let dir = testbed::scratch_dir(&format!("capacity-drain-{kind}-{per_second}-{run}"));
     let prefix = dir.join("search");
     let html = dir.join("search.html");
     let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -434,7 +428,6 @@ fn attempt_search(
         check_search(&report, &stand_in, truth)
             .map(|line| format!("{line}\n  the stand-in answered at most {late:.3}s late"))
     });
-    let _ = std::fs::remove_dir_all(&dir);
     (outcome, disturbed)
 }
 
@@ -508,8 +501,8 @@ fn a_server_that_never_drains_ends_the_search_with_that_reason() {
             service: Duration::from_secs(2),
         }),
     );
-    let html = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("capacity-never-drains-{}.html", std::process::id()));
+    let dir = testbed::scratch_dir("capacity-never-drains");
+    let html = dir.join("capacity.html");
     let output = capacity(
         &stand_in.url,
         &common::flags(
@@ -540,7 +533,6 @@ fn a_server_that_never_drains_ends_the_search_with_that_reason() {
     assert_eq!(plateaus[2]["verdict"], "fail");
     assert_eq!(answer["capacity"], 6.0);
     let page = std::fs::read_to_string(&html).expect("HTML written");
-    let _ = std::fs::remove_file(&html);
     assert!(page.contains("the servers never drained"), "{page}");
 }
 

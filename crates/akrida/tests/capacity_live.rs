@@ -33,9 +33,7 @@ const ROWS: &str = "document.querySelectorAll('#plateaus-table tr.plateau').leng
 #[ignore = "slow"]
 async fn the_page_grows_plateau_by_plateau_and_its_stop_writes_the_reports() {
     let url = start_server();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("akrida-capacity-live-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = testbed::scratch_dir("capacity-live");
     let html = dir.join("capacity.html");
     let port = free_port();
     let mut akrida = Command::new(env!("CARGO_BIN_EXE_akrida"))
@@ -168,7 +166,6 @@ async fn the_page_grows_plateau_by_plateau_and_its_stop_writes_the_reports() {
     let csv = std::fs::read_to_string(dir.join("search_capacity.csv")).expect("the CSV");
     assert_eq!(csv.lines().count() as u64, plateaus + 1, "{csv}");
     drop(browser);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `--web` on a port already taken: one sentence and exit code 2, before any load is sent.

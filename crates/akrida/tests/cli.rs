@@ -3,10 +3,10 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Output;
 
-fn akrida(args: &[&str], env: &[(&str, &str)], dir: Option<&PathBuf>) -> Output {
+fn akrida(args: &[&str], env: &[(&str, &str)], dir: Option<&Path>) -> Output {
     // A clean slate: no variable from the developer's shell leaks into the test.
     let mut command = common::akrida();
     command.args(args);
@@ -21,19 +21,12 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-fn dry_run(env: &[(&str, &str)], extra: &[&str], dir: Option<&PathBuf>) -> serde_json::Value {
+fn dry_run(env: &[(&str, &str)], extra: &[&str], dir: Option<&Path>) -> serde_json::Value {
     let mut args = vec!["run", "mediator-ping", "--dry-run"];
     args.extend_from_slice(extra);
     let output = akrida(&args, env, dir);
     assert!(output.status.success(), "{}", stderr(&output));
     serde_json::from_slice(&output.stdout).expect("--dry-run prints JSON")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("akrida-cli-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
@@ -83,18 +76,18 @@ fn unknown_scenario_and_missing_server_say_so_and_fail() {
 
 #[test]
 fn flags_beat_environment_beat_dotenv() {
-    let dir = temp_dir("precedence");
+    let dir = testbed::scratch_dir("cli-precedence");
     std::fs::write(
         dir.join(".env"),
         "LOCUST_MIN_WAIT=3\nLOCUST_MAX_WAIT=9\nMEDIATION_URL=from-dotenv\nPICKUP_STRATEGY=pickupv2\n",
     )
     .unwrap();
-    let from_dotenv = dry_run(&[], &[], Some(&dir));
+    let from_dotenv = dry_run(&[], &[], Some(&*dir));
     assert_eq!(from_dotenv["min_wait"], 3.0);
     assert_eq!(from_dotenv["mediation_url"], "from-dotenv");
     assert_eq!(from_dotenv["pickup_strategy"], "pickupv2");
 
-    let env_wins = dry_run(&[("LOCUST_MIN_WAIT", "2")], &[], Some(&dir));
+    let env_wins = dry_run(&[("LOCUST_MIN_WAIT", "2")], &[], Some(&*dir));
     assert_eq!(env_wins["min_wait"], 2.0);
     assert_eq!(
         env_wins["max_wait"], 9.0,
@@ -104,7 +97,7 @@ fn flags_beat_environment_beat_dotenv() {
     let flag_wins = dry_run(
         &[("LOCUST_MIN_WAIT", "2")],
         &["--min-wait", "1"],
-        Some(&dir),
+        Some(&*dir),
     );
     assert_eq!(flag_wins["min_wait"], 1.0);
 }
@@ -161,13 +154,13 @@ fn invalid_values_are_named() {
 
 #[test]
 fn malformed_dotenv_names_file_and_line() {
-    let dir = temp_dir("bad-dotenv");
+    let dir = testbed::scratch_dir("cli-bad-dotenv");
     std::fs::write(
         dir.join(".env"),
         "LOCUST_MIN_WAIT=1\nthis is not a setting\n",
     )
     .unwrap();
-    let output = akrida(&["run", "mediator-ping", "--dry-run"], &[], Some(&dir));
+    let output = akrida(&["run", "mediator-ping", "--dry-run"], &[], Some(&*dir));
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains(".env:2: expected KEY=value"),

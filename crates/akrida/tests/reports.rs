@@ -186,9 +186,10 @@ fn a_real_run_with_thresholds_metrics_html_and_baseline() {
         "--max-wait",
         "0.5",
     ];
+    let failing_dir = output_dir("reports-threshold");
     let failing = start_mediator_ping(
         &mediator,
-        &output_dir("reports-threshold"),
+        &failing_dir,
         &[&short[..], &["--threshold", "ping_mediator:max<0.001ms"]].concat(),
     )
     .wait_with_output()
@@ -209,9 +210,10 @@ fn a_real_run_with_thresholds_metrics_html_and_baseline() {
     }
     let baseline = dir.join("fast-baseline.json");
     std::fs::write(&baseline, serde_json::to_vec(&fast).unwrap()).unwrap();
+    let regressed_dir = output_dir("reports-baseline");
     let regressed = start_mediator_ping(
         &mediator,
-        &output_dir("reports-baseline"),
+        &regressed_dir,
         &[
             &short[..],
             &[
@@ -243,9 +245,10 @@ fn a_real_run_with_thresholds_metrics_html_and_baseline() {
     );
     assert!(stderr.contains("REGRESSION"), "{stderr}");
     // The unchanged previous run as baseline: no regression beyond a generous tolerance.
+    let same_dir = output_dir("reports-same");
     let same = start_mediator_ping(
         &mediator,
-        &output_dir("reports-same"),
+        &same_dir,
         &[
             &short[..],
             &["--baseline", json.to_str().unwrap(), "--tolerance", "1000%"],

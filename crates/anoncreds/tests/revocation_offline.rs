@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use akrida_anoncreds::test_issuer::{proof_request, verify, TestIssuer};
@@ -26,33 +26,46 @@ struct Fixture {
     alice: Wallet,
     /// Holds index 2: revoked at `REVOKED`.
     bob: Wallet,
-}
-
-fn tails_dir() -> PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("akrida-revocation-offline-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    /// The registry's tails file: its name and its bytes. The fixture lives as long as the test
+    /// binary, past any scratch directory: each proof writes the file into its own.
+    tails: (std::ffi::OsString, Vec<u8>),
 }
 
 /// A revocable definition takes seconds to make: the tests share one, with its holders.
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let issuer = TestIssuer::revocable(
-            ISSUER_DID,
-            "member",
-            &["name", "age"],
-            10,
-            &tails_dir(),
-            PUBLISHED,
-        )
-        .unwrap();
+        let dir = testbed::scratch_dir("revocation-offline");
+        let issuer =
+            TestIssuer::revocable(ISSUER_DID, "member", &["name", "age"], 10, &dir, PUBLISHED)
+                .unwrap();
+        let path = issuer.tails_path().unwrap();
+        let tails = (
+            path.file_name().expect("a tails file name").to_owned(),
+            std::fs::read(&path).expect("the tails file is written"),
+        );
         let alice = holder(&issuer, "Alice");
         let bob = holder(&issuer, "Bob");
         issuer.revoke(2, REVOKED).unwrap();
-        Fixture { issuer, alice, bob }
+        Fixture {
+            issuer,
+            alice,
+            bob,
+            tails,
+        }
     })
+}
+
+/// The fixture's tails file, written into a scratch directory of its own (tests prove in
+/// parallel): the directory and the file's path in it.
+fn tails_file() -> (testbed::ScratchDir, std::path::PathBuf) {
+    static PROOFS: AtomicUsize = AtomicUsize::new(0);
+    let proof = PROOFS.fetch_add(1, Ordering::Relaxed);
+    let dir = testbed::scratch_dir(&format!("revocation-offline-proof-{proof}"));
+    let (name, bytes) = &fixture().tails;
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
 }
 
 fn holder(issuer: &TestIssuer, name: &str) -> Wallet {
@@ -91,6 +104,7 @@ fn request_with(non_revoked: Option<Value>) -> Value {
 /// Plans, reads what the plan needs from the issuer-as-ledger, and presents.
 fn prove(wallet: &Wallet, request: &Value) -> Result<Value, akrida_anoncreds::AnonCredsError> {
     let issuer = &fixture().issuer;
+    let (_tails_dir, tails) = tails_file();
     let plan = wallet.plan_presentation(request, REVOKED + 5_000)?;
     let mut states = RegistryStates::new();
     for need in plan.needs() {
@@ -104,7 +118,7 @@ fn prove(wallet: &Wallet, request: &Value) -> Result<Value, akrida_anoncreds::An
                 definition: issuer.rev_reg_def_json()?,
                 delta,
                 timestamp,
-                tails: issuer.tails_path()?,
+                tails: tails.clone(),
             },
         );
     }

@@ -155,9 +155,7 @@ async fn the_knee_is_where_messages_start_being_lost() {
     }
 
     // The reports carry each plateau's delivery verdict, and the answer names the broken SLO.
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("capacity-delivery-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = testbed::scratch_dir("capacity-delivery");
     let reports = Reports {
         csv: Some(dir.join("search")),
         html: Some(dir.join("search.html")),
@@ -188,7 +186,6 @@ async fn the_knee_is_where_messages_start_being_lost() {
         "the answer names the SLO: {html}"
     );
     assert!(html.contains("<th>delivery</th>"), "{html}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A scenario without delivery accounting cannot be judged on a delivery SLO: said before any

@@ -2,7 +2,6 @@
 //! files and the JSON written from the final snapshot must state the same numbers.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -93,13 +92,6 @@ fn number(text: &str) -> f64 {
         .unwrap_or_else(|_| panic!("{text:?} is not a number"))
 }
 
-fn temp_prefix() -> PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("akrida-engine-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join("run")
-}
-
 #[tokio::test(start_paused = true)]
 async fn csv_rows_agree_with_the_json() {
     let config = RunConfig {
@@ -114,7 +106,8 @@ async fn csv_rows_agree_with_the_json() {
     let final_stats = run.await.expect("run ends");
     let history = handle.history();
 
-    let prefix = temp_prefix();
+    let dir = testbed::scratch_dir("engine-csv-json");
+    let prefix = dir.join("run");
     let files = write_locust_csv(&prefix, &final_stats, &history).expect("CSV written");
     assert_eq!(files.len(), 4);
     let json = to_json(&final_stats).expect("JSON");
@@ -206,6 +199,4 @@ async fn csv_rows_agree_with_the_json() {
         "{users_at:?}"
     );
     assert!(users_at[3..14].iter().all(|n| *n == 20), "{users_at:?}");
-
-    let _ = std::fs::remove_dir_all(prefix.parent().expect("temp dir"));
 }

@@ -41,12 +41,13 @@ impl Ca {
         (cert.der().clone(), key)
     }
 
-    /// The CA certificate in a PEM file, as an operator would pass to --ca-cert.
-    fn pem_file(&self, name: &str) -> PathBuf {
-        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("akrida-net-{}-{name}.pem", std::process::id()));
+    /// The CA certificate in a PEM file, as an operator would pass to --ca-cert: the test's
+    /// scratch directory `name` (keep it while the file is read) and the file's path in it.
+    fn pem_file(&self, name: &str) -> (testbed::ScratchDir, PathBuf) {
+        let dir = testbed::scratch_dir(&format!("net-{name}"));
+        let path = dir.join("ca.pem");
         std::fs::write(&path, self.issuer.pem()).unwrap();
-        path
+        (dir, path)
     }
 }
 
@@ -121,7 +122,8 @@ async fn a_private_ca_is_refused_until_it_is_added_or_verification_is_off() {
         "told apart, so the caller can say what fixes it: {refused}"
     );
 
-    let with_ca = trust(vec![ca.pem_file("added")], false);
+    let (_dir, pem) = ca.pem_file("added");
+    let with_ca = trust(vec![pem], false);
     assert!(!with_ca.is_insecure());
     probe(port, &with_ca).await.unwrap();
 
@@ -133,7 +135,8 @@ async fn a_private_ca_is_refused_until_it_is_added_or_verification_is_off() {
 #[tokio::test]
 async fn expired_and_wrong_host_certificates_are_named() {
     let ca = Ca::new();
-    let trusted = trust(vec![ca.pem_file("names")], false);
+    let (_dir, pem) = ca.pem_file("names");
+    let trusted = trust(vec![pem], false);
 
     let (cert, key) = ca.server(&["localhost"], (2019, 2020));
     let (expired, _) = https_server(cert, key).await;
@@ -152,8 +155,8 @@ async fn expired_and_wrong_host_certificates_are_named() {
 
 #[tokio::test]
 async fn a_bad_ca_file_is_a_setup_error_naming_it() {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("akrida-net-{}-empty.pem", std::process::id()));
+    let dir = testbed::scratch_dir("net-empty");
+    let path = dir.join("empty.pem");
     std::fs::write(&path, "not a certificate\n").unwrap();
     let error = Trust::new(&TrustSettings {
         ca_files: vec![path.clone()],
@@ -181,7 +184,8 @@ async fn each_holder_resumes_only_its_own_sessions() {
     let ca = Ca::new();
     let (cert, key) = ca.server(&["localhost", "127.0.0.1"], (2020, 2090));
     let (port, handshakes) = https_server(cert, key).await;
-    let trust = trust(vec![ca.pem_file("resume")], false);
+    let (_dir, pem) = ca.pem_file("resume");
+    let trust = trust(vec![pem], false);
     let url = format!("https://localhost:{port}/");
 
     let alice = net::holder_http_client(trust.client_config(), TIMEOUT).unwrap();

@@ -30,11 +30,12 @@ fn fake(mode: &str, log: Option<&Path>) -> ExternalAgentConfig {
     config
 }
 
-fn temp_log(name: &str) -> PathBuf {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("akrida-fake-{name}-{}.log", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    path
+/// The test's scratch directory `fake-NAME` (keep it while the agents write) and the path of
+/// the fake agents' log in it.
+fn temp_log(name: &str) -> (testbed::ScratchDir, PathBuf) {
+    let dir = testbed::scratch_dir(&format!("fake-{name}"));
+    let path = dir.join("agent.log");
+    (dir, path)
 }
 
 /// Waits (briefly) until the process is gone and reaped.
@@ -74,7 +75,7 @@ async fn non_json_lines_are_skipped() {
 #[tokio::test]
 #[ignore = "live"]
 async fn a_crashed_agent_is_restarted_before_the_next_task_with_its_config() {
-    let log = temp_log("crash");
+    let (_dir, log) = temp_log("crash");
     let mut agent = ExternalAgent::new(Arc::new(fake("crash:2", Some(&log))), 7);
     agent.startup().await.unwrap();
     let first = agent.pid().unwrap();
@@ -193,7 +194,7 @@ async fn an_agent_that_ignores_shutdown_is_killed_after_the_timeout() {
 #[tokio::test]
 #[ignore = "live"]
 async fn a_failed_start_is_an_error_and_leaves_nothing_behind() {
-    let log = temp_log("fail-start");
+    let (_dir, log) = temp_log("fail-start");
     let mut agent = ExternalAgent::new(Arc::new(fake("fail-start", Some(&log))), 0);
     let err = agent.startup().await.unwrap_err();
     assert!(err.contains("cannot start"), "{err}");
@@ -219,7 +220,7 @@ async fn a_failed_start_is_an_error_and_leaves_nothing_behind() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "live"]
 async fn engine_run_with_crashing_agents_reaps_every_process() {
-    let log = temp_log("engine");
+    let (_dir, log) = temp_log("engine");
     let scenario = Arc::new(ExternalScenario::mediator_ping(fake("crash:2", Some(&log))));
     let config = RunConfig {
         users: 3,
