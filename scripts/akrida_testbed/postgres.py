@@ -18,7 +18,7 @@ from .config import (
     PG_STORED, is_credo,
 )
 from .state import free_ports, state_dir, taken_ports
-from .procs import log_tail, log_text, proc_is_ours, reap
+from .procs import log_tail, log_text, pid_alive, proc_is_ours, reap
 
 
 def pg_bindir():
@@ -77,13 +77,9 @@ def pg_pid_file(data):
 def pg_alive(pg) -> bool:
     """pg['pid'] is alive, is a postgres, and is the postmaster of pg['data']."""
     pid = pg.get("pid") if pg else None
-    if not pid:
+    if not pid or not pid_alive(pid):
         return False
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                reap(pid)
-                return False
         with open(f"/proc/{pid}/comm") as f:
             if f.read().strip() != "postgres":
                 return False

@@ -54,13 +54,9 @@ def log_tail(path, since=0, lines=15) -> str:
 
 def proc_is_ours(pid, agent) -> bool:
     """pid is alive (not a zombie), is an aca-py, and is the one started for this agent/dir."""
-    if not pid:
+    if not pid or not pid_alive(pid):
         return False
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                reap(pid)
-                return False
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             argv = f.read().decode(errors="replace").split("\0")
     except OSError:
