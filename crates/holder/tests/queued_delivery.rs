@@ -124,12 +124,14 @@ async fn implicit_pickup_one_at_a_time(mediator: &str) {
         );
         session.ping().await.expect("ping after reconnect");
     }
-    // Live delivery on the restored socket: pushed at once, no queue.
+    // Live delivery on the restored socket: pushed at once, no queue. Each once, in either
+    // order: ACA-Py handles each inbound POST in a task of its own, so two forwards sent back
+    // to back may leave in either order (seen once in a clean-clone run on 0.12.8, ["queued 1",
+    // "queued 0"]); DIDComm v1 promises no order, and mediator-relay counts it (`out_of_order`).
     send_through_mediator(&grant, routing_key, 2).await;
-    assert_eq!(
-        collect_unsolicited(&holder, 2).await,
-        vec!["queued 0", "queued 1"]
-    );
+    let mut live = collect_unsolicited(&holder, 2).await;
+    live.sort();
+    assert_eq!(live, vec!["queued 0", "queued 1"]);
 }
 
 #[tokio::test]
