@@ -71,6 +71,8 @@ Stdlib only (python3 >= 3.9). Exit 0 on success; otherwise one line `testbed: <c
 The package, one module per job; a module imports only the modules above it in this list
 (no import circles), and each one's docstring says what it does and what it must not do:
   config    constants: venvs, ACA-Py releases, Credo, agents' names and roles, Fail
+  groups    process groups: alive? signal a group, stop groups (SIGTERM, wait, SIGKILL);
+            imports nothing from the package (scripts/ledger/indy_testbed.py uses it too)
   ledger    makes scripts/ledger/indy_testbed.py importable (the pool, tails server, NYM)
   state     the state dir, state.json (its version, load, atomic save), the lock, ports
   procs     process checks (ours? alive? ready? its ports), the admin HTTP call, stopping

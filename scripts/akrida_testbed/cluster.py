@@ -13,7 +13,6 @@ Making, starting and stopping a cluster and its instances; the kill/stop/start/r
 on a cluster are in commands.py. No argument parsing here.
 """
 
-import os
 import signal
 import subprocess
 import time
@@ -25,6 +24,7 @@ from .config import (
 )
 from .state import free_ports, inner, save_state, state_dir, taken_ports
 from .procs import pid_alive, proc_is_ours, reap
+from .groups import signal_group
 from .postgres import check_pg_capacity, ensure_postgres
 from .tls import TLS_HOST, ensure_certs
 from .nginx import need_nginx, nginx_conf_text, nginx_dir, nginx_is_ours, nginx_listens, nginx_log_tail, stop_nginx
@@ -282,10 +282,7 @@ def kill_instance(state, name) -> int:
     if not proc_is_ours(a.get("pid"), a):
         raise Fail(f"{name} is not running")
     pid = a["pid"]
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    signal_group(pid, signal.SIGKILL)
     deadline = time.monotonic() + STOP_TIMEOUT
     while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.02)

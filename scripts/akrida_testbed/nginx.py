@@ -6,10 +6,8 @@ The mediator cluster's nginx uses these pieces but its config is cluster.py's; t
 starts no agent.
 """
 
-import os
 import re
 import resource
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +15,8 @@ from pathlib import Path
 
 from .config import Fail, HOST, STOP_TIMEOUT, TLS_AGENTS
 from .state import port_of, state_dir
-from .procs import group_members, listening_ports, log_text, pid_alive, proc_is_ours, reap
+from .procs import group_members, listening_ports, log_text, pid_alive, proc_is_ours
+from .groups import stop_groups
 from .tls import FRONTS, TLS_HOST, ensure_certs, need_openssl, new_fronts, sbin_which, tls_agent_urls
 
 
@@ -179,21 +178,12 @@ def stop_nginx(tls, quiet=False) -> None:
         return
     pid = tls["nginx_pid"]
     group = group_members(pid)  # the master and its worker
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while nginx_is_ours(tls) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    if nginx_is_ours(tls):
+
+    def stubborn(pid):
         if not quiet:
             print(f"testbed: nginx (pid {pid}) ignored SIGTERM for {STOP_TIMEOUT:.0f} s; SIGKILL", file=sys.stderr)
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    reap(pid)
+
+    stop_groups([pid], lambda _: nginx_is_ours(tls), STOP_TIMEOUT, stubborn, poll=0.02)
     # The master waits for its worker before it exits; make sure (zombies count as gone).
     deadline = time.monotonic() + STOP_TIMEOUT
     while any(pid_alive(p) for p in group) and time.monotonic() < deadline:

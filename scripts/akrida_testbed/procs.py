@@ -8,7 +8,6 @@ It does not start agents (agents.py does) nor write state.json.
 import json
 import os
 import resource
-import signal
 import sys
 import time
 import urllib.error
@@ -16,6 +15,7 @@ import urllib.request
 
 from .config import HOST, STOP_TIMEOUT, URL_KEYS
 from .state import inner, port_of
+from .groups import pid_alive, reap, stop_groups  # noqa: F401  (pid_alive, reap: re-exported)
 
 
 def http(method, url, body=None, api_key=None, timeout=10.0):
@@ -87,25 +87,6 @@ def home_variable(agent) -> str:
     return "CREDO_HOME" if agent.get("server") == "credo" else "ACAPY_HOME"
 
 
-def pid_alive(pid) -> bool:
-    """pid exists and is not a zombie (reaping it if it is)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                reap(pid)
-                return False
-        return True
-    except (OSError, IndexError):
-        return False
-
-
-def reap(pid) -> None:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
-
-
 def is_ready(agent, patience=0.0) -> bool:
     """GET /status/ready says true; with patience, keep asking that long (a loaded agent answers late)."""
     deadline = time.monotonic() + patience
@@ -170,26 +151,13 @@ def group_members(pgid) -> list:
 
 def stop_pids(items, quiet=False) -> None:
     """SIGTERM each agent's process group (only if the pid still is our aca-py), wait, then SIGKILL."""
-    pids = [(n, a["pid"]) for n, a in items if proc_is_ours(a.get("pid"), a)]
-    for _, pid in pids:
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + STOP_TIMEOUT
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.1)
-        alive = [(n, p) for n, p in alive if proc_is_ours(p, dict(items)[n])]
-    for n, pid in alive:
+    agents = {a["pid"]: (n, a) for n, a in items if proc_is_ours(a.get("pid"), a)}
+
+    def stubborn(pid):
         if not quiet:
-            print(f"testbed: {n} (pid {pid}) ignored SIGTERM for {STOP_TIMEOUT:.0f} s; SIGKILL", file=sys.stderr)
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    for _, pid in pids:
-        reap(pid)
+            print(f"testbed: {agents[pid][0]} (pid {pid}) ignored SIGTERM for {STOP_TIMEOUT:.0f} s; SIGKILL", file=sys.stderr)
+
+    stop_groups(list(agents), lambda pid: proc_is_ours(pid, agents[pid][1]), STOP_TIMEOUT, stubborn, poll=0.1)
 
 
 def raise_fd_limit() -> None:

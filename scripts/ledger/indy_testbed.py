@@ -13,20 +13,24 @@ state.json's `ledger` entry (the Rust helper crates/testbed reads it):
   genesis_file, pool_name, pool_dir, nodes {NodeN: {pid, node_port, client_port, log}},
   tails_server {pid, url, port, dir, log}, trustee_did, issuer_did, issuer_verkey, issuer_seed
 
-Stdlib only (scripts/testbed imports it, through scripts/akrida_testbed/ledger.py); errors are
+Stdlib only, plus the testbed package's process groups (scripts/testbed imports this module,
+through scripts/akrida_testbed/ledger.py); errors are
 LedgerError with one sentence.
 """
 
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+# Process groups, shared with the testbed package (which imports this module: scripts/ is on
+# sys.path). `running` is its pid_alive: the pid exists and is not a zombie.
+from akrida_testbed.groups import pid_alive as running, stop_groups
 
 HOST = "127.0.0.1"
 HERE = Path(__file__).resolve().parent
@@ -134,22 +138,6 @@ def cmdline(pid) -> list:
         return []
 
 
-def running(pid) -> bool:
-    """pid exists and is not a zombie (a zombie is reaped here)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    if state == "Z":
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
-        return False
-    return True
-
-
 def is_ours(pid, script: str, marker: str) -> bool:
     """pid runs scripts/ledger/<script> with `marker` (its node name or directory) in its argv."""
     argv = cmdline(pid) if pid else []
@@ -175,30 +163,6 @@ def spawn(argv, log: Path, cwd: Path) -> int:
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT, cwd=cwd,
                              start_new_session=True)  # fmt: skip
     return p.pid
-
-
-def stop_group(pids) -> None:
-    """SIGTERM each process group, SIGKILL what is left after STOP_TIMEOUT."""
-    for pid in pids:
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + STOP_TIMEOUT
-    alive = list(pids)
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.1)
-        alive = [p for p in alive if cmdline(p)]
-    for pid in alive:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    for pid in pids:
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
 
 
 def log_tail(path, lines=8) -> str:
@@ -341,7 +305,7 @@ def stop(ledger) -> None:
     pids = [ledger["nodes"][n]["pid"] for n in ledger["nodes"] if node_alive(ledger, n)]
     if tails_alive(ledger):
         pids.append(ledger["tails_server"]["pid"])
-    stop_group(pids)
+    stop_groups(pids, running, STOP_TIMEOUT, poll=0.1)
 
 
 def remove(state_dir: Path) -> None:
