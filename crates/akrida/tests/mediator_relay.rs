@@ -7,6 +7,9 @@
 //! - Vanishing holders (socket left open, nothing read): ACA-Py writes into the socket and the
 //!   messages are gone. The test asserts akrida counts them as lost, each with its recipient's
 //!   state (vanished) — the finding is in the book (findings about ACA-Py).
+//! - Holders that send down their own socket (`--relay-via socket`): ACA-Py stops pushing to a
+//!   socket once a forward without `return_route` arrives on it, and holds what comes for that
+//!   holder until it picks up. akrida counts every message delivered, in the drain — a finding.
 //! - A deliberately lossy forwarder in front of the mediator (drops every tenth forward,
 //!   duplicates every twentieth): akrida reports exactly what it did, and a `delivery:lost==0`
 //!   threshold fails the run with exit code 3.
@@ -270,6 +273,72 @@ fn messages_to_vanished_holders_are_counted_lost_with_their_state() {
         "most losses are of messages sent while the recipient was away: {d:#}"
     );
     assert!(sample_count(&report, "wake") >= 10, "wake not recorded");
+}
+
+/// How long the socket run sends, in seconds: deliveries in the timeline before this second
+/// came while the load ran, the rest in the drain.
+const SOCKET_RUN_SECONDS: u64 = 20;
+
+/// Holders that send down the socket they receive on silence their own deliveries on ACA-Py.
+/// Every message that arrives on a socket sets that socket's reply mode, and a forward (which
+/// names no sender and carries no `return_route`, as Credo's forwards carry none either) sets
+/// it to none: from then on the mediator queues what comes for the holder until it picks up.
+/// In fixed pairs, the first messages of a pair find their recipient still listening; nearly
+/// all later ones wait for the drain. akrida must count every one delivered, none lost, and
+/// show when they came. The finding is in the book (findings about ACA-Py).
+fn sending_down_the_own_socket(acapy: testbed::Acapy) {
+    let mediator = common::mediator_of(acapy.announce());
+    let seconds = format!("{SOCKET_RUN_SECONDS}s");
+    let output = relay(
+        &mediator,
+        &format!("relay-via-socket-{}", acapy.version()),
+        &common::flags(
+            "-u 10 -r 10 --min-wait 0.5 --max-wait 1.5 --drain 20 \
+             --relay-via socket --relay-pairing pairs",
+            &["-t", &seconds],
+        ),
+    );
+    let report = parse_json(&output);
+    let d = delivery(&report);
+    assert_consistent(d);
+    let sent = count(d, "sent");
+    assert!(
+        sent >= 60,
+        "10 holders for {seconds} sent only {sent}: {d:#}"
+    );
+    assert_eq!(count(d, "lost"), 0, "{:#}", d["lost_messages"]);
+    assert_eq!(count(d, "delivered"), sent, "{d:#}");
+    assert_eq!(count(d, "duplicated"), 0);
+    let during_load: u64 = d["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["second"].as_u64().unwrap() < SOCKET_RUN_SECONDS)
+        .map(|row| row["delivered"].as_u64().unwrap())
+        .sum();
+    eprintln!(
+        "via socket on ACA-Py {}: {during_load} of {sent} delivered while the load ran, \
+         the rest in the drain (p50 {} ms)",
+        acapy.version(),
+        ms(d, "latency", "p50")
+    );
+    // The socket works (the first messages of each pair arrive at once) ...
+    assert!(during_load >= 1, "{d:#}");
+    // ... until the holder sends on it: then what comes for it waits for the drain.
+    assert!(during_load * 4 <= sent, "{d:#}");
+    assert!(ms(d, "latency", "p50") > 2000.0, "{d:#}");
+}
+
+#[test]
+#[ignore = "live"]
+fn sending_down_the_own_socket_holds_back_the_senders_deliveries_acapy_0_12_8() {
+    sending_down_the_own_socket(testbed::Acapy::V0_12_8);
+}
+
+#[test]
+#[ignore = "live"]
+fn sending_down_the_own_socket_holds_back_the_senders_deliveries_acapy_1_7_0() {
+    sending_down_the_own_socket(testbed::Acapy::V1_7_0);
 }
 
 /// A forwarder in front of the mediator's HTTP endpoint that loses every tenth forward

@@ -222,7 +222,8 @@ pub struct RunArgs {
     #[arg(help_heading = heading::RELAY, long, env = "RELAY_MESSAGE_SIZE", default_value = "100", value_name = "BYTES")]
     pub relay_message_size: usize,
     /// mediator-relay: how a sender hands over its forward: http (a POST to the recipient's
-    /// mediator endpoint, as agents do) or socket (down its own WebSocket to its mediator).
+    /// mediator endpoint, as agents do) or socket (down its own WebSocket to its mediator; ACA-Py
+    /// then stops pushing down that socket and holds the sender's messages until it picks up).
     #[serde(serialize_with = "text")]
     #[arg(help_heading = heading::RELAY, long, env = "RELAY_VIA", default_value = "http", value_name = "HOW")]
     pub relay_via: scenarios::relay::RelayVia,
