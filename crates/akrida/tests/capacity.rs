@@ -40,7 +40,7 @@ fn capacity(url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("ISSUER_URL", url)
-        .current_dir(std::env::temp_dir());
+        .current_dir(common::no_dotenv_dir());
     for (name, value) in env {
         command.env(name, value);
     }
@@ -456,7 +456,7 @@ fn ctrl_c_still_writes_the_reports() {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("ISSUER_URL", &url)
-        .current_dir(std::env::temp_dir())
+        .current_dir(common::no_dotenv_dir())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

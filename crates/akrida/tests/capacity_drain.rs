@@ -170,7 +170,7 @@ fn capacity(url: &str, args: &[&str]) -> Output {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("ISSUER_URL", url)
-        .current_dir(std::env::temp_dir())
+        .current_dir(common::no_dotenv_dir())
         .output()
         .expect("akrida runs")
 }

@@ -186,7 +186,7 @@ fn a_busy_web_port_is_refused_before_any_load() {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("ISSUER_URL", &url)
-        .current_dir(env!("CARGO_TARGET_TMPDIR"))
+        .current_dir(common::no_dotenv_dir())
         .output()
         .expect("akrida runs");
     let stderr = String::from_utf8_lossy(&output.stderr);

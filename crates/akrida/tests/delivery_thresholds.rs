@@ -46,7 +46,7 @@ fn liveness(url: &str, thresholds: &[&str]) -> Output {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("ISSUER_URL", url)
-        .current_dir(std::env::temp_dir());
+        .current_dir(common::no_dotenv_dir());
     for threshold in thresholds {
         command.args(["--threshold", threshold]);
     }

@@ -81,7 +81,7 @@ fn akrida(url: Option<&str>, headers: &str, args: &[&str]) -> Output {
         .args(["run", "liveness", "--json", "--stats-interval", "60"])
         .args(args)
         .env("ISSUER_HEADERS", headers)
-        .current_dir(std::env::temp_dir());
+        .current_dir(common::no_dotenv_dir());
     if let Some(url) = url {
         command.env("ISSUER_URL", url);
     }

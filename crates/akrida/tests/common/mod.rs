@@ -63,6 +63,12 @@ pub fn akrida() -> Command {
     testbed::clean_command(env!("CARGO_BIN_EXE_akrida"))
 }
 
+/// A working directory for runs that must read no `.env`: cargo's scratch directory for this
+/// package's tests, where nothing writes one (the machine's shared /tmp may hold anyone's).
+pub fn no_dotenv_dir() -> &'static str {
+    env!("CARGO_TARGET_TMPDIR")
+}
+
 /// `akrida run SCENARIO --json --csv DIR/run ARGS`; the caller says where the holders' mediator
 /// is and where the output goes.
 pub fn run_scenario_command(scenario: &str, dir: &Path, args: &[&str]) -> Command {
