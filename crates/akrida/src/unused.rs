@@ -12,6 +12,8 @@ fn warning(command: &str, why: &str, flags: &[(&str, bool)]) -> Option<String> {
 }
 
 /// `akrida capacity` sets the load of each plateau itself and judges it by its SLOs.
+/// `--tolerance`, `--stats-interval` and `--exit-code-on-error` have defaults, so only a value
+/// other than the default shows that they were set.
 pub fn capacity_warning(run: &RunArgs) -> Option<String> {
     warning(
         "capacity",
@@ -23,6 +25,9 @@ pub fn capacity_warning(run: &RunArgs) -> Option<String> {
             ("--arrival-rate", run.arrival_rate.is_some()),
             ("--baseline", run.baseline.is_some()),
             ("--abort-on-threshold", run.abort_on_threshold),
+            ("--tolerance", run.tolerance != 0.1),
+            ("--stats-interval", run.stats_interval != 5.0),
+            ("--exit-code-on-error", run.exit_code_on_error != 1),
             ("--metrics-addr", run.metrics_addr.is_some()),
             ("--trace-listen", run.trace_listen.is_some()),
         ],

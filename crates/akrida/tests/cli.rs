@@ -358,6 +358,8 @@ fn capacity_dry_run_prints_the_search_and_names_unused_options() {
             "4",
             "--baseline",
             "previous.json",
+            "--tolerance",
+            "20%",
         ],
         &[("MEDIATION_URL", "http://127.0.0.1:9/?oob=x")],
         None,
@@ -372,7 +374,7 @@ fn capacity_dry_run_prints_the_search_and_names_unused_options() {
         "{settings:#}"
     );
     assert!(
-        stderr(&output).contains("--baseline is not used"),
+        stderr(&output).contains("--baseline, --tolerance are not used"),
         "{}",
         stderr(&output)
     );
