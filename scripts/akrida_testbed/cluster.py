@@ -13,7 +13,6 @@ Making, starting and stopping a cluster and its instances; the kill/stop/start/r
 on a cluster are in commands.py. No argument parsing here.
 """
 
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -23,8 +22,8 @@ from .config import (
     PG_POOL_DEFAULT, Release, STOP_TIMEOUT,
 )
 from .state import free_ports, inner, save_state, state_dir, taken_ports
-from .procs import pid_alive, proc_is_ours, reap
-from .groups import signal_group
+from .procs import proc_is_ours, reap
+from .groups import kill_groups
 from .postgres import check_pg_capacity, ensure_postgres
 from .tls import TLS_HOST, ensure_certs
 from .nginx import need_nginx, nginx_conf_text, nginx_dir, nginx_is_ours, nginx_listens, nginx_log_tail, stop_nginx
@@ -282,12 +281,9 @@ def kill_instance(state, name) -> int:
     if not proc_is_ours(a.get("pid"), a):
         raise Fail(f"{name} is not running")
     pid = a["pid"]
-    signal_group(pid, signal.SIGKILL)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    still_alive = kill_groups([pid], STOP_TIMEOUT)
     reap(pid)
-    if pid_alive(pid):
+    if still_alive:
         raise Fail(f"{name} (pid {pid}) still alive {STOP_TIMEOUT:.0f} s after SIGKILL")
     return pid
 

@@ -56,13 +56,21 @@ def stop_groups(pids, still_running, timeout, stubborn=None, poll=0.05) -> None:
     for pid in left:
         if stubborn:
             stubborn(pid)
-        signal_group(pid, signal.SIGKILL)
-    # A SIGKILLed process is gone only once the kernel has run its exit: wait for that (it
-    # cannot refuse), so a caller that starts a new server on the same ports finds them free.
-    deadline = time.monotonic() + timeout
-    while left and time.monotonic() < deadline:
-        left = [p for p in left if pid_alive(p)]
-        if left:
-            time.sleep(0.01)
+    kill_groups(left, timeout)
     for pid in pids:
         reap(pid)
+
+
+def kill_groups(pids, timeout) -> list:
+    """SIGKILL each pid's group and wait up to `timeout` seconds until the leaders are gone;
+    returns those still alive then. A SIGKILLed process is gone only once the kernel has run
+    its exit (it cannot refuse): waiting for it lets a caller that starts a new server on the
+    same ports find them free."""
+    for pid in pids:
+        signal_group(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    left = [p for p in pids if pid_alive(p)]
+    while left and time.monotonic() < deadline:
+        time.sleep(0.01)
+        left = [p for p in left if pid_alive(p)]
+    return left
