@@ -64,6 +64,11 @@ fn main() {
         fn get(&self, _: &didcomm::VerKey, _: &didcomm::VerKey) -> Option<didcomm::PairKey> {
             self.0.lock().unwrap().clone()
         }
+        fn get_sealed(&self, _: &didcomm::VerKey, sealed: &[u8]) -> Option<didcomm::PairKey> {
+            let slot = self.0.lock().unwrap();
+            slot.clone()
+                .filter(|pair| pair.sealed_by_them() == Some(sealed))
+        }
         fn put(&self, pair: didcomm::PairKey) {
             *self.0.lock().unwrap() = Some(pair);
         }

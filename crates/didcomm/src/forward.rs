@@ -20,8 +20,8 @@
 use serde_json::{json, Value};
 use thiserror::Error;
 
-use crate::envelope::{pack, EnvelopeError};
-use crate::keys::VerKey;
+use crate::envelope::{pack_anon, EnvelopeError};
+use crate::keys::{SealKey, VerKey};
 
 /// The forward message type, in the `https://didcomm.org/` form every current mediator accepts.
 pub const FORWARD_TYPE: &str = "https://didcomm.org/routing/1.0/forward";
@@ -44,13 +44,24 @@ pub fn wrap_for_routing_to(
     recipient: &str,
     routing_keys: &[VerKey],
 ) -> Result<Vec<u8>, EnvelopeError> {
+    let hops: Vec<SealKey> = routing_keys.iter().map(SealKey::new).collect();
+    wrap_for_hops(packed, recipient, &hops)
+}
+
+/// [`wrap_for_routing_to`] with the routing keys already prepared: what a sender relaying many
+/// messages through the same mediators calls.
+pub fn wrap_for_hops(
+    packed: Vec<u8>,
+    recipient: &str,
+    hops: &[SealKey],
+) -> Result<Vec<u8>, EnvelopeError> {
     let mut message = packed;
-    let mut to = recipient.to_string();
-    for routing_key in routing_keys {
-        let forward = forward_message(&to, &message)?;
+    let mut to = recipient;
+    for hop in hops {
+        let forward = forward_message(to, &message)?;
         // Forwards are always anoncrypt: a mediator must not learn who sent the message.
-        message = pack(&forward, &[*routing_key], None)?;
-        to = routing_key.to_base58();
+        message = pack_anon(&forward, hop)?;
+        to = hop.base58();
     }
     Ok(message)
 }
@@ -136,7 +147,7 @@ pub fn parse_forward(plaintext: &[u8]) -> Result<Forward, ForwardError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::envelope::unpack;
+    use crate::envelope::{pack, unpack};
     use crate::keys::KeyPair;
 
     #[test]

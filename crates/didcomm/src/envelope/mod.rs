@@ -46,7 +46,7 @@ use thiserror::Error;
 
 use crate::keys::VerKey;
 
-pub use pack::{pack, pack_for_pair, pack_with};
+pub use pack::{pack, pack_anon, pack_for_pair, pack_with};
 pub use pair::{NoPairCache, PairCache, PairKey};
 pub use unpack::{recipient_keys, unpack, unpack_cached};
 

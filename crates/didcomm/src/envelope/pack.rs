@@ -6,14 +6,13 @@ use chacha20poly1305::aead::{AeadInPlace, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, XChaCha20Poly1305};
 use crypto_box::aead::Aead;
 use crypto_box::SalsaBox;
-use rand::rngs::OsRng;
 use rand::RngCore;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::*;
 use crate::b64;
-use crate::keys::{KeyPair, VerKey};
+use crate::keys::{KeyPair, SealKey, VerKey};
 
 // Writing goes through structs so that the key order matches ACA-Py's output
 // (`enc, typ, alg, recipients` and `kid, sender, iv`); readers never depend on it.
@@ -106,46 +105,63 @@ fn pack_inner(
     let sender_parts = sender.map(|pair| (pair.verkey().to_base58(), pair.to_x25519()));
     let mut entries = Vec::with_capacity(recipients.len());
     for recipient in recipients {
-        let recipient_x = recipient.to_x25519();
+        let to = SealKey::new(recipient);
         let entry = match &sender_parts {
             Some((sender_b58, sender_x)) => {
-                let sealed_sender = recipient_x
-                    .seal(&mut OsRng, sender_b58.as_bytes())
+                let sealed_sender = to
+                    .x25519()
+                    .seal(&mut rand::thread_rng(), sender_b58.as_bytes())
                     .map_err(|_| EnvelopeError::Encrypt("sealing the sender verkey"))?;
                 let (encrypted_key, iv) =
-                    box_content_key(&cek, &SalsaBox::new(&recipient_x, sender_x))?;
+                    box_content_key(&cek, &SalsaBox::new(to.x25519(), sender_x))?;
                 RecipientOut {
                     encrypted_key,
                     header: HeaderOut {
-                        kid: recipient.to_base58(),
+                        kid: to.base58().to_string(),
                         sender: Some(b64::encode_url(sealed_sender)),
                         iv: Some(iv),
                     },
                 }
             }
-            None => {
-                let encrypted_key = recipient_x
-                    .seal(&mut OsRng, cek.as_slice())
-                    .map_err(|_| EnvelopeError::Encrypt("sealing the content key"))?;
-                RecipientOut {
-                    encrypted_key: b64::encode_url(encrypted_key),
-                    header: HeaderOut {
-                        kid: recipient.to_base58(),
-                        sender: None,
-                        iv: None,
-                    },
-                }
-            }
+            None => anon_entry(&cek, &to)?,
         };
         entries.push(entry);
     }
     seal_content(message, &cek, sender.is_some(), entries, enc)
 }
 
+/// Anoncrypt for one recipient whose key is prepared ([`SealKey`]): the envelope [`pack`]
+/// makes for `[to.verkey()]` without a sender, without converting the key again.
+pub fn pack_anon(message: &[u8], to: &SealKey) -> Result<Vec<u8>, EnvelopeError> {
+    let cek = content_key();
+    let entry = anon_entry(&cek, to)?;
+    seal_content(message, &cek, false, vec![entry], ContentEnc::default())
+}
+
+/// Anoncrypt's recipient entry: the content key sealed to the recipient, and its `kid`.
+fn anon_entry(cek: &[u8; CEK_LEN], to: &SealKey) -> Result<RecipientOut, EnvelopeError> {
+    let encrypted_key = to
+        .x25519()
+        .seal(&mut rand::thread_rng(), cek.as_slice())
+        .map_err(|_| EnvelopeError::Encrypt("sealing the content key"))?;
+    Ok(RecipientOut {
+        encrypted_key: b64::encode_url(encrypted_key),
+        header: HeaderOut {
+            kid: to.base58().to_string(),
+            sender: None,
+            iv: None,
+        },
+    })
+}
+
 /// A fresh content encryption key.
+///
+/// Per-message randomness here (content keys, nonces, the forwards' ephemeral keys) comes from
+/// the thread's CSPRNG (ChaCha, seeded and reseeded from the operating system), not a system
+/// call each: a relayed message needs several random values.
 fn content_key() -> Zeroizing<[u8; CEK_LEN]> {
     let mut cek = Zeroizing::new([0u8; CEK_LEN]);
-    OsRng.fill_bytes(cek.as_mut());
+    rand::thread_rng().fill_bytes(cek.as_mut());
     cek
 }
 
@@ -156,7 +172,7 @@ fn box_content_key(
     shared: &SalsaBox,
 ) -> Result<(String, String), EnvelopeError> {
     let mut nonce = [0u8; BOX_NONCE_LEN];
-    OsRng.fill_bytes(&mut nonce);
+    rand::thread_rng().fill_bytes(&mut nonce);
     // crypto_box_easy layout: 16-byte tag ‖ ciphertext.
     let encrypted_key = shared
         .encrypt(&nonce.into(), cek.as_slice())
@@ -184,7 +200,7 @@ fn seal_content(
     let protected = b64::encode_url(header_json);
 
     let mut nonce = vec![0u8; enc.nonce_len()];
-    OsRng.fill_bytes(&mut nonce);
+    rand::thread_rng().fill_bytes(&mut nonce);
     let mut buffer = message.to_vec();
     let tag = match enc {
         ContentEnc::XChaCha20Poly1305 => XChaCha20Poly1305::new(cek.into())

@@ -22,6 +22,12 @@ use crate::keys::{KeyPair, VerKey};
 /// message. The recipient opens it exactly as before. It tells an observer nothing new: the
 /// `kid` next to it is already in clear and names a pairwise key that only this sender writes
 /// to, so "same sender as last time" is known either way.
+///
+/// On the receiving side the pair remembers the sealed `sender` its peer last wrote. An envelope
+/// carrying the same bytes names the same sender (opening a sealed box is deterministic), so
+/// [`super::unpack_cached`] finds the pair by them and skips the unseal, a Diffie-Hellman per
+/// message. The content key must still open with the pair's key, so the shortcut authenticates
+/// exactly as the full path does.
 #[derive(Clone)]
 pub struct PairKey {
     pub(super) ours: VerKey,
@@ -31,6 +37,8 @@ pub struct PairKey {
     pub(super) shared: std::sync::Arc<SalsaBox>,
     /// Filled by the first pack: a pair only ever unpacked never pays for the seal.
     header: std::sync::Arc<std::sync::OnceLock<PairHeader>>,
+    /// The sealed `sender` field of the last envelope the peer sent us on this pair.
+    sealed_by_them: Option<std::sync::Arc<[u8]>>,
 }
 
 /// The per-pair parts of an authcrypt recipient header, in their wire form.
@@ -49,7 +57,22 @@ impl PairKey {
             theirs_x,
             shared,
             header: Default::default(),
+            sealed_by_them: None,
         }
+    }
+
+    /// The pair, remembering `sealed` as the sealed `sender` its peer writes.
+    pub(super) fn with_sealed_by_them(mut self, sealed: &[u8]) -> Self {
+        if self.sealed_by_them.as_deref() != Some(sealed) {
+            self.sealed_by_them = Some(sealed.into());
+        }
+        self
+    }
+
+    /// The sealed `sender` of the last envelope the peer sent us on this pair, if any: what a
+    /// [`PairCache::get_sealed`] matches on.
+    pub fn sealed_by_them(&self) -> Option<&[u8]> {
+        self.sealed_by_them.as_deref()
     }
 
     pub(super) fn header(&self) -> Result<&PairHeader, EnvelopeError> {
@@ -86,6 +109,12 @@ impl std::fmt::Debug for PairKey {
 pub trait PairCache {
     fn get(&self, ours: &VerKey, theirs: &VerKey) -> Option<PairKey>;
     fn put(&self, pair: PairKey);
+    /// The pair of `ours` whose peer last wrote exactly `sealed` as its sealed `sender`
+    /// ([`PairKey::sealed_by_them`]). A cache that keeps no such record finds none, and every
+    /// envelope is unsealed.
+    fn get_sealed(&self, _ours: &VerKey, _sealed: &[u8]) -> Option<PairKey> {
+        None
+    }
 }
 
 /// A cache that keeps nothing: [`unpack`] as it always was.
@@ -104,11 +133,12 @@ mod tests {
     use crate::envelope::unpack_cached;
     use serde_json::Value;
 
-    /// Remembers every pair put, and counts the hits.
+    /// Remembers every pair put, and counts the hits (by keys, and by sealed sender).
     #[derive(Default)]
     struct Remember {
         pairs: std::sync::Mutex<Vec<PairKey>>,
         hits: std::sync::atomic::AtomicUsize,
+        sealed_hits: std::sync::atomic::AtomicUsize,
     }
 
     impl PairCache for Remember {
@@ -122,6 +152,20 @@ mod tests {
                 .cloned();
             if found.is_some() {
                 self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            found
+        }
+        fn get_sealed(&self, ours: &VerKey, sealed: &[u8]) -> Option<PairKey> {
+            let found = self
+                .pairs
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|p| p.ours == *ours && p.sealed_by_them() == Some(sealed))
+                .cloned();
+            if found.is_some() {
+                self.sealed_hits
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             found
         }
@@ -150,9 +194,14 @@ mod tests {
             assert_eq!(cached.sender, Some(alice.verkey()));
         }
         assert_eq!(
-            cache.hits.load(std::sync::atomic::Ordering::Relaxed),
+            cache.sealed_hits.load(std::sync::atomic::Ordering::Relaxed),
             2,
-            "the first message computes the pair, the next ones reuse it"
+            "the first message computes the pair, the next ones find it by their sealed sender"
+        );
+        assert_eq!(
+            cache.hits.load(std::sync::atomic::Ordering::Relaxed),
+            0,
+            "found by the sealed sender, the pair is not looked up again by keys"
         );
         // The sealed sender is made once per pair; the content key, its box nonce and the
         // content nonce are fresh per message.
@@ -172,6 +221,48 @@ mod tests {
         assert!(
             pack_for_pair(b"x", &carol, &pair).is_err(),
             "another sender's pair"
+        );
+    }
+
+    #[test]
+    fn a_sealed_sender_copied_into_another_senders_envelope_opens_nothing() {
+        // Carol copies Alice's sealed sender into her own envelope to Bob. Bob's cache knows
+        // those bytes as Alice's, so the content key must open with the (Bob, Alice) pair key,
+        // and Carol's does not: refused, as the full path refuses it.
+        let (alice, bob, carol) = (
+            KeyPair::generate(),
+            KeyPair::generate(),
+            KeyPair::generate(),
+        );
+        let find_bob = |kid: &VerKey| (*kid == bob.verkey()).then(|| bob.clone());
+        let cache = Remember::default();
+        let from_alice =
+            pack_for_pair(b"hi", &alice, &PairKey::new(&alice, &bob.verkey())).unwrap();
+        unpack_cached(&from_alice, find_bob, &cache).unwrap();
+        let header = |envelope: &[u8]| -> Value {
+            let outer: Value = serde_json::from_slice(envelope).unwrap();
+            serde_json::from_slice(&b64::decode_any(outer["protected"].as_str().unwrap()).unwrap())
+                .unwrap()
+        };
+        let alices_seal = header(&from_alice)["recipients"][0]["header"]["sender"].clone();
+        let from_carol =
+            pack_for_pair(b"evil", &carol, &PairKey::new(&carol, &bob.verkey())).unwrap();
+        let mut outer: Value = serde_json::from_slice(&from_carol).unwrap();
+        let mut protected = header(&from_carol);
+        protected["recipients"][0]["header"]["sender"] = alices_seal;
+        outer["protected"] =
+            Value::String(b64::encode_url(serde_json::to_vec(&protected).unwrap()));
+        let forged = serde_json::to_vec(&outer).unwrap();
+        assert_eq!(
+            unpack_cached(&forged, find_bob, &cache).unwrap_err(),
+            EnvelopeError::CekNotDecryptable {
+                kid: bob.verkey().to_base58()
+            }
+        );
+        assert!(unpack(&forged, find_bob).is_err(), "and without the cache");
+        assert_eq!(
+            cache.sealed_hits.load(std::sync::atomic::Ordering::Relaxed),
+            1
         );
     }
 

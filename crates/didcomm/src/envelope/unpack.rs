@@ -52,30 +52,24 @@ pub fn unpack_cached(
                 .collect(),
         })?;
     let kid = || recipient.kid_text.clone();
-    let our_x = ours.to_x25519();
 
     let (cek, sender) = match &recipient.sender {
         Some((sealed_sender, box_nonce)) => {
-            let sender_bytes = our_x
-                .unseal(sealed_sender)
-                .map_err(|_| EnvelopeError::SenderNotDecryptable { kid: kid() })?;
-            let sender_text =
-                std::str::from_utf8(&sender_bytes).map_err(|_| EnvelopeError::SenderNotVerKey {
-                    kid: kid(),
-                    reason: "not UTF-8".into(),
-                })?;
-            let sender =
-                VerKey::from_base58(sender_text).map_err(|e| EnvelopeError::SenderNotVerKey {
-                    kid: kid(),
-                    reason: e.to_string(),
-                })?;
-            let pair = pairs
-                .get(&recipient.kid, &sender)
-                .unwrap_or_else(|| PairKey::new(&ours, &sender));
+            let pair = match pairs.get_sealed(&recipient.kid, sealed_sender) {
+                Some(pair) => pair,
+                None => {
+                    let sender = open_sealed_sender(&ours, sealed_sender, &kid)?;
+                    pairs
+                        .get(&recipient.kid, &sender)
+                        .unwrap_or_else(|| PairKey::new(&ours, &sender))
+                        .with_sealed_by_them(sealed_sender)
+                }
+            };
             let cek = pair
                 .shared
                 .decrypt(box_nonce.into(), recipient.encrypted_key.as_slice())
                 .map_err(|_| EnvelopeError::CekNotDecryptable { kid: kid() })?;
+            let sender = pair.theirs;
             // Kept only once it has opened something: a forged sender key gets no cache slot.
             pairs.put(pair);
             (Zeroizing::new(cek), Some(sender))
@@ -84,7 +78,8 @@ pub fn unpack_cached(
             if parsed.authcrypt {
                 return Err(EnvelopeError::AuthcryptWithoutSender { kid: kid() });
             }
-            let cek = our_x
+            let cek = ours
+                .to_x25519()
                 .unseal(&recipient.encrypted_key)
                 .map_err(|_| EnvelopeError::CekNotDecryptable { kid: kid() })?;
             (Zeroizing::new(cek), None)
@@ -118,6 +113,27 @@ pub fn unpack_cached(
         message: buffer,
         recipient: recipient.kid,
         sender,
+    })
+}
+
+/// The sender's verkey, sealed to our key in an authcrypt recipient header.
+fn open_sealed_sender(
+    ours: &KeyPair,
+    sealed_sender: &[u8],
+    kid: &impl Fn() -> String,
+) -> Result<VerKey, EnvelopeError> {
+    let sender_bytes = ours
+        .to_x25519()
+        .unseal(sealed_sender)
+        .map_err(|_| EnvelopeError::SenderNotDecryptable { kid: kid() })?;
+    let sender_text =
+        std::str::from_utf8(&sender_bytes).map_err(|_| EnvelopeError::SenderNotVerKey {
+            kid: kid(),
+            reason: "not UTF-8".into(),
+        })?;
+    VerKey::from_base58(sender_text).map_err(|e| EnvelopeError::SenderNotVerKey {
+        kid: kid(),
+        reason: e.to_string(),
     })
 }
 

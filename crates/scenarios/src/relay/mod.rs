@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use delivery::{Ledger, RecipientState};
+use didcomm::keys::SealKey;
 use didcomm::VerKey;
 use engine::{BoxFuture, Phases, Scenario, Stats, User};
 
@@ -202,7 +203,8 @@ struct Directory {
 /// the holder itself) whether it is online, so the ledger knows the state at send time.
 pub(crate) struct Card {
     key: VerKey,
-    routing_keys: Vec<VerKey>,
+    /// The routing keys of its mediation grant, prepared once for the forwards of every sender.
+    routing: Vec<SealKey>,
     endpoint: String,
     state: AtomicU8,
 }

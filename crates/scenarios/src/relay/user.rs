@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use delivery::{MessageId, Receipt, RecipientState};
 use didcomm::envelope::PairCache;
+use didcomm::keys::SealKey;
 use didcomm::message::{new_message, types, Message};
 use didcomm::{KeyPair, PairKey};
 use engine::{BoxFuture, User, UserContext};
@@ -119,7 +120,7 @@ impl User for RelayUser {
                 .clone();
             let card = Arc::new(Card {
                 key,
-                routing_keys: grant.routing_keys,
+                routing: grant.routing_keys.iter().map(SealKey::new).collect(),
                 endpoint: self
                     .config
                     .endpoint_override
@@ -302,7 +303,7 @@ fn envelope_for(
         .unwrap_or_else(|| PairKey::new(sender, &card.key));
     let packed = didcomm::envelope::pack_for_pair(&plaintext, sender, &pair)?;
     keys.put(pair);
-    didcomm::forward::wrap_for_routing(packed, &card.key, &card.routing_keys)
+    didcomm::forward::wrap_for_hops(packed, &card.key.to_base58(), &card.routing)
 }
 
 /// Marks a send as failed in the ledger unless it is settled as done.
