@@ -84,7 +84,7 @@ pub fn pack_for_pair(
     let entry = RecipientOut {
         encrypted_key,
         header: HeaderOut {
-            kid: header.kid.clone(),
+            kid: pair.theirs.base58().to_string(),
             sender: Some(header.sealed_sender.clone()),
             iv: Some(iv),
         },

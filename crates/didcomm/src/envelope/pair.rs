@@ -9,7 +9,7 @@ use rand::rngs::OsRng;
 
 use super::*;
 use crate::b64;
-use crate::keys::{KeyPair, VerKey};
+use crate::keys::{KeyPair, SealKey, VerKey};
 
 /// The static half of authcrypt between one of our keys and one peer key: the peer's X25519
 /// form and the crypto_box key of the pair (a Diffie-Hellman). Every authcrypt message of the
@@ -31,8 +31,8 @@ use crate::keys::{KeyPair, VerKey};
 #[derive(Clone)]
 pub struct PairKey {
     pub(super) ours: VerKey,
-    pub(super) theirs: VerKey,
-    theirs_x: crypto_box::PublicKey,
+    /// The peer's key with its X25519 form and base58 text, as encrypting to it needs them.
+    pub(super) theirs: SealKey,
     // Shared, not copied: the cipher state is not `Clone`, and caches hand out copies.
     pub(super) shared: std::sync::Arc<SalsaBox>,
     /// Filled by the first pack: a pair only ever unpacked never pays for the seal.
@@ -41,20 +41,19 @@ pub struct PairKey {
     sealed_by_them: Option<std::sync::Arc<[u8]>>,
 }
 
-/// The per-pair parts of an authcrypt recipient header, in their wire form.
+/// The per-pair part of an authcrypt recipient header, in its wire form (the `kid` is the
+/// peer's [`SealKey::base58`]).
 pub(super) struct PairHeader {
-    pub(super) kid: String,
     pub(super) sealed_sender: String,
 }
 
 impl PairKey {
     pub fn new(ours: &KeyPair, theirs: &VerKey) -> Self {
-        let theirs_x = theirs.to_x25519();
-        let shared = std::sync::Arc::new(SalsaBox::new(&theirs_x, &ours.to_x25519()));
+        let theirs = SealKey::new(theirs);
+        let shared = std::sync::Arc::new(SalsaBox::new(theirs.x25519(), &ours.to_x25519()));
         Self {
             ours: ours.verkey(),
-            theirs: *theirs,
-            theirs_x,
+            theirs,
             shared,
             header: Default::default(),
             sealed_by_them: None,
@@ -80,11 +79,11 @@ impl PairKey {
             return Ok(header);
         }
         let sealed = self
-            .theirs_x
+            .theirs
+            .x25519()
             .seal(&mut OsRng, self.ours.to_base58().as_bytes())
             .map_err(|_| EnvelopeError::Encrypt("sealing the sender verkey"))?;
         Ok(self.header.get_or_init(|| PairHeader {
-            kid: self.theirs.to_base58(),
             sealed_sender: b64::encode_url(sealed),
         }))
     }
@@ -94,14 +93,14 @@ impl PairKey {
     }
 
     pub fn theirs(&self) -> VerKey {
-        self.theirs
+        self.theirs.verkey()
     }
 }
 
 impl std::fmt::Debug for PairKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The shared key is a secret.
-        write!(f, "PairKey({} -> {})", self.ours, self.theirs)
+        write!(f, "PairKey({} -> {})", self.ours, self.theirs.base58())
     }
 }
 
@@ -148,7 +147,7 @@ mod tests {
                 .lock()
                 .unwrap()
                 .iter()
-                .find(|p| p.ours == *ours && p.theirs == *theirs)
+                .find(|p| p.ours == *ours && p.theirs() == *theirs)
                 .cloned();
             if found.is_some() {
                 self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -171,7 +170,7 @@ mod tests {
         }
         fn put(&self, pair: PairKey) {
             let mut pairs = self.pairs.lock().unwrap();
-            pairs.retain(|p| !(p.ours == pair.ours && p.theirs == pair.theirs));
+            pairs.retain(|p| !(p.ours == pair.ours && p.theirs() == pair.theirs()));
             pairs.push(pair);
         }
     }

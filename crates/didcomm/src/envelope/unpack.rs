@@ -69,7 +69,7 @@ pub fn unpack_cached(
                 .shared
                 .decrypt(box_nonce.into(), recipient.encrypted_key.as_slice())
                 .map_err(|_| EnvelopeError::CekNotDecryptable { kid: kid() })?;
-            let sender = pair.theirs;
+            let sender = pair.theirs();
             // Kept only once it has opened something: a forged sender key gets no cache slot.
             pairs.put(pair);
             (Zeroizing::new(cek), Some(sender))
