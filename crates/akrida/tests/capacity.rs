@@ -393,7 +393,7 @@ fn a_starved_generator_is_never_the_servers_capacity() {
     );
     let report = parse_report(&output, 3);
     assert!(report["answer"]["capacity"].is_null(), "{report:#}");
-    assert_eq!(report["answer"]["generator_limited_at"], 2.0);
+    assert_eq!(report["answer"]["generator_limited_at"], 2.0, "{report:#}");
 }
 
 /// Exit 2 and one sentence naming the problem, before any load.

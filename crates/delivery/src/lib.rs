@@ -3,7 +3,8 @@
 //!
 //! A scenario tells the [`Ledger`] about each message when it sends it ([`Ledger::send`]: sender,
 //! recipient, send time, and whether the recipient was online, asleep or vanished at that
-//! moment) and puts the returned [`MessageId`] in the message. Whatever the recipient receives
+//! moment) and puts the returned [`MessageId`] in the message; a [`PendingSend`] marks the send
+//! failed if it does not complete. Whatever the recipient receives
 //! is handed back by id ([`Ledger::receive`]). The ledger counts:
 //!
 //! - **delivered**: a message received at least once (late ones included);
@@ -23,12 +24,14 @@
 
 mod id;
 mod ledger;
+mod pending;
 mod report;
 mod state;
 mod timeline;
 
 pub use id::{MessageId, ParseIdError};
 pub use ledger::{Ledger, Receipt, Sent};
+pub use pending::PendingSend;
 pub use report::{DeliveryReport, LatencySummary, LostMessage, StateCounts};
 pub use state::RecipientState;
 pub use timeline::{Timeline, TimelineRow};

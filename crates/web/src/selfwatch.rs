@@ -38,9 +38,11 @@ impl SelfWatch {
         let samples = watch.samples.clone();
         tokio::spawn(async move {
             let mut ticker = tokio::time::interval(period);
-            // After a stall, one sample covering it: a burst of catch-up samples a moment apart
-            // would each look idle and outnumber the one that saw the stall.
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            // After a stall, one sample covering it and the next a whole period later: catch-up
+            // samples a moment apart would each look idle and outnumber the one that saw the
+            // stall (`Skip` still ticks on the old schedule, so a tick that came late at 2.95 s
+            // was followed by one at 3.0 s covering 50 ms).
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut previous = (std::time::Instant::now(), cpu_seconds());
             loop {
                 ticker.tick().await;

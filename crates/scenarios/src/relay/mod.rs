@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use delivery::{Ledger, RecipientState};
+use delivery::{Ledger, MessageId, PendingSend, RecipientState};
 use didcomm::keys::SealKey;
 use didcomm::VerKey;
 use engine::{BoxFuture, Phases, Scenario, Stats, User};
@@ -162,6 +162,11 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn lock_ledger(&self) -> std::sync::MutexGuard<'_, Ledger> {
         self.ledger.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The send of `id` has begun; the guard marks it failed unless settled as done.
+    pub(crate) fn pending_send(&self, id: MessageId) -> PendingSend<'_> {
+        PendingSend::new(&self.ledger, id)
     }
 
     fn publish_card(&self, index: u64, card: Arc<Card>) {

@@ -207,11 +207,7 @@ impl RelayUser {
             .send(self.index, to, card.state(), now(ctx));
         // If this future is dropped mid-send (the run stopping), the message may or may not
         // have left: the guard tells the ledger so.
-        let guard = SendGuard {
-            shared: &self.shared,
-            id: sent.id,
-            armed: true,
-        };
+        let guard = self.shared.pending_send(sent.id);
         let keys = socket.holder().inbox().keys();
         let envelope = match envelope_for(&card, key, keys, sent.id, self.config.message_size) {
             Ok(envelope) => envelope,
@@ -304,25 +300,4 @@ fn envelope_for(
     let packed = didcomm::envelope::pack_for_pair(&plaintext, sender, &pair)?;
     keys.put(pair);
     didcomm::forward::wrap_for_hops(packed, &card.key.to_base58(), &card.routing)
-}
-
-/// Marks a send as failed in the ledger unless it is settled as done.
-struct SendGuard<'a> {
-    shared: &'a Shared,
-    id: MessageId,
-    armed: bool,
-}
-
-impl SendGuard<'_> {
-    fn settle(mut self, left: bool) {
-        self.armed = !left;
-    }
-}
-
-impl Drop for SendGuard<'_> {
-    fn drop(&mut self) {
-        if self.armed {
-            self.shared.lock_ledger().send_failed(self.id);
-        }
-    }
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use delivery::PendingSend;
 use didcomm::message::Message;
 use engine::UserContext;
 use holder::basic_message;
@@ -49,21 +50,19 @@ impl IssuerUser {
         ctx: &UserContext,
     ) -> Result<(), String> {
         let started = ctx.unix_now();
+        // Refused, broken off, or cut by the run's end (this future dropped): the message may or
+        // may not have left, and the ledger counts it delivered only if it arrives.
+        let ledger = self.ledger.clone();
+        let pending = PendingSend::new(&ledger, id);
         let Some(issuer) = self.issuer.as_ref() else {
-            self.lock_ledger().send_failed(id);
             return Err("no connection to the issuer".into());
         };
-        if let Err(e) = self
-            .config
+        self.config
             .issuer
             .send_message(&issuer.server_connection_id, content)
             .await
-        {
-            // Refused or broken off: the message may or may not have left (the ledger counts
-            // it delivered only if it arrives).
-            self.lock_ledger().send_failed(id);
-            return Err(e.to_string());
-        }
+            .map_err(|e| e.to_string())?;
+        pending.settle(true);
         ctx.count("messages_sent", 1);
         self.tracker.sent(token);
         let deadline = Instant::now() + self.config.timeout;
