@@ -33,8 +33,12 @@ fn a_relay_search_judges_each_plateau_on_its_deliveries() {
     let output = common::wait_bounded(child, Duration::from_secs(120));
     let report = common::parse_json(&output);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
     let plateaus = report["plateaus"].as_array().expect("plateaus");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stderr}\nplateaus: {plateaus:#?}"
+    );
     assert_eq!(plateaus.len(), 2, "{stderr}");
     for p in plateaus {
         let d = &p["delivery"];

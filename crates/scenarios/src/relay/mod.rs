@@ -176,6 +176,16 @@ impl Shared {
         }
     }
 
+    /// A stopping holder takes its card back, so nobody sends it more while it drains and goes:
+    /// when a capacity search lowers the load, the holders it stops have left, and a message to
+    /// one of them would be counted lost (ACA-Py drops what it cannot deliver or queue).
+    fn withdraw_card(&self, index: u64) {
+        let mut directory = self.directory.write().unwrap_or_else(|e| e.into_inner());
+        if directory.cards.remove(&index).is_some() {
+            directory.ready.retain(|&i| i != index);
+        }
+    }
+
     /// Picks a recipient for `sender` and gives its card.
     fn choose_peer(&self, pairing: Pairing, sender: u64) -> Option<(u64, Arc<Card>)> {
         let directory = self.directory.read().unwrap_or_else(|e| e.into_inner());
@@ -230,5 +240,38 @@ impl Card {
             RecipientState::Vanished => 2,
         };
         self.state.store(code, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(seed: u8) -> Arc<Card> {
+        Arc::new(Card {
+            key: didcomm::KeyPair::from_seed(&[seed; 32]).verkey(),
+            routing: Vec::new(),
+            endpoint: "http://127.0.0.1:9".into(),
+            state: AtomicU8::new(0),
+        })
+    }
+
+    #[test]
+    fn a_withdrawn_card_is_never_chosen() {
+        let shared = Shared {
+            ledger: Mutex::new(Ledger::new(Duration::from_secs(5))),
+            directory: RwLock::new(Directory::default()),
+            asleep: AtomicU64::new(0),
+        };
+        for index in 0..3 {
+            shared.publish_card(index, card(index as u8 + 1));
+        }
+        shared.withdraw_card(1);
+        for _ in 0..100 {
+            let (to, _) = shared.choose_peer(Pairing::Random, 0).expect("a peer");
+            assert_eq!(to, 2);
+        }
+        shared.withdraw_card(2);
+        assert!(shared.choose_peer(Pairing::Random, 0).is_none());
     }
 }

@@ -175,6 +175,7 @@ impl User for RelayUser {
 
     fn on_stop<'a>(&'a mut self, ctx: &'a UserContext) -> BoxFuture<'a, ()> {
         Box::pin(async move {
+            self.shared.withdraw_card(self.index);
             let Some(mut socket) = self.socket.take() else {
                 return;
             };
