@@ -4,8 +4,8 @@
 //! A scenario tells the [`Ledger`] about each message when it sends it ([`Ledger::send`]: sender,
 //! recipient, send time, and whether the recipient was online, asleep or vanished at that
 //! moment) and puts the returned [`MessageId`] in the message; a [`PendingSend`] marks the send
-//! failed if it does not complete. Whatever the recipient receives
-//! is handed back by id ([`Ledger::receive`]). The ledger counts:
+//! failed if it does not complete. Whatever the recipient receives is handed back by id
+//! ([`Ledger::receive`]). The ledger counts:
 //!
 //! - **delivered**: a message received at least once (late ones included);
 //! - **duplicated**: every receipt of an id beyond its first;

@@ -178,7 +178,8 @@ impl Shared {
 
     /// A stopping holder takes its card back, so nobody sends it more while it drains and goes:
     /// when a capacity search lowers the load, the holders it stops have left, and a message to
-    /// one of them would be counted lost (ACA-Py drops what it cannot deliver or queue).
+    /// one of them would be counted lost (the mediator queues it for a holder that never
+    /// comes back).
     fn withdraw_card(&self, index: u64) {
         let mut directory = self.directory.write().unwrap_or_else(|e| e.into_inner());
         if directory.cards.remove(&index).is_some() {
