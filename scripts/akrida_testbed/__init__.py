@@ -80,6 +80,7 @@ The package, one module per job; a module imports only the modules above it in t
   postgres  the testbed's PostgreSQL cluster (the mediators' wallets)
   tls       the testbed CA, certificates, the fronts' ports and URLs
   nginx     the TLS ingress: config, start, stop, checks
+  registries  the ledger-backed issuer's revocation registries: both there? a missing spare made
   agents    ACA-Py and Credo argv, a new agent's entry, launch, readiness, invitations
   cluster   the mediator cluster (shared wallet behind its own nginx), its instances
   commands  the subcommands (cmd_*)

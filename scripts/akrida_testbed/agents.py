@@ -20,6 +20,7 @@ from .config import (
     TLS_AGENTS, URL_KEYS, agent_release, is_credo, release_of, role,
 )
 from .ledger import INDY_CRED_DEF_TAG, INDY_REV_REG_SIZE, INDY_SCHEMA
+from .registries import ensure_spare_registry
 from .state import free_ports, inner, port_of, save_state, state_dir, taken_ports
 from .procs import home_variable, http, is_ready, log_tail, log_text, owns_ports, pid_alive, stop_pids
 from .tls import move_tls_backends, tls_agent_urls
@@ -130,7 +131,8 @@ def new_agent(name, ports, admin_api_key, trace_target, pg_pool=None, tls=None, 
 
 def ensure_indy_cred_def(name, agent) -> None:
     """The schema and the revocable credential definition of a ledger-backed issuer, made once
-    (POST /schemas, POST /credential-definitions, which returns when the registry is active)."""
+    (POST /schemas, POST /credential-definitions, which returns when both revocation registries
+    are active), then checked for both registries (registries.py)."""
     if agent.get("cred_def_id"):
         return
     admin = inner(agent, "admin_url")
@@ -140,12 +142,14 @@ def ensure_indy_cred_def(name, agent) -> None:
     agent["schema_id"] = reply["schema_id"]
     body = {"schema_id": agent["schema_id"], "tag": INDY_CRED_DEF_TAG, "support_revocation": True,
             "revocation_registry_size": INDY_REV_REG_SIZE}  # fmt: skip
+    log_since = os.path.getsize(agent["log"]) if os.path.exists(agent["log"]) else 0
     t0 = time.monotonic()
     st, reply = http("POST", f"{admin}/credential-definitions", body, timeout=180)
     if st != 200 or not isinstance(reply, dict) or "credential_definition_id" not in reply:
         raise Fail(f"{name}: POST /credential-definitions -> HTTP {st}: {str(reply)[:300]}")
     agent["cred_def_id"] = reply["credential_definition_id"]
     agent["cred_def_seconds"] = round(time.monotonic() - t0, 1)
+    ensure_spare_registry(name, agent, admin, INDY_REV_REG_SIZE, log_since)
 
 
 def create_credo_invitation(agent, multi_use=True, legacy=False, handshakes=None, peer_did=None, ws_first=False) -> dict:

@@ -222,6 +222,14 @@ pub struct Agent {
     /// its first start and reused by every test.
     #[serde(default)]
     pub cred_def_id: Option<String>,
+    /// Ledger-backed agents: how many active revocation registries ACA-Py made itself with the
+    /// credential definition (2: the registry and its spare). When it made fewer, the testbed
+    /// made the spare through the admin API.
+    #[serde(default)]
+    pub registries_made: Option<u64>,
+    /// Ledger-backed agents, when ACA-Py made fewer than 2 registries: the error its log showed.
+    #[serde(default)]
+    pub registry_error: Option<String>,
 }
 
 impl Agent {
@@ -515,6 +523,8 @@ mod tests {
         let issuer = tb.agent(LEDGER_ISSUER);
         assert_eq!(issuer.genesis_file.as_ref(), Some(&ledger.genesis_file));
         assert_eq!(issuer.public_did, ledger.issuer_did);
+        assert_eq!(issuer.registries_made, Some(2));
+        assert_eq!(issuer.registry_error, None);
         assert_eq!(
             issuer.tails_server_url.as_deref(),
             Some(ledger.tails_server.url.as_str())
