@@ -36,6 +36,7 @@ pub fn render_prometheus(snapshot: &StatsSnapshot, histograms: &[LatencyHistogra
         ("spawned", u.spawned),
         ("started", u.started),
         ("start_failed", u.start_failures),
+        ("start_cut_short", u.starts_cut_short),
         ("panicked", u.panicked),
         ("stopped", u.stopped),
     ] {

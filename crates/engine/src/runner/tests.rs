@@ -336,7 +336,11 @@ async fn a_failed_on_start_is_retried_and_counted() {
     assert_eq!(log.start_attempts.load(Ordering::Relaxed), 9);
     assert!(log.tasks.lock().expect("test lock")["ping"] > 0);
     handle.stop();
-    run.await.expect("run ends");
+    let snapshot = run.await.expect("run ends");
+    assert_eq!(
+        snapshot.users.starts_cut_short, 0,
+        "every onboarding had finished"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -383,6 +387,9 @@ async fn stop_interrupts_a_hanging_start_and_bounds_a_hanging_stop() {
     let snapshot = run.await.expect("run ends");
     assert_eq!(snapshot.users.on_stop_timeouts, 2);
     assert_eq!(snapshot.users.stopped, 2);
+    // Both onboardings were cut short: neither started nor failed, and counted as such.
+    assert_eq!(snapshot.users.starts_cut_short, 2);
+    assert_eq!(snapshot.users.started + snapshot.users.start_failures, 0);
     assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
 }
 

@@ -60,7 +60,10 @@ async fn onboard(user: &mut dyn User, run: &mut UserRun) -> bool {
     loop {
         let outcome = tokio::select! {
             biased;
-            _ = run.ctx.stopped() => return false,
+            _ = run.ctx.stopped() => {
+                bump(&run.lifecycle.starts_cut_short);
+                return false;
+            }
             outcome = user.on_start(&run.ctx) => outcome,
         };
         match outcome {

@@ -88,6 +88,10 @@ pub struct UserLifecycle {
     pub started: u64,
     /// Failed `on_start` attempts (each one is retried after a wait).
     pub start_failures: u64,
+    /// `on_start` attempts still running when the user was stopped (the run's end, or fewer
+    /// users): neither a success nor a failure, and without this count they would be invisible.
+    #[serde(default)]
+    pub starts_cut_short: u64,
     /// Users that panicked; they are counted as a ("user", "panic") failure and not replaced.
     pub panicked: u64,
     /// Users that finished after being asked to stop.
