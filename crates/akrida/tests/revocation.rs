@@ -123,14 +123,19 @@ fn revoked_credentials_fail_verification_and_valid_ones_pass() {
     );
 
     // The verifier's own verdicts: one "false" per revoked proof, one "true" per valid one.
+    // A user cut by the end of the run may leave one proof that the verifier judged after
+    // akrida stopped waiting for it: a sample akrida never recorded. One per user at most,
+    // "true" or "false": an iteration proves again only after its first proof's sample.
     let (verified, refused) = verdicts(&issuer, &label, users);
-    assert_eq!(
-        refused, rejected,
-        "the verifier rejected exactly the revoked proofs"
+    assert!(
+        refused >= rejected && verified >= proven,
+        "every proof akrida recorded has the verifier's verdict: {refused} refused for \
+         {rejected} revoked proofs, {verified} accepted for {proven} valid ones"
     );
-    assert_eq!(
-        verified, proven,
-        "the verifier accepted every proof before revocation"
+    assert!(
+        (refused - rejected) + (verified - proven) <= u64::from(users),
+        "at most one verdict more than akrida's samples per user cut by the end of the run: \
+         {refused} refused for {rejected} revoked proofs, {verified} accepted for {proven} valid ones"
     );
 
     // One tails file, downloaded once for the whole run (not once per holder).
