@@ -130,6 +130,15 @@ async fn implicit_pickup_one_at_a_time(mediator: &str) {
     // "queued 0"]); DIDComm v1 promises no order, and mediator-relay counts it (`out_of_order`).
     send_through_mediator(&grant, routing_key, 2).await;
     let mut live = collect_unsolicited(&holder, 2).await;
+    if live.len() < 2 {
+        // ACA-Py's WebSocket session holds one outbound message at a time: a forward that
+        // arrives while it is taken goes to the undelivered queue instead, and leaves on the
+        // next message we send with return route (the book's ACA-Py findings; seen once in a
+        // clean-clone run on 1.7.0, ["queued 1"]). Delivered then, still exactly once.
+        eprintln!("pushed at once: {live:?}; the rest was queued by the mediator");
+        session.ping().await.expect("ping after a queued forward");
+        live.extend(collect_unsolicited(&holder, 2 - live.len()).await);
+    }
     live.sort();
     assert_eq!(live, vec!["queued 0", "queued 1"]);
 }
