@@ -59,7 +59,9 @@ def make_registry(admin, cred_def_id, tails_base_url, size) -> str:
     steps ACA-Py's own handler takes); returns its id."""
     made = admin_call("POST", f"{admin}/revocation/create-registry",
                       {"credential_definition_id": cred_def_id, "max_cred_num": size})  # fmt: skip
-    rev_reg_id = made["result"]["revoc_reg_id"]
+    rev_reg_id = (made.get("result") or {}).get("revoc_reg_id")
+    if not isinstance(rev_reg_id, str):
+        raise Fail(f"POST {admin}/revocation/create-registry answered no registry id: {str(made)[:300]}")
     registry = f"{admin}/revocation/registry/{urllib.parse.quote(rev_reg_id, safe='')}"
     admin_call("PATCH", registry, {"tails_public_uri": f"{tails_base_url.rstrip('/')}/{rev_reg_id}"})
     admin_call("POST", f"{registry}/definition")
