@@ -22,7 +22,7 @@ from .config import (
 from .ledger import INDY_CRED_DEF_TAG, INDY_REV_REG_SIZE, INDY_SCHEMA
 from .registries import ensure_spare_registry
 from .state import free_ports, inner, port_of, save_state, state_dir, taken_ports
-from .procs import home_variable, http, is_ready, log_tail, log_text, owns_ports, pid_alive, stop_pids
+from .procs import admin_call, home_variable, http, is_ready, log_tail, log_text, owns_ports, pid_alive, stop_pids
 from .tls import move_tls_backends, tls_agent_urls
 
 
@@ -129,26 +129,28 @@ def new_agent(name, ports, admin_api_key, trace_target, pg_pool=None, tls=None, 
     return a
 
 
-def ensure_indy_cred_def(name, agent) -> None:
+def ensure_indy_cred_def(name, agent, save) -> None:
     """The schema and the revocable credential definition of a ledger-backed issuer, made once
     (POST /schemas, POST /credential-definitions, which returns when both revocation registries
-    are active), then checked for both registries (registries.py)."""
-    if agent.get("cred_def_id"):
-        return
+    are active), then checked once for both registries (registries.py). `save` keeps the state
+    between the two steps."""
     admin = inner(agent, "admin_url")
-    st, reply = http("POST", f"{admin}/schemas", INDY_SCHEMA, timeout=60)
-    if st != 200 or not isinstance(reply, dict) or "schema_id" not in reply:
-        raise Fail(f"{name}: POST /schemas -> HTTP {st}: {str(reply)[:300]}")
+    if agent.get("cred_def_id"):
+        # Made by an earlier `up` whose registry check failed: check (and repair) again.
+        if "registries_made" not in agent:
+            ensure_spare_registry(name, agent, admin, INDY_REV_REG_SIZE, log_since=0)
+        return
+    reply = admin_call("POST", f"{admin}/schemas", INDY_SCHEMA, needs="schema_id", timeout=60)
     agent["schema_id"] = reply["schema_id"]
     body = {"schema_id": agent["schema_id"], "tag": INDY_CRED_DEF_TAG, "support_revocation": True,
             "revocation_registry_size": INDY_REV_REG_SIZE}  # fmt: skip
     log_since = os.path.getsize(agent["log"]) if os.path.exists(agent["log"]) else 0
     t0 = time.monotonic()
-    st, reply = http("POST", f"{admin}/credential-definitions", body, timeout=180)
-    if st != 200 or not isinstance(reply, dict) or "credential_definition_id" not in reply:
-        raise Fail(f"{name}: POST /credential-definitions -> HTTP {st}: {str(reply)[:300]}")
+    reply = admin_call("POST", f"{admin}/credential-definitions", body,
+                       needs="credential_definition_id", timeout=180)  # fmt: skip
     agent["cred_def_id"] = reply["credential_definition_id"]
     agent["cred_def_seconds"] = round(time.monotonic() - t0, 1)
+    save()  # the definition is on the ledger: a later `up` must not ask for its tag again
     ensure_spare_registry(name, agent, admin, INDY_REV_REG_SIZE, log_since)
 
 
@@ -161,11 +163,7 @@ def create_credo_invitation(agent, multi_use=True, legacy=False, handshakes=None
     body = {"multi_use": multi_use, "did_peer_4": peer_did == "4", "ws_first": ws_first}
     if handshakes:
         body["handshake"] = [h.removeprefix(DIDCOMM) for h in handshakes]
-    url = f"{inner(agent, 'admin_url')}/invitations"
-    st, reply = http("POST", url, body)
-    if st != 200 or not isinstance(reply, dict) or "invitation_url" not in reply:
-        raise Fail(f"POST {url} -> HTTP {st}: {str(reply)[:300]}")
-    return reply
+    return admin_call("POST", f"{inner(agent, 'admin_url')}/invitations", body, needs="invitation_url")
 
 
 def create_invitation(agent, multi_use=True, legacy=False, handshakes=None, peer_did=None, ws_first=False) -> dict:
@@ -191,12 +189,9 @@ def create_invitation(agent, multi_use=True, legacy=False, handshakes=None, peer
             body["use_did_method"] = f"did:peer:{peer_did}"
         url = f"{inner(agent, 'admin_url')}/out-of-band/create-invitation?{q}"
     try:
-        st, reply = http("POST", url, body, api_key=agent.get("admin_api_key"))
+        return admin_call("POST", url, body, needs="invitation_url", api_key=agent.get("admin_api_key"))
     except OSError as e:  # refused, reset, or no answer within http()'s timeout (a busy agent)
         raise Fail(f"POST {url}: {e or type(e).__name__} (is the agent overloaded? `scripts/testbed status`)")
-    if st != 200 or not isinstance(reply, dict) or "invitation_url" not in reply:
-        raise Fail(f"POST {url} -> HTTP {st}: {str(reply)[:300]}")
-    return reply
 
 
 def launch(name, agent, pg=None) -> int:

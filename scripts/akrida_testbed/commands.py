@@ -269,8 +269,8 @@ def cmd_up(args) -> int:
         elif on_pg:
             save_state(state)  # postgres may have been (re)started
         for n in names:
-            if n in LEDGER_AGENTS and not agents[n].get("cred_def_id"):
-                ensure_indy_cred_def(n, agents[n])
+            if n in LEDGER_AGENTS and "registries_made" not in agents[n]:
+                ensure_indy_cred_def(n, agents[n], save=lambda: save_state(state))
                 save_state(state)
         if want_tls:
             tls = state["tls"]

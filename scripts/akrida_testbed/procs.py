@@ -1,5 +1,5 @@
 """Processes and their checks: is a pid alive and the one this testbed started for an agent, which
-ports it listens on, is it ready (its admin API), the agents' logs, the admin HTTP call, stopping
+ports it listens on, is it ready (its admin API), the agents' logs, the admin HTTP calls, stopping
 a list of agents (process groups, SIGTERM then SIGKILL) and the file-descriptor limit.
 
 It does not start agents (agents.py does) nor write state.json.
@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-from .config import HOST, STOP_TIMEOUT, URL_KEYS
+from .config import HOST, STOP_TIMEOUT, URL_KEYS, Fail
 from .state import inner, port_of
 from .groups import pid_alive, reap, stop_groups  # noqa: F401  (pid_alive, reap: re-exported)
 
@@ -35,6 +35,15 @@ def http(method, url, body=None, api_key=None, timeout=10.0):
         return status, json.loads(raw)
     except ValueError:
         return status, raw.decode(errors="replace")
+
+
+def admin_call(method, url, body=None, needs=None, api_key=None, timeout=10.0) -> dict:
+    """An admin call that must answer 200 with a JSON object (holding the key `needs`, when
+    given); anything else is a Fail that quotes the reply."""
+    st, reply = http(method, url, body, api_key=api_key, timeout=timeout)
+    if st != 200 or not isinstance(reply, dict) or (needs is not None and needs not in reply):
+        raise Fail(f"{method} {url} -> HTTP {st}: {str(reply)[:300]}")
+    return reply
 
 
 def log_text(path, since=0) -> str:

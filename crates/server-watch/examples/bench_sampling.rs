@@ -126,13 +126,10 @@ fn measure(mut once: impl FnMut()) -> (f64, f64) {
 }
 
 fn thread_cpu() -> f64 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec it is given.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    now.tv_sec as f64 + now.tv_nsec as f64 / 1e9
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::try_from(now)
+        .expect("a thread's CPU time is never negative")
+        .as_secs_f64()
 }
 
 /// What a Python service's prometheus_client exports by default, plus a few application

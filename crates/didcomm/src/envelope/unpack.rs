@@ -244,44 +244,44 @@ impl Parsed {
 }
 
 fn read_recipient(i: usize, entry: &Value) -> Result<ParsedRecipient, EnvelopeError> {
-    let at = |name: &str| format!("protected.recipients[{i}].{name}");
+    let at = |name: &'static str| RecipientField { index: i, name };
     let entry = entry.as_object().ok_or_else(|| EnvelopeError::WrongType {
         field: format!("protected.recipients[{i}]"),
         expected: "object",
     })?;
     let encrypted_key = decode(
-        str_field(entry, "encrypted_key", &at("encrypted_key"))?,
-        &at("encrypted_key"),
+        str_field(entry, "encrypted_key", at("encrypted_key"))?,
+        at("encrypted_key"),
     )?;
     let header = entry
         .get("header")
-        .ok_or_else(|| EnvelopeError::MissingField(at("header")))?
+        .ok_or_else(|| EnvelopeError::MissingField(at("header").to_string()))?
         .as_object()
         .ok_or_else(|| EnvelopeError::WrongType {
-            field: at("header"),
+            field: at("header").to_string(),
             expected: "object",
         })?;
-    let kid_text = str_field(header, "kid", &at("header.kid"))?.to_string();
+    let kid_text = str_field(header, "kid", at("header.kid"))?.to_string();
     let kid = VerKey::parse(&kid_text).map_err(|e| EnvelopeError::BadKid {
         kid: kid_text.clone(),
         reason: e.to_string(),
     })?;
 
-    let sender = optional_str(header, "sender", &at("header.sender"))?;
-    let box_iv = optional_str(header, "iv", &at("header.iv"))?;
+    let sender = optional_str(header, "sender", at("header.sender"))?;
+    let box_iv = optional_str(header, "iv", at("header.iv"))?;
     // Like ACA-Py: `sender` and `iv` come together (Authcrypt) or not at all (Anoncrypt). As in
     // ACA-Py, their presence (not `alg`) decides how the key is opened; `alg: Authcrypt` without
     // them is refused in `unpack`.
     let sender = match (sender, box_iv) {
         (Some(sender), Some(box_iv)) => {
-            let sealed = decode(sender, &at("header.sender"))?;
-            let nonce = decode(box_iv, &at("header.iv"))?;
+            let sealed = decode(sender, at("header.sender"))?;
+            let nonce = decode(box_iv, at("header.iv"))?;
             let nonce: [u8; BOX_NONCE_LEN] =
                 nonce
                     .as_slice()
                     .try_into()
                     .map_err(|_| EnvelopeError::WrongLength {
-                        field: at("header.iv"),
+                        field: at("header.iv").to_string(),
                         expected: "24",
                         got: nonce.len(),
                     })?;
@@ -311,33 +311,48 @@ fn read_recipient(i: usize, entry: &Value) -> Result<ParsedRecipient, EnvelopeEr
     })
 }
 
+/// How errors name a member of a recipient entry: `protected.recipients[0].header.kid`. Only
+/// written out when an error is made: every inbound message reads these members, and a
+/// well-formed one should not pay for the names of errors it does not have.
+#[derive(Clone, Copy)]
+struct RecipientField {
+    index: usize,
+    name: &'static str,
+}
+
+impl std::fmt::Display for RecipientField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "protected.recipients[{}].{}", self.index, self.name)
+    }
+}
+
 /// A required string member; `path` is how errors name it.
 fn str_field<'a>(
     object: &'a Map<String, Value>,
     key: &str,
-    path: &str,
+    path: impl std::fmt::Display + Copy,
 ) -> Result<&'a str, EnvelopeError> {
-    optional_str(object, key, path)?.ok_or_else(|| EnvelopeError::MissingField(path.into()))
+    optional_str(object, key, path)?.ok_or_else(|| EnvelopeError::MissingField(path.to_string()))
 }
 
 /// An optional string member; `null` counts as absent (some JSON writers emit it).
 fn optional_str<'a>(
     object: &'a Map<String, Value>,
     key: &str,
-    path: &str,
+    path: impl std::fmt::Display,
 ) -> Result<Option<&'a str>, EnvelopeError> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(EnvelopeError::WrongType {
-            field: path.into(),
+            field: path.to_string(),
             expected: "string",
         }),
     }
 }
 
-fn decode(text: &str, field: &str) -> Result<Vec<u8>, EnvelopeError> {
+fn decode(text: &str, field: impl std::fmt::Display) -> Result<Vec<u8>, EnvelopeError> {
     b64::decode_any(text).map_err(|_| EnvelopeError::BadBase64 {
-        field: field.into(),
+        field: field.to_string(),
     })
 }
