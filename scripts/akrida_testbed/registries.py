@@ -54,7 +54,8 @@ def make_registry(admin, cred_def_id, tails_base_url, size) -> str:
     made = admin_call("POST", f"{admin}/revocation/create-registry",
                       {"credential_definition_id": cred_def_id, "max_cred_num": size},
                       timeout=REGISTRY_STEP_TIMEOUT)  # fmt: skip
-    rev_reg_id = (made.get("result") or {}).get("revoc_reg_id")
+    result = made.get("result")
+    rev_reg_id = result.get("revoc_reg_id") if isinstance(result, dict) else None
     if not isinstance(rev_reg_id, str):
         raise Fail(f"POST {admin}/revocation/create-registry answered no registry id: {str(made)[:300]}")
     registry = f"{admin}/revocation/registry/{urllib.parse.quote(rev_reg_id, safe='')}"

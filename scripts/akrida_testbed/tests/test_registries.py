@@ -78,5 +78,17 @@ class SpareRepair(unittest.TestCase):
         self.assertNotIn("registry_error", agent)
 
 
+class MakeRegistry(unittest.TestCase):
+    """What ACA-Py answers to create-registry is outside input: a reply without a registry id,
+    whatever its shape, is a Fail that quotes it, not a traceback."""
+
+    def test_a_reply_without_a_registry_id_is_a_fail(self):
+        for reply in ({}, {"result": None}, {"result": "oops"}, {"result": {"revoc_reg_id": 7}}):
+            with mock.patch.object(registries, "admin_call", return_value=reply):
+                with self.assertRaises(Fail) as caught:
+                    registries.make_registry("http://admin", "D", "http://tails", 100)
+                self.assertIn("answered no registry id", str(caught.exception))
+
+
 if __name__ == "__main__":
     unittest.main()
