@@ -318,7 +318,12 @@ impl Driver<'_> {
             self.progress.at(number, load, phase, Stage::Judged, judged);
             let window = self.window(load, judged).await?;
             let can_extend = warmup + judged <= self.setup.max_warmup;
-            match steady::judge(window.slos_passed, window.limited, window.pace, can_extend) {
+            let measured = steady::Measured {
+                generator_limited: window.limited,
+                pace: window.pace,
+                started_on_time: window.started_on_time,
+            };
+            match steady::judge(window.slos_passed, measured, can_extend) {
                 Judgement::Extend => {
                     eprintln!(
                         "akrida capacity: plateau {number} at {} not steady yet ({} ran {:.1}/s): warm-up extended to {}s",
@@ -389,16 +394,20 @@ impl Driver<'_> {
             generator.saturated_seconds + generator.unsampled_seconds,
             generator.seconds + generator.unsampled_seconds,
         );
-        let (asked_per_s, achieved_per_s, pace) = match self.setup.kind {
+        let missed_iterations = missed(&window, seconds, load, self.setup.kind);
+        let tolerance = self.setup.steady_tolerance;
+        let (asked_per_s, achieved_per_s, pace, started_on_time) = match self.setup.kind {
             SearchKind::Rate => {
                 let completed = completed_iterations(&window);
                 (
                     Some(load),
                     completed as f64 / seconds,
-                    steady::pace(load, completed, seconds, self.setup.steady_tolerance),
+                    steady::pace(load, completed, seconds, tolerance),
+                    steady::started_on_time(load, missed_iterations, seconds, tolerance),
                 )
             }
             // A closed model's rate follows its latency; it ran as asked when every user did.
+            // It keeps no schedule, so nothing was started on time.
             SearchKind::Users => (
                 None,
                 window.total.num_requests as f64 / seconds,
@@ -407,12 +416,14 @@ impl Driver<'_> {
                 } else {
                     Pace::Slower
                 },
+                false,
             ),
         };
         Some(Window {
             slos_passed: thresholds::all_passed(&slos),
             limited,
             pace,
+            started_on_time,
             asked_per_s,
             achieved_per_s,
             in_flight_start,
@@ -424,7 +435,7 @@ impl Driver<'_> {
             failures: window.total.num_failures,
             fail_ratio: window.total.fail_ratio,
             throughput_per_s: window.total.num_requests as f64 / seconds,
-            missed_iterations: missed(&window, seconds, load, self.setup.kind),
+            missed_iterations,
             slos,
             delivery,
             latency,

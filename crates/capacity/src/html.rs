@@ -301,47 +301,7 @@ fn plateaus_section(setup: &Setup, plateaus: &[Plateau]) -> String {
 mod tests {
     use super::*;
 
-    fn plateau(number: usize, load: f64, p95: Option<f64>, verdict: Verdict) -> Plateau {
-        Plateau {
-            number,
-            phase: crate::search::Phase::Climb,
-            load,
-            started_at: 0.0,
-            judged_from: 1.0,
-            ended_at: 4.0,
-            warmup_seconds: 1.0,
-            users: 3,
-            requests: 10,
-            failures: 1,
-            fail_ratio: 0.1,
-            throughput_per_s: 3.3,
-            missed_iterations: 0,
-            asked_per_s: Some(load),
-            achieved_per_s: load,
-            in_flight_start: 0,
-            in_flight_end: 1,
-            pace: crate::steady::Pace::Steady,
-            steady: true,
-            drain: None,
-            slos: Vec::new(),
-            delivery: None,
-            latency: crate::measured::Latency {
-                sample: "total".into(),
-                p50_ms: p95.map(|v| v / 2.0),
-                p95_ms: p95,
-                p99_ms: p95.map(|v| v * 2.0),
-            },
-            generator: crate::measured::GeneratorHealth {
-                seconds: 3,
-                saturated_seconds: 0,
-                unsampled_seconds: 0,
-                cpu_max_percent: 5.0,
-                cores: 2.0,
-                lag_max_ms: 1.0,
-            },
-            verdict,
-        }
-    }
+    use crate::measured::test_plateau as plateau;
 
     #[test]
     fn knee_points_follow_the_load_not_the_order_run() {

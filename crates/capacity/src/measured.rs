@@ -38,6 +38,9 @@ pub struct Plateau {
     pub in_flight_end: u64,
     /// How the judged window's completions compare with the load asked.
     pub pace: Pace,
+    /// Whether akrida started the iterations due in the judged window on time (a rate search:
+    /// at most the pace's slack of them missed); false in a users search.
+    pub started_on_time: bool,
     /// Whether the judged window ran at the load asked (see `steady.rs`).
     pub steady: bool,
     /// The wait for the servers to drain before this plateau; None when there was none.
@@ -174,4 +177,55 @@ pub struct StopRecord {
     /// Unix time the last sample of the run ended (any row, the open model's included); None
     /// when nothing was recorded.
     pub last_sample_at: Option<f64>,
+}
+
+/// A plateau for the reports' unit tests: `load` asked and run, steady, with `p95` as its
+/// charted latency.
+#[cfg(test)]
+pub(crate) fn test_plateau(
+    number: usize,
+    load: f64,
+    p95: Option<f64>,
+    verdict: Verdict,
+) -> Plateau {
+    Plateau {
+        number,
+        phase: Phase::Climb,
+        load,
+        started_at: 0.0,
+        judged_from: 1.0,
+        ended_at: 4.0,
+        warmup_seconds: 1.0,
+        users: 3,
+        requests: 10,
+        failures: 1,
+        fail_ratio: 0.1,
+        throughput_per_s: 3.3,
+        missed_iterations: 0,
+        asked_per_s: Some(load),
+        achieved_per_s: load,
+        in_flight_start: 0,
+        in_flight_end: 1,
+        pace: Pace::Steady,
+        started_on_time: true,
+        steady: true,
+        drain: None,
+        slos: Vec::new(),
+        delivery: None,
+        latency: Latency {
+            sample: "total".into(),
+            p50_ms: p95.map(|v| v / 2.0),
+            p95_ms: p95,
+            p99_ms: p95.map(|v| v * 2.0),
+        },
+        generator: GeneratorHealth {
+            seconds: 3,
+            saturated_seconds: 0,
+            unsampled_seconds: 0,
+            cpu_max_percent: 5.0,
+            cores: 2.0,
+            lag_max_ms: 1.0,
+        },
+        verdict,
+    }
 }

@@ -13,7 +13,10 @@ use crate::measured::{Drain, Driven, Plateau};
 use crate::search::{Outcome, Verdict};
 use crate::setup::SearchKind;
 use crate::setup::Setup;
-use crate::words::{breach_text, load_text, measured_text, table_rows, verdict_text};
+use crate::steady;
+use crate::words::{
+    breach_text, in_flight_text, load_text, measured_text, table_rows, verdict_text,
+};
 
 /// Where the reports go, and the parameters they show.
 #[derive(Debug, Clone, Default)]
@@ -172,12 +175,15 @@ pub fn answer(setup: &Setup, driven: &Driven, outcome: &Outcome) -> String {
         None => text.push_str("capacity: none found"),
     }
     if let Some(p) = plateau_of(&driven.plateaus, outcome.first_breach, Verdict::Fail) {
-        let broken: Vec<String> = p
+        let mut broken: Vec<String> = p
             .slos
             .iter()
             .filter(|r| !r.passed)
             .map(breach_text)
             .collect();
+        if steady::fell_behind(p.pace, p.started_on_time, broken.is_empty()) {
+            broken.push(fell_behind_text(p, unit));
+        }
         let _ = write!(
             text,
             "; first breach at {}: {}",
@@ -256,6 +262,18 @@ queueing behind busy users included)",
     text
 }
 
+/// Why a plateau that kept its SLOs failed: the server fell behind the load asked.
+fn fell_behind_text(p: &Plateau, unit: &str) -> String {
+    format!(
+        "the server fell behind (it completed {:.1}/s of the {} asked, still after a warm-up extended to {}s, \
+while akrida started each on time: its backlog grew, {} in flight)",
+        p.achieved_per_s,
+        load_text(p.load, unit),
+        trim_float(p.warmup_seconds),
+        in_flight_text(p)
+    )
+}
+
 /// The plateau table.
 fn table(setup: &Setup, plateaus: &[Plateau]) -> String {
     let rows = table_rows(setup, plateaus);
@@ -281,7 +299,7 @@ fn table(setup: &Setup, plateaus: &[Plateau]) -> String {
 /// One row per plateau.
 fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
     let mut out = String::from(
-        "plateau,phase,load,unit,started_at,judged_from,ended_at,warmup_seconds,drain_seconds,drained,users,asked_per_s,achieved_per_s,steady,pace,in_flight_start,in_flight_end,requests,failures,fail_ratio,throughput_per_s,missed_iterations",
+        "plateau,phase,load,unit,started_at,judged_from,ended_at,warmup_seconds,drain_seconds,drained,users,asked_per_s,achieved_per_s,steady,pace,in_flight_start,in_flight_end,requests,failures,fail_ratio,throughput_per_s,missed_iterations,started_on_time",
     );
     for slo in &setup.slos {
         out.push(',');
@@ -294,7 +312,7 @@ fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
     for p in plateaus {
         let _ = write!(
             out,
-            "{},{},{},{},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{:.3},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             p.number,
             format!("{:?}", p.phase).to_lowercase(),
             p.load,
@@ -320,7 +338,8 @@ fn csv(setup: &Setup, plateaus: &[Plateau]) -> String {
             p.failures,
             p.fail_ratio,
             p.throughput_per_s,
-            p.missed_iterations
+            p.missed_iterations,
+            p.started_on_time
         );
         for r in &p.slos {
             out.push(',');
@@ -366,5 +385,27 @@ fn csv_cell(text: &str) -> String {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measured::test_plateau;
+    use crate::steady::Pace;
+
+    #[test]
+    fn a_server_that_fell_behind_is_named_as_the_breach() {
+        let mut p = test_plateau(4, 16.0, Some(900.0), Verdict::Fail);
+        p.pace = Pace::Slower;
+        p.achieved_per_s = 13.52;
+        p.warmup_seconds = 10.0;
+        p.in_flight_start = 9;
+        p.in_flight_end = 31;
+        assert_eq!(
+            fell_behind_text(&p, "onboardings/s"),
+            "the server fell behind (it completed 13.5/s of the 16 onboardings/s asked, still after a \
+warm-up extended to 10s, while akrida started each on time: its backlog grew, 9→31 in flight)"
+        );
     }
 }

@@ -8,9 +8,13 @@
 //! and one that *ran slower* either met the server's limit or was held back by akrida (a pool
 //! too small, the generator). The first is never judged until it settles; the second is the
 //! server's limit when the SLOs broke (an overloaded server completes its capacity, not the load
-//! asked: that is the breach, judged at once so a server that broke is not hammered longer), and
-//! unsteady otherwise (the latencies look fine only because the load asked never reached the
-//! server).
+//! asked: that is the breach, judged at once so a server that broke is not hammered longer).
+//! A window that ran slower within the SLOs is measured again (a stall of a second on a shared
+//! machine looks the same); still slower at the bound, it is the server's limit too when akrida
+//! started every iteration on time, since then what was missing stayed in flight and the
+//! server's backlog grew window after window (just past the limit, the wait that backlog adds
+//! takes longer than a plateau to break a latency SLO), and unsteady otherwise (the latencies
+//! look fine only because the load asked never reached the server).
 
 use serde::Serialize;
 
@@ -33,7 +37,7 @@ pub enum Pace {
 /// the iterations in flight at the window's two ends shift a low rate's count by one or two.
 pub fn pace(asked_per_s: f64, completed: u64, seconds: f64, tolerance: f64) -> Pace {
     let asked = asked_per_s * seconds;
-    let slack = (asked * tolerance).max(2.0);
+    let slack = slack(asked, tolerance);
     let completed = completed as f64;
     if completed > asked + slack {
         Pace::Faster
@@ -42,6 +46,16 @@ pub fn pace(asked_per_s: f64, completed: u64, seconds: f64, tolerance: f64) -> P
     } else {
         Pace::Steady
     }
+}
+
+/// Whether akrida started the iterations of a window of `seconds` on time: at most the pace's
+/// slack of those due were `missed` (the pool had no free user for them).
+pub fn started_on_time(asked_per_s: f64, missed: u64, seconds: f64, tolerance: f64) -> bool {
+    missed as f64 <= slack(asked_per_s * seconds, tolerance)
+}
+
+fn slack(asked: f64, tolerance: f64) -> f64 {
+    (asked * tolerance).max(2.0)
 }
 
 /// What to do with a measured window.
@@ -53,22 +67,35 @@ pub enum Judgement {
     Extend,
 }
 
+/// What a measured window was, besides its SLOs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measured {
+    pub generator_limited: bool,
+    pub pace: Pace,
+    /// akrida started the iterations asked on time ([`started_on_time`]); false in a users
+    /// search, which has no schedule to keep.
+    pub started_on_time: bool,
+}
+
 /// The verdict of a window, or another window when it was not steady and the warm-up may still
 /// grow (`can_extend`).
-pub fn judge(
-    slos_passed: bool,
-    generator_limited: bool,
-    pace: Pace,
-    can_extend: bool,
-) -> Judgement {
-    match pace {
-        _ if generator_limited => Judgement::Verdict(Verdict::GeneratorLimited),
+pub fn judge(slos_passed: bool, measured: Measured, can_extend: bool) -> Judgement {
+    match measured.pace {
+        _ if measured.generator_limited => Judgement::Verdict(Verdict::GeneratorLimited),
         Pace::Steady => Judgement::Verdict(search::verdict(slos_passed, false)),
         // The server completed less than asked and broke the SLOs: its limit.
         Pace::Slower if !slos_passed => Judgement::Verdict(Verdict::Fail),
         _ if can_extend => Judgement::Extend,
+        // Slower at the bound, every iteration started on time: the server fell behind.
+        Pace::Slower if measured.started_on_time => Judgement::Verdict(Verdict::Fail),
         _ => Judgement::Verdict(Verdict::Unsteady),
     }
+}
+
+/// Whether a plateau judged `fail` was so because the server fell behind (slower than asked up
+/// to the warm-up's bound, every iteration started on time) rather than by an SLO.
+pub fn fell_behind(pace: Pace, started_on_time: bool, slos_passed: bool) -> bool {
+    pace == Pace::Slower && started_on_time && slos_passed
 }
 
 #[cfg(test)]
@@ -88,29 +115,67 @@ mod tests {
     }
 
     #[test]
+    fn akrida_started_on_time_when_it_missed_no_more_than_the_slack() {
+        // 16/s asked over 4 s: 64 due, 6.4 of slack.
+        assert!(started_on_time(16.0, 0, 4.0, 0.1));
+        assert!(started_on_time(16.0, 6, 4.0, 0.1));
+        assert!(!started_on_time(16.0, 7, 4.0, 0.1));
+        // A low rate is allowed two.
+        assert!(started_on_time(1.0, 2, 4.0, 0.1));
+        assert!(!started_on_time(1.0, 3, 4.0, 0.1));
+    }
+
+    fn window(pace: Pace, started_on_time: bool) -> Measured {
+        Measured {
+            generator_limited: false,
+            pace,
+            started_on_time,
+        }
+    }
+
+    #[test]
     fn only_a_steady_window_or_a_server_past_its_limit_is_judged() {
         use Judgement::{Extend, Verdict as V};
-        assert_eq!(judge(true, false, Pace::Steady, true), V(Verdict::Pass));
-        assert_eq!(judge(false, false, Pace::Steady, true), V(Verdict::Fail));
-        // Draining a backlog: whatever the SLOs say, measure again.
-        assert_eq!(judge(false, false, Pace::Faster, true), Extend);
-        assert_eq!(judge(true, false, Pace::Faster, true), Extend);
+        let on_time = true;
         assert_eq!(
-            judge(true, false, Pace::Faster, false),
+            judge(true, window(Pace::Steady, on_time), true),
+            V(Verdict::Pass)
+        );
+        assert_eq!(
+            judge(false, window(Pace::Steady, on_time), true),
+            V(Verdict::Fail)
+        );
+        // Draining a backlog: whatever the SLOs say, measure again; still at the bound: unsteady.
+        assert_eq!(judge(false, window(Pace::Faster, on_time), true), Extend);
+        assert_eq!(judge(true, window(Pace::Faster, on_time), true), Extend);
+        assert_eq!(
+            judge(true, window(Pace::Faster, on_time), false),
             V(Verdict::Unsteady)
         );
         // Slower and broken: the server's limit, at once.
-        assert_eq!(judge(false, false, Pace::Slower, true), V(Verdict::Fail));
-        // Slower but within the SLOs: the load never reached the server.
-        assert_eq!(judge(true, false, Pace::Slower, true), Extend);
         assert_eq!(
-            judge(true, false, Pace::Slower, false),
+            judge(false, window(Pace::Slower, on_time), true),
+            V(Verdict::Fail)
+        );
+        // Slower within the SLOs: measured again (a stall looks the same)...
+        assert_eq!(judge(true, window(Pace::Slower, on_time), true), Extend);
+        assert_eq!(judge(true, window(Pace::Slower, !on_time), true), Extend);
+        // ...and at the bound, the server's limit when akrida started every iteration on time
+        // (the server's backlog grew), unsteady when the pool could not start them.
+        assert_eq!(
+            judge(true, window(Pace::Slower, on_time), false),
+            V(Verdict::Fail)
+        );
+        assert!(fell_behind(Pace::Slower, on_time, true));
+        assert_eq!(
+            judge(true, window(Pace::Slower, !on_time), false),
             V(Verdict::Unsteady)
         );
         // akrida saturated: nothing else counts.
-        assert_eq!(
-            judge(true, true, Pace::Faster, true),
-            V(Verdict::GeneratorLimited)
-        );
+        let saturated = Measured {
+            generator_limited: true,
+            ..window(Pace::Faster, on_time)
+        };
+        assert_eq!(judge(true, saturated, true), V(Verdict::GeneratorLimited));
     }
 }

@@ -75,8 +75,9 @@ pub struct CapacityArgs {
     /// asked (and two); one that is not has its warm-up extended, up to --max-warmup.
     #[arg(long, default_value = "10%", value_name = "SHARE")]
     pub steady_tolerance: String,
-    /// The longest warm-up a plateau that is not steady may get before it is marked unsteady and
-    /// not judged (default: --warmup plus twice the judged part of a plateau).
+    /// The longest warm-up a plateau that is not steady may get; still off then, it fails when
+    /// the server fell behind (slower, every iteration started on time), else it is marked
+    /// unsteady and not judged (default: --warmup plus twice the judged part of a plateau).
     #[arg(long, value_parser = parse_run_time, value_name = "DURATION")]
     pub max_warmup: Option<std::time::Duration>,
 }
