@@ -10,7 +10,10 @@
 //! - a users search (closed model) does the same;
 //! - every refinement plateau started from a drained server, on the server's own record (its
 //!   queue when the plateau began), and was judged on a steady load;
-//! - a stand-in that keeps its backlog forever ends the search with that reason, exit code 3.
+//! - a stand-in that keeps its backlog forever ends the search with that reason, exit code 3;
+//! - a plateau just past the capacity, whose backlog grows too slowly to break a loose SLO
+//!   within the plateau, fails as the server falling behind (its queue grew on its own record),
+//!   while one that a pool too small held back is unsteady.
 //!
 //! The searches take a minute or two each, so they are `slow` tests, run in parallel (one
 //! thread and stand-in per search). The capacities are low so that a busy 2-core machine does
@@ -576,4 +579,92 @@ fn a_plateau_still_draining_a_backlog_has_its_warm_up_extended_then_is_unsteady(
     assert_eq!(answer["first_breach"], 14.0, "{answer:#}");
     let text = answer["text"].as_str().unwrap();
     assert!(text.contains("never ran at the load asked"), "{text}");
+}
+
+#[test]
+#[ignore = "slow"]
+fn a_server_just_past_its_capacity_fails_as_falling_behind_before_its_slo_breaks() {
+    // 12/s asked of a stand-in serving 10/s: its queue grows by 2 a second, so after the 2 s
+    // warm-up and three 4 s windows (the default --max-warmup) the wait is under 3 s, far from
+    // the 10 s SLO. Every window completes about 10/s where 12/s were asked, and the pool of 60
+    // starts every iteration on time: the server fell behind, which fails the plateau.
+    let stand_in = start_stand_in(10.0, None);
+    let output = capacity(
+        &stand_in.url,
+        &common::words(
+            "--search rate -u 60 -r 200 --slo issuer_getliveness:p95<10s --start 4 --factor 3 \
+            --max 12 --plateau 6s --warmup 2s --precision 10% --drain-timeout 30s",
+        ),
+    );
+    let report = report_of(&output, 0).unwrap_or_else(|e| panic!("{e}"));
+    let plateaus = report["plateaus"].as_array().unwrap();
+    assert_eq!(
+        plateaus.iter().map(load).collect::<Vec<_>>()[..2],
+        [4.0, 12.0],
+        "{plateaus:#?}"
+    );
+    let behind = &plateaus[1];
+    assert_eq!(behind["verdict"], "fail", "{behind:#}");
+    assert_eq!(behind["pace"], "slower", "{behind:#}");
+    assert_eq!(behind["started_on_time"], true, "{behind:#}");
+    assert_eq!(behind["warmup_seconds"], 10.0, "{behind:#}");
+    assert!(
+        behind["slos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["passed"] == true),
+        "no SLO broke: {behind:#}"
+    );
+    // On the stand-in's own record: its queue grew through the judged window.
+    let record = stand_in.record();
+    let (from, to) = (
+        behind["judged_from"].as_f64().unwrap(),
+        behind["ended_at"].as_f64().unwrap(),
+    );
+    assert!(
+        record.queue_at(to) >= record.queue_at(from) + 4,
+        "the stand-in's queue: {} then {}",
+        record.queue_at(from),
+        record.queue_at(to)
+    );
+    let answer = &report["answer"];
+    assert_eq!(answer["first_breach"], 12.0, "{answer:#}");
+    assert!(answer["unsteady_at"].is_null(), "{answer:#}");
+    let text = answer["text"].as_str().unwrap();
+    assert!(
+        text.contains("first breach at 12 iterations/s: the server fell behind (it completed"),
+        "{text}"
+    );
+}
+
+#[test]
+#[ignore = "slow"]
+fn a_plateau_that_a_pool_too_small_held_back_is_unsteady_not_the_servers_breach() {
+    // 12/s asked with a pool of 4 users, of a stand-in serving 10/s: at most 4 requests are
+    // ever in flight, so about 2 a second are due with no free user to start them, and the
+    // server never sees the load asked. Slower through every window, but not the server's doing.
+    let stand_in = start_stand_in(10.0, None);
+    let output = capacity(
+        &stand_in.url,
+        &common::words(
+            "--search rate -u 4 -r 200 --slo issuer_getliveness:p95<10s --start 4 --factor 3 \
+            --max 12 --plateau 6s --warmup 2s --precision 10% --drain-timeout 30s",
+        ),
+    );
+    let report = report_of(&output, 0).unwrap_or_else(|e| panic!("{e}"));
+    let plateaus = report["plateaus"].as_array().unwrap();
+    let last = plateaus.last().unwrap();
+    assert_eq!(load(last), 12.0, "{plateaus:#?}");
+    assert_eq!(last["verdict"], "unsteady", "{last:#}");
+    assert_eq!(last["pace"], "slower", "{last:#}");
+    assert_eq!(last["started_on_time"], false, "{last:#}");
+    assert!(last["missed_iterations"].as_u64().unwrap() > 4, "{last:#}");
+    // The stand-in records an answer after writing it, so a user's next request may be accepted
+    // just before: one above the pool, for a moment.
+    let most = stand_in.record().changes.iter().map(|(_, q)| *q).max();
+    assert!(most <= Some(5), "the stand-in's queue went to {most:?}");
+    let answer = &report["answer"];
+    assert_eq!(answer["unsteady_at"], 12.0, "{answer:#}");
+    assert!(answer["first_breach"].is_null(), "{answer:#}");
 }

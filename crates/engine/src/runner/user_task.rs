@@ -155,15 +155,20 @@ async fn run_arrivals(user: &mut dyn User, run: &mut UserRun, arrivals: &Arrival
         }
         arrivals.started();
         let task = run.plan.pick(&mut run.rng);
-        let queued = due.elapsed();
+        // The wait is recorded as the iteration starts, so the queue rows of a window count the
+        // iterations started in it (what a capacity search compares with those due), not those
+        // that ended there.
+        run.ctx
+            .stats()
+            .record(QUEUE_KIND, task, due.elapsed(), None);
         tokio::select! {
             biased;
             _ = run.ctx.stopped() => return,
             _ = user.run_task(task, &run.ctx) => {}
         }
-        let stats = run.ctx.stats();
-        stats.record(QUEUE_KIND, task, queued, None);
-        stats.record(ITERATION_KIND, task, due.elapsed(), None);
+        run.ctx
+            .stats()
+            .record(ITERATION_KIND, task, due.elapsed(), None);
         // A task that never awaits would otherwise hold the worker thread while late.
         tokio::task::yield_now().await;
     }

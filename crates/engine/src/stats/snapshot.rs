@@ -35,8 +35,8 @@ pub const CURRENT_WINDOW_SECONDS: u64 = 10;
 /// requests already are.
 pub const ITERATION_KIND: &str = "iteration";
 
-/// Kind of the open model's queueing delays (due → started), one per iteration, named after the
-/// task. Not part of the "Aggregated" row either.
+/// Kind of the open model's queueing delays (due → started), one per iteration, recorded as it
+/// starts, named after the task. Not part of the "Aggregated" row either.
 pub const QUEUE_KIND: &str = "queue";
 
 /// Counter of open-model iterations that were due but never started before the run ended.
