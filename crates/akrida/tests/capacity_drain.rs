@@ -581,6 +581,22 @@ fn a_plateau_still_draining_a_backlog_has_its_warm_up_extended_then_is_unsteady(
     assert!(text.contains("never ran at the load asked"), "{text}");
 }
 
+/// A rate search of 4/s, then 12/s, with a pool of `pool` users and a loose SLO (p95 < 10 s),
+/// of a stand-in serving 10/s; the stand-in and the report.
+fn twelve_asked_of_ten(pool: usize) -> (StandIn, Value) {
+    let stand_in = start_stand_in(10.0, None);
+    let output = capacity(
+        &stand_in.url,
+        &common::flags(
+            "--search rate -r 200 --slo issuer_getliveness:p95<10s --start 4 --factor 3 --max 12 \
+            --plateau 6s --warmup 2s --precision 10% --drain-timeout 30s",
+            &["-u", &pool.to_string()],
+        ),
+    );
+    let report = report_of(&output, 0).unwrap_or_else(|e| panic!("{e}"));
+    (stand_in, report)
+}
+
 #[test]
 #[ignore = "slow"]
 fn a_server_just_past_its_capacity_fails_as_falling_behind_before_its_slo_breaks() {
@@ -588,15 +604,7 @@ fn a_server_just_past_its_capacity_fails_as_falling_behind_before_its_slo_breaks
     // warm-up and three 4 s windows (the default --max-warmup) the wait is under 3 s, far from
     // the 10 s SLO. Every window completes about 10/s where 12/s were asked, and the pool of 60
     // starts every iteration on time: the server fell behind, which fails the plateau.
-    let stand_in = start_stand_in(10.0, None);
-    let output = capacity(
-        &stand_in.url,
-        &common::words(
-            "--search rate -u 60 -r 200 --slo issuer_getliveness:p95<10s --start 4 --factor 3 \
-            --max 12 --plateau 6s --warmup 2s --precision 10% --drain-timeout 30s",
-        ),
-    );
-    let report = report_of(&output, 0).unwrap_or_else(|e| panic!("{e}"));
+    let (stand_in, report) = twelve_asked_of_ten(60);
     let plateaus = report["plateaus"].as_array().unwrap();
     assert_eq!(
         plateaus.iter().map(load).collect::<Vec<_>>()[..2],
@@ -644,15 +652,7 @@ fn a_plateau_that_a_pool_too_small_held_back_is_unsteady_not_the_servers_breach(
     // 12/s asked with a pool of 4 users, of a stand-in serving 10/s: at most 4 requests are
     // ever in flight, so about 2 a second are due with no free user to start them, and the
     // server never sees the load asked. Slower through every window, but not the server's doing.
-    let stand_in = start_stand_in(10.0, None);
-    let output = capacity(
-        &stand_in.url,
-        &common::words(
-            "--search rate -u 4 -r 200 --slo issuer_getliveness:p95<10s --start 4 --factor 3 \
-            --max 12 --plateau 6s --warmup 2s --precision 10% --drain-timeout 30s",
-        ),
-    );
-    let report = report_of(&output, 0).unwrap_or_else(|e| panic!("{e}"));
+    let (stand_in, report) = twelve_asked_of_ten(4);
     let plateaus = report["plateaus"].as_array().unwrap();
     let last = plateaus.last().unwrap();
     assert_eq!(load(last), 12.0, "{plateaus:#?}");

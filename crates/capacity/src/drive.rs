@@ -326,13 +326,16 @@ impl Driver<'_> {
             match steady::judge(window.slos_passed, measured, can_extend) {
                 Judgement::Extend => {
                     eprintln!(
-                        "akrida capacity: plateau {number} at {} not steady yet ({} ran {:.1}/s): warm-up extended to {}s",
+                        "akrida capacity: plateau {number} at {} not steady yet ({} ran {:.1}/s, in flight {}→{}, {} due not started): warm-up extended to {}s",
                         load_text(load, self.setup.unit()),
                         match window.pace {
                             Pace::Faster => "faster than asked:",
                             _ => "slower than asked:",
                         },
                         window.achieved_per_s,
+                        window.in_flight_start,
+                        window.in_flight_end,
+                        window.missed_iterations,
                         (warmup + judged).as_secs()
                     );
                     warmup += judged;
