@@ -8,17 +8,23 @@
 //! schedule at that moment: the old one's iterations that were due and not started are counted
 //! as missed, and its claims not yet started are void (a user holding one claims again), so the
 //! new rate is not topped up by the old one's backlog or its claims made ahead (a capacity search
-//! judges each plateau on its own arrivals).
+//! judges each plateau on its own arrivals). The users waiting on a void claim are woken at once
+//! to claim again: at a low rate an idle pool holds claims far ahead (100 users at 2/s, 50 s), and
+//! left asleep until those came due they would starve the new rate of users.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use tokio::sync::futures::Notified;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 pub struct Arrivals {
     schedule: Mutex<Schedule>,
     started: AtomicU64,
+    /// Wakes the users waiting on a claim when a new rate voids it.
+    new_schedule: Notify,
 }
 
 struct Schedule {
@@ -62,12 +68,19 @@ impl Arrivals {
                 due_before: 0,
             }),
             started: AtomicU64::new(0),
+            new_schedule: Notify::new(),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, Schedule> {
         // Only arithmetic runs under this lock.
         self.schedule.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Resolves when a new rate starts a new schedule. Take it before [`Arrivals::claim`]: it
+    /// counts from when it is taken, so a rate set between the two is not missed.
+    pub fn new_schedule(&self) -> Notified<'_> {
+        self.new_schedule.notified()
     }
 
     /// Claims the next iteration.
@@ -98,6 +111,8 @@ impl Arrivals {
             schedule.epoch += 1;
         }
         schedule.rate = rate;
+        drop(schedule);
+        self.new_schedule.notify_waiters();
     }
 
     /// Notes that a claimed iteration was started.
@@ -132,5 +147,20 @@ mod tests {
         let fresh = arrivals.claim();
         assert_eq!(fresh.due - Instant::now(), Duration::from_millis(10));
         assert_eq!(arrivals.missed(Instant::now()), 9);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_rate_wakes_whoever_waits_on_a_claim() {
+        let arrivals = Arrivals::new(1.0);
+        let _first = arrivals.claim();
+        let changed = arrivals.new_schedule();
+        let far = arrivals.claim();
+        assert_eq!(far.due - Instant::now(), Duration::from_secs(1));
+        arrivals.set_rate(10.0);
+        // Already notified, though taken before the change and never polled until now.
+        tokio::time::timeout(Duration::from_millis(1), changed)
+            .await
+            .expect("woken by the new rate");
+        assert!(!arrivals.stands(&far));
     }
 }

@@ -689,3 +689,33 @@ async fn while_waiting_is_cut_off_when_the_wait_ends() {
     assert_eq!(started, 11, "10 full waits and the one the stop cut short");
     assert_eq!(finished, 0);
 }
+
+/// A new rate is served at once by the whole pool: users idle on a claim of the old schedule
+/// (at 1/s, the 48 idle users of 50 hold claims up to 48 s ahead) are woken to claim in the new
+/// one, not left asleep until their void claim's due time. At 20/s of 2 s iterations the new
+/// rate needs 40 of them.
+#[tokio::test(start_paused = true)]
+async fn a_new_rate_wakes_the_users_waiting_on_the_old_schedule() {
+    let mut cfg = config(50, 100.0);
+    cfg.arrival_rate = Some(1.0);
+    cfg.run_time = Some(Duration::from_secs(30));
+    let service = Behaviour {
+        task_time: Duration::from_secs(2),
+        ..behaviour()
+    };
+    let (handle, run, _) = start(vec![("ping", 1)], service, cfg);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    handle.set_arrival_rate(20.0).expect("an open-model run");
+    let snapshot = run.await.expect("run ends");
+    let history = handle.history();
+    // The current rate is over the last 10 s, and the new rate's first iterations end at 12 s:
+    // from 24 s on, all of it at the new rate (left asleep, the pool ran 4/s at 22 s).
+    for second in [24, 27, 29] {
+        let rate = rate_at(&history, second, crate::ITERATION_KIND, "ping");
+        assert!((19.0..=21.0).contains(&rate), "at {second} s: {rate}/s");
+    }
+    // Every iteration due was started: none waited on a user asleep on a void claim.
+    let queue = find(&snapshot, crate::QUEUE_KIND, "ping");
+    assert!(queue.max_ms.unwrap_or(0.0) < 100.0, "{:?}", queue.max_ms);
+    assert_eq!(snapshot.counters.get(crate::MISSED_ITERATIONS), Some(&0));
+}

@@ -122,20 +122,35 @@ async fn run_tasks(user: &mut dyn User, run: &mut UserRun) {
 enum Waited {
     Full,
     Stopped,
+    /// The open model's rate changed: the claim waited on is void.
+    NewSchedule,
 }
 
 /// Waits until `until` with the user's `while_waiting` running meanwhile; a stop interrupts
 /// both. The wait keeps its length when `while_waiting` finishes early.
 async fn wait_until(user: &mut dyn User, ctx: &UserContext, until: Instant) -> Waited {
+    wait_until_or(user, ctx, until, std::future::pending()).await
+}
+
+/// [`wait_until`], also cut short when `new_schedule` resolves.
+async fn wait_until_or(
+    user: &mut dyn User,
+    ctx: &UserContext,
+    until: Instant,
+    new_schedule: impl std::future::Future<Output = ()>,
+) -> Waited {
+    let mut new_schedule = std::pin::pin!(new_schedule);
     tokio::select! {
         biased;
         _ = ctx.stopped() => return Waited::Stopped,
+        _ = &mut new_schedule => return Waited::NewSchedule,
         _ = tokio::time::sleep_until(until) => return Waited::Full,
         _ = user.while_waiting(ctx) => {}
     }
     tokio::select! {
         biased;
         _ = ctx.stopped() => Waited::Stopped,
+        _ = new_schedule => Waited::NewSchedule,
         _ = tokio::time::sleep_until(until) => Waited::Full,
     }
 }
@@ -144,13 +159,18 @@ async fn wait_until(user: &mut dyn User, ctx: &UserContext, until: Instant) -> W
 /// it from its due time, repeat. No wait between tasks: the schedule sets the pace.
 async fn run_arrivals(user: &mut dyn User, run: &mut UserRun, arrivals: &Arrivals) {
     while !run.ctx.is_stopping() {
+        let new_schedule = arrivals.new_schedule();
         let claim = arrivals.claim();
         let due = claim.due;
-        if wait_until(user, &run.ctx, due).await == Waited::Stopped {
-            return;
+        match wait_until_or(user, &run.ctx, due, new_schedule).await {
+            Waited::Stopped => return,
+            // The rate changed meanwhile: this iteration belongs to the old schedule; claim one
+            // of the new now rather than sleep until the void one's due time.
+            Waited::NewSchedule => continue,
+            Waited::Full => {}
         }
         if !arrivals.stands(&claim) {
-            // The rate changed meanwhile: this iteration belongs to the old schedule.
+            // The rate changed as the wait ended.
             continue;
         }
         arrivals.started();
