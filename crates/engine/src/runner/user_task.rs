@@ -8,7 +8,7 @@ use rand::rngs::SmallRng;
 use rand::Rng;
 use tokio::time::Instant;
 
-use super::arrivals::Arrivals;
+use super::arrivals::{Arrivals, Claim};
 use super::lifecycle::{bump, Lifecycle};
 use super::plan::TaskPlan;
 use crate::config::Wait;
@@ -155,24 +155,39 @@ async fn wait_until_or(
     }
 }
 
+/// Claims the next iteration and waits until it is due; None when the user is stopped first.
+/// A new rate voids the claim: the user claims in the new schedule at once rather than sleep
+/// until the void claim's due time. The change is watched from before the claim, so one made
+/// between the two is seen too; a claim made just after it still stands, and is kept.
+async fn wait_for_claim(
+    user: &mut dyn User,
+    ctx: &UserContext,
+    arrivals: &Arrivals,
+) -> Option<Claim> {
+    let mut new_schedule = arrivals.new_schedule();
+    let mut claim = arrivals.claim();
+    loop {
+        match wait_until_or(user, ctx, claim.due, new_schedule).await {
+            Waited::Stopped => return None,
+            Waited::Full if arrivals.stands(&claim) => return Some(claim),
+            Waited::Full | Waited::NewSchedule => {
+                new_schedule = arrivals.new_schedule();
+                if !arrivals.stands(&claim) {
+                    claim = arrivals.claim();
+                }
+            }
+        }
+    }
+}
+
 /// The open model: claim the next due iteration, start it when due (at once when late), record
 /// it from its due time, repeat. No wait between tasks: the schedule sets the pace.
 async fn run_arrivals(user: &mut dyn User, run: &mut UserRun, arrivals: &Arrivals) {
     while !run.ctx.is_stopping() {
-        let new_schedule = arrivals.new_schedule();
-        let claim = arrivals.claim();
+        let Some(claim) = wait_for_claim(user, &run.ctx, arrivals).await else {
+            return;
+        };
         let due = claim.due;
-        match wait_until_or(user, &run.ctx, due, new_schedule).await {
-            Waited::Stopped => return,
-            // The rate changed meanwhile: this iteration belongs to the old schedule; claim one
-            // of the new now rather than sleep until the void one's due time.
-            Waited::NewSchedule => continue,
-            Waited::Full => {}
-        }
-        if !arrivals.stands(&claim) {
-            // The rate changed as the wait ended.
-            continue;
-        }
         arrivals.started();
         let task = run.plan.pick(&mut run.rng);
         // The wait is recorded as the iteration starts, so the queue rows of a window count the
