@@ -86,8 +86,10 @@ pub fn judge(slos_passed: bool, measured: Measured, can_extend: bool) -> Judgeme
         // The server completed less than asked and broke the SLOs: its limit.
         Pace::Slower if !slos_passed => Judgement::Verdict(Verdict::Fail),
         _ if can_extend => Judgement::Extend,
-        // Slower at the bound, every iteration started on time: the server fell behind.
-        Pace::Slower if measured.started_on_time => Judgement::Verdict(Verdict::Fail),
+        // Still off at the bound: the server's limit if it fell behind, else not judged.
+        pace if fell_behind(pace, measured.started_on_time, slos_passed) => {
+            Judgement::Verdict(Verdict::Fail)
+        }
         _ => Judgement::Verdict(Verdict::Unsteady),
     }
 }
