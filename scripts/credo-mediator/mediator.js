@@ -125,14 +125,19 @@ const counters = {
   mediations_granted: 0, // DidCommMediationStateChanged to granted
   // The same per out-of-band invitation (its record id, `oob_id` of POST /invitations), so that
   // tests sharing one mediator each judge their own holders:
-  // {oob_id: {trust_pings_received, trust_ping_responses_sent}}
+  // {oob_id: {trust_pings_received, trust_ping_responses_sent, pickup_status_requests_received}}
   by_invitation: {},
 };
 
 function invitationCounters(connection) {
   const oob = connection?.outOfBandId;
-  if (!oob) return { trust_pings_received: 0, trust_ping_responses_sent: 0 }; // counted nowhere
-  counters.by_invitation[oob] ??= { trust_pings_received: 0, trust_ping_responses_sent: 0 };
+  const fresh = () => ({
+    trust_pings_received: 0,
+    trust_ping_responses_sent: 0,
+    pickup_status_requests_received: 0, // DidCommMessageProcessed of a messagepickup/2.0/status-request
+  });
+  if (!oob) return fresh(); // counted nowhere
+  counters.by_invitation[oob] ??= fresh();
   return counters.by_invitation[oob];
 }
 
@@ -247,9 +252,12 @@ function credoVersion(mods) {
 
 function countEvents(agent, didcomm) {
   const on = (type, fn) => agent.events.on(type, (event) => fn(event.payload));
-  on(didcomm.DidCommEventTypes.DidCommMessageProcessed, ({ message }) => {
+  on(didcomm.DidCommEventTypes.DidCommMessageProcessed, ({ message, connection }) => {
     counters.messages_received += 1;
     if (message.type === `${DIDCOMM}routing/1.0/forward`) counters.forwards_received += 1;
+    if (message.type === `${DIDCOMM}messagepickup/2.0/status-request`) {
+      invitationCounters(connection).pickup_status_requests_received += 1;
+    }
   });
   on(didcomm.DidCommEventTypes.DidCommMessageSent, ({ message, status }) => {
     counters.sent[status] = (counters.sent[status] ?? 0) + 1;

@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 
 pub use protocol::Command;
 use protocol::{error_line, ok_line};
-pub use settings::Settings;
+pub use settings::{AgentPickup, Settings};
 use state::{Agent, Answer};
 
 /// Bound on the goodbye to the mediator when shutting down.

@@ -17,11 +17,25 @@ pub struct Settings {
     pub agent_ip: String,
     /// `AKRIDA_LABEL` (default `akrida`): label prefix; each agent adds a random suffix.
     pub label: String,
-    /// `PICKUP_STRATEGY=pickupv2-live`: ask the mediator for live delivery on each socket.
-    pub pickup_live: bool,
+    /// `PICKUP_STRATEGY`: what the agent asks of its mediator each time its socket opens.
+    pub pickup: AgentPickup,
     /// `AKRIDA_CA_CERT` (':'-separated PEM files), `AKRIDA_TLS_INSECURE`, `SSL_CERT_FILE` /
     /// `SSL_CERT_DIR`: the servers' certificates the agent accepts.
     pub trust: net::Trust,
+}
+
+/// What the agent asks of its mediator each time its socket to it opens (at `start`, and when a
+/// `ping_mediator` finds it closed and reopens it), as agent.js does for each `PICKUP_STRATEGY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentPickup {
+    /// `implicit` (the default): nothing; the mediator pushes down the socket.
+    Implicit,
+    /// `pickupv2`: a Pickup 2.0 status request, and what it reports is fetched. agent.js (Aries
+    /// Framework JavaScript 0.4) sends one when its socket opens and after each reconnect, and
+    /// does not poll in between: the socket then carries what the mediator pushes.
+    StatusAtOpen,
+    /// `pickupv2-live`: Pickup 2.0 live delivery asked for on the socket.
+    Live,
 }
 
 impl Settings {
@@ -44,9 +58,10 @@ impl Settings {
             Some(text) => parse_bool(&text).map_err(|e| format!("WITH_MEDIATION: {e}"))?,
             None => true,
         };
-        let pickup_live = match set("PICKUP_STRATEGY").as_deref().map(str::trim) {
-            None | Some("implicit") | Some("pickupv2") => false,
-            Some("pickupv2-live") => true,
+        let pickup = match set("PICKUP_STRATEGY").as_deref().map(str::trim) {
+            None | Some("implicit") => AgentPickup::Implicit,
+            Some("pickupv2") => AgentPickup::StatusAtOpen,
+            Some("pickupv2-live") => AgentPickup::Live,
             Some(other) => {
                 return Err(format!(
                     "PICKUP_STRATEGY: {other:?} is not implicit, pickupv2 or pickupv2-live"
@@ -82,7 +97,7 @@ impl Settings {
             timeout: Duration::from_secs_f64(timeout),
             agent_ip: set("AGENT_IP").unwrap_or_else(|| "127.0.0.1".into()),
             label: set("AKRIDA_LABEL").unwrap_or_else(|| "akrida".into()),
-            pickup_live,
+            pickup,
             trust,
         })
     }
@@ -98,6 +113,7 @@ mod tests {
         assert_eq!(s.timeout, Duration::from_secs(20));
         assert!(s.with_mediation);
         assert_eq!(s.agent_ip, "127.0.0.1");
+        assert_eq!(s.pickup, AgentPickup::Implicit);
         let s = Settings::from_lookup(|n| match n {
             "VERIFIED_TIMEOUT_SECONDS" => Some("2.5".into()),
             "WITH_MEDIATION" => Some("False".into()),
@@ -108,5 +124,17 @@ mod tests {
         assert!(!s.with_mediation);
         let bad = Settings::from_lookup(|n| (n == "VERIFIED_TIMEOUT_SECONDS").then(|| "x".into()));
         assert!(bad.unwrap_err().contains("VERIFIED_TIMEOUT_SECONDS"));
+    }
+
+    #[test]
+    fn each_pickup_strategy_and_a_bad_one() {
+        let pickup = |value: &str| {
+            Settings::from_lookup(|n| (n == "PICKUP_STRATEGY").then(|| value.to_string()))
+                .map(|s| s.pickup)
+        };
+        assert_eq!(pickup("implicit"), Ok(AgentPickup::Implicit));
+        assert_eq!(pickup(" pickupv2 "), Ok(AgentPickup::StatusAtOpen));
+        assert_eq!(pickup("pickupv2-live"), Ok(AgentPickup::Live));
+        assert!(pickup("pickupv1").unwrap_err().contains("PICKUP_STRATEGY"));
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use crate::identity::{self, Identity, MediatedIdentity};
-use crate::settings::Settings;
+use crate::settings::{AgentPickup, Settings};
 
 /// Messages kept for a later `receiveCredential` / `receiveMessage` (more are dropped, oldest
 /// first): an agent nobody asks must not grow without bound.
@@ -229,18 +229,12 @@ impl Agent {
     }
 
     async fn after_socket_open(&self, session: &MediatorSession) -> Result<(), String> {
-        if self.settings.pickup_live {
-            session
-                .pickup_live()
-                .await
-                .map_err(|e| format!("pickup live mode: {e}"))?;
-        }
-        Ok(())
+        pickup_at_open(self.settings.pickup, session).await
     }
 
     /// `ping_mediator`: a trust ping answered on the socket (reopened first if it was closed).
     pub async fn ping_mediator(&mut self) -> Result<Answer, String> {
-        let pickup_live = self.settings.pickup_live;
+        let pickup = self.settings.pickup;
         let running = self.running()?;
         let session = running
             .mediator
@@ -253,8 +247,9 @@ impl Agent {
                 .await
                 .map_err(|e| format!("Mediator unreachable: {e}"))?;
             let _ = session.announce().await;
-            if pickup_live {
-                let _ = session.pickup_live().await;
+            if let Err(e) = pickup_at_open(pickup, session).await {
+                // The ping below is what this command answers for.
+                tracing::warn!(error = %e, "after reopening the mediator socket");
             }
         }
         match session.ping().await {
@@ -536,5 +531,32 @@ fn in_agent_words(e: HolderError, timeout: &str, failed: &str) -> String {
     match e {
         HolderError::Timeout { .. } => format!("{timeout} ({e})"),
         e => format!("{failed}: {e}"),
+    }
+}
+
+/// What `PICKUP_STRATEGY` asks of the mediator on a socket just opened (see [`AgentPickup`]).
+///
+/// With `pickupv2`, a status request; when the mediator holds messages for us, they are fetched
+/// into the inbox, as agent.js asks for a delivery when the status counts any. agent.js sends
+/// the request without waiting for its answer, so a mediator without Pickup 2.0 does not stop
+/// it from starting: here too a failed pickup is logged, not an error.
+async fn pickup_at_open(pickup: AgentPickup, session: &MediatorSession) -> Result<(), String> {
+    match pickup {
+        AgentPickup::Implicit => Ok(()),
+        AgentPickup::StatusAtOpen => {
+            let picked_up = match session.pickup_status().await {
+                Ok(0) => Ok(0),
+                Ok(_) => session.pickup_drain().await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = picked_up {
+                tracing::warn!(error = %e, "PICKUP_STRATEGY=pickupv2: the pickup at socket open failed");
+            }
+            Ok(())
+        }
+        AgentPickup::Live => session
+            .pickup_live()
+            .await
+            .map_err(|e| format!("pickup live mode: {e}")),
     }
 }

@@ -272,3 +272,45 @@ fn invitation_credential_and_message_without_mediation() {
     );
     assert_eq!(result["exit_code"], 0);
 }
+
+/// `PICKUP_STRATEGY=pickupv2`: the agent asks its mediator for a Pickup 2.0 status as its
+/// socket opens, as agent.js does; `implicit` asks nothing. Judged on the testbed's Credo
+/// mediator (QueueOnly, which keeps every forward for pickup): its own count of the status
+/// requests that came on the connection made through each agent's invitation.
+#[test]
+#[ignore = "live"]
+fn a_pickupv2_agent_asks_its_mediator_for_a_status_as_its_socket_opens() {
+    let credo = testbed::Credo::ensure(testbed::CredoStrategy::QueueOnly);
+    let status_requests = |strategy: &str| {
+        let (invitation, oob_id) = credo.invitation_with_id(testbed::CredoInvitation::MultiService);
+        let mut child = akrida()
+            .arg("agent")
+            .env("MEDIATION_URL", &invitation)
+            .env("PICKUP_STRATEGY", strategy)
+            .env("VERIFIED_TIMEOUT_SECONDS", "30")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{{\"cmd\":\"start\",\"withMediation\":true}}").unwrap();
+        writeln!(stdin, "{{\"cmd\":\"ping_mediator\"}}").unwrap();
+        writeln!(stdin, "{{\"cmd\":\"shutdown\"}}").unwrap();
+        let output = wait_bounded(child, std::time::Duration::from_secs(90));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let errors: Vec<serde_json::Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["error"].clone())
+            .collect();
+        assert_eq!(errors, [0, 0, 0], "{strategy}: {stdout}\n{stderr}");
+        credo
+            .counters()
+            .by_invitation
+            .get(&oob_id)
+            .map_or(0, |c| c.pickup_status_requests_received)
+    };
+    assert_eq!(status_requests("implicit"), 0);
+    assert_eq!(status_requests("pickupv2"), 1);
+}

@@ -180,8 +180,8 @@ pub struct CredoCounters {
     /// own: a peer that vanished without closing stays counted until TCP reports it gone.
     #[serde(default)]
     pub open_websockets: u64,
-    /// Trust pings per invitation (its out-of-band record id, [`Credo::invitation_with_id`]):
-    /// tests that share one mediator each judge their own holders.
+    /// Trust pings and Pickup 2.0 status requests per invitation (its out-of-band record id,
+    /// [`Credo::invitation_with_id`]): tests that share one mediator each judge their own holders.
     #[serde(default)]
     pub by_invitation: HashMap<String, InvitationCounters>,
 }
@@ -191,6 +191,9 @@ pub struct CredoCounters {
 pub struct InvitationCounters {
     pub trust_pings_received: u64,
     pub trust_ping_responses_sent: u64,
+    /// `DidCommMessageProcessed` of a `messagepickup/2.0/status-request`.
+    #[serde(default)]
+    pub pickup_status_requests_received: u64,
 }
 
 impl Credo {
