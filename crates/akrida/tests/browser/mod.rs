@@ -157,8 +157,7 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        super::common::kill_chromium(&mut self.child);
     }
 }
 

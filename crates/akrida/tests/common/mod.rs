@@ -247,6 +247,7 @@ pub fn successes(report: &serde_json::Value, name: &str) -> u64 {
 /// A headless Chromium (the Debian package) with a profile of its own under `profile`, quiet:
 /// no background networking, no updates, no first-run pages. Callers add their own flags.
 pub fn headless_chromium(profile: &Path) -> Command {
+    use std::os::unix::process::CommandExt;
     let mut command = Command::new("chromium");
     command
         .args([
@@ -255,11 +256,45 @@ pub fn headless_chromium(profile: &Path) -> Command {
             "--disable-gpu",
             "--disable-background-networking",
             "--disable-component-update",
+            "--disable-crash-reporter",
             "--no-first-run",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        // Its own process group: Chromium's helpers (zygote, renderers) outlive a killed main
+        // process for a moment and write into the profile; the group is killed as one.
+        .process_group(0);
     command
+}
+
+/// Kills a process started by [`headless_chromium`] with every helper of its group, and waits
+/// until none is left running: the scratch directory holding its profile can then be removed
+/// without a late helper writing it back.
+pub fn kill_chromium(child: &mut Child) {
+    let group = child.id() as libc::pid_t;
+    // SAFETY: killpg only sends a signal; the group is the one this child leads.
+    unsafe { libc::killpg(group, libc::SIGKILL) };
+    let _ = child.wait();
+    let started = std::time::Instant::now();
+    while group_runs(group) && started.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Whether a process of `group` is still running. Zombies do not count: they write nothing, and
+/// a machine whose first process does not reap orphans keeps them.
+fn group_runs(group: libc::pid_t) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // After the command's closing parenthesis: state, ppid, pgrp, …
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+        fields.len() > 2 && fields[2] == group.to_string() && fields[0] != "Z"
+    })
 }
 
 /// A testbed mediator restarted (same ports and wallet) with a WebSocket heartbeat of `seconds`
