@@ -248,6 +248,7 @@ pub fn successes(report: &serde_json::Value, name: &str) -> u64 {
 /// no background networking, no updates, no first-run pages. Callers add their own flags.
 pub fn headless_chromium(profile: &Path) -> Command {
     use std::os::unix::process::CommandExt;
+    std::fs::create_dir_all(profile).expect("the browser's profile directory can be made");
     let mut command = Command::new("chromium");
     command
         .args([
@@ -260,6 +261,9 @@ pub fn headless_chromium(profile: &Path) -> Command {
             "--no-first-run",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
+        // Its temporary files too (a lock directory that a killed Chromium leaves behind): they
+        // go with the profile, not into the machine's /tmp.
+        .env("TMPDIR", profile)
         .stdin(Stdio::null())
         // Its own process group: Chromium's helpers (zygote, renderers) outlive a killed main
         // process for a moment and write into the profile; the group is killed as one.
