@@ -132,11 +132,18 @@ async fn implicit_pickup_one_at_a_time(mediator: &str) {
     let mut live = collect_unsolicited(&holder, 2).await;
     if live.len() < 2 {
         // ACA-Py's WebSocket session holds one outbound message at a time: a forward that
-        // arrives while it is taken goes to the undelivered queue instead, and leaves on the
-        // next message we send with return route (the book's ACA-Py findings; seen once in a
-        // clean-clone run on 1.7.0, ["queued 1"]). Delivered then, still exactly once.
+        // arrives while it is taken goes to the undelivered queue instead (the book's ACA-Py
+        // findings; seen in clean-clone runs on 1.7.0, ["queued 1"]). It leaves when a message
+        // we send with return route has been handled and the socket's buffer is empty then,
+        // so the nudge must be a ping that asks for no reply: a ping's own response may still
+        // sit in the buffer when ACA-Py looks, and then the queue is not looked at (a
+        // clean-clone run saw "queued 0" stay queued after a ping with a reply).
+        // Delivered then, still exactly once.
         eprintln!("pushed at once: {live:?}; the rest was queued by the mediator");
-        session.ping().await.expect("ping after a queued forward");
+        session
+            .announce()
+            .await
+            .expect("announce after a queued forward");
         live.extend(collect_unsolicited(&holder, 2 - live.len()).await);
     }
     live.sort();
