@@ -87,10 +87,9 @@ async fn let_close_settle() {
     tokio::time::sleep(Duration::from_millis(500)).await;
 }
 
-// One message is queued per round: ACA-Py 0.12.8's own queue drain (`process_undelivered`)
-// hands over one message per return-route message and drops some of the others when several
-// are queued (it removes from the list it iterates, and takes its always-truthy AcceptResult
-// for success). That is the server's loss, reported in the book (findings about ACA-Py); these tests check ours.
+// One message is queued per round, and each round is a close, a reconnect and a drain: what
+// is checked here is that the same session comes back and gets its queue each time. Several
+// messages queued at once are `implicit_drain_delivers_every_queued_message` below.
 const ROUNDS: usize = 3;
 
 testbed::each_acapy! {
