@@ -114,13 +114,23 @@ impl IssuerUser {
         arrival
     }
 
-    /// At stop: a last chance for overdue messages, then whatever is still missing is lost.
+    /// At stop: a last chance for overdue messages, then whatever is still missing is lost. The
+    /// mediator is asked for what it holds before each wait, as mediator-relay's drain does: a
+    /// message it queued for us while our socket was open is not lost, only held.
     pub(super) async fn last_call_for_messages(&mut self, ctx: &UserContext) {
         let deadline = Instant::now() + LAST_CALL;
         while self.tracker.overdue() > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
+            }
+            if let Some(link) = self.link.as_mut() {
+                if let Err(e) = link.ask_for_held().await {
+                    tracing::debug!(
+                        user = self.index,
+                        "last call: asking the mediator failed: {e}"
+                    );
+                }
             }
             match self.next_within(left).await {
                 Ok(Some(message)) => {
