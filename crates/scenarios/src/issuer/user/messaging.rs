@@ -125,11 +125,15 @@ impl IssuerUser {
                 break;
             }
             if let Some(link) = self.link.as_mut() {
-                if let Err(e) = link.ask_for_held().await {
-                    tracing::debug!(
+                // Within the last call's time: a mediator that does not answer must not hold
+                // the stop for the holder's whole request timeout.
+                match tokio::time::timeout_at(deadline, link.ask_for_held()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::debug!(
                         user = self.index,
                         "last call: asking the mediator failed: {e}"
-                    );
+                    ),
+                    Err(_) => break,
                 }
             }
             match self.next_within(left).await {
