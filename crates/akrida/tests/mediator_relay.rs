@@ -505,7 +505,14 @@ fn a_lossy_forwarder_is_reported_exactly_and_fails_the_threshold() {
         "lost is exactly what the forwarder dropped of the messages sent \
          (lost {lost}, dropped {dropped}, send_failed {send_failed})"
     );
-    assert_eq!(count(d, "duplicated"), duplicated);
+    // The same for copies: the forwarder may pass a message on twice after akrida gave up on
+    // its send, too late for the recipient's drain to see the second copy.
+    let counted_duplicates = count(d, "duplicated");
+    assert!(
+        counted_duplicates <= duplicated && counted_duplicates + send_failed >= duplicated,
+        "duplicated is exactly what the forwarder passed on twice of the messages sent \
+         (counted {counted_duplicates}, passed on twice {duplicated}, send_failed {send_failed})"
+    );
     assert!(
         (dropped as f64 - sent as f64 / 10.0).abs() <= 1.0,
         "10 %: {dropped} of {sent}"

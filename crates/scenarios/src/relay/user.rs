@@ -237,8 +237,13 @@ impl RelayUser {
     }
 }
 
-/// The drain at the end: wake if away, then pick up until the ledger misses nothing for us or
-/// the drain time is over. What is still missing then is lost.
+/// The drain at the end: wake if away, then pick up until the mediator hands over nothing more
+/// and the ledger misses nothing for us, or the drain time is over. What is still missing then
+/// is lost.
+///
+/// Each round asks the mediator before looking at the ledger, even when nothing is missing: a
+/// second copy of a message already received may still sit in its queue (ACA-Py queues one of
+/// two forwards that arrive back to back for the same socket), and it is a duplicate to count.
 async fn drain_at_end(
     socket: &mut MediatedSocket<Receipts>,
     drain: Duration,
@@ -252,6 +257,8 @@ async fn drain_at_end(
     }
     let (shared, index) = (socket.arrivals().shared.clone(), socket.arrivals().index);
     loop {
+        // `pick_up` hands what arrives to the ledger; a timeout leaves the rest for the check.
+        let _ = tokio::time::timeout_at(deadline, socket.pick_up(ctx)).await;
         socket.take_arrivals(ctx).await;
         if shared.lock_ledger().outstanding_for(index) == 0 {
             return Ok(());
@@ -262,7 +269,6 @@ async fn drain_at_end(
                 "{missing} messages still missing after the drain time"
             ));
         }
-        let _ = tokio::time::timeout_at(deadline, socket.pick_up(ctx)).await;
         let wait = deadline
             .saturating_duration_since(Instant::now())
             .min(DRAIN_QUIET);
