@@ -327,20 +327,19 @@ impl<A: Arrivals> MediatedSocket<A> {
             },
             PickupStrategy::PickupV2 => {
                 self.last_pickup = Some(Instant::now());
-                ctx.timed(DIDCOMM, "pickup", self.session.pickup_drain())
-                    .await
-                    .map(|_| ())
+                let ask = self.pickup.ask_for_held(&self.session);
+                ctx.timed(DIDCOMM, "pickup", ask).await
             }
         };
         self.take_arrivals(ctx).await;
         result
     }
 
-    /// ACA-Py hands over one queued message per return-route message that needs no reply:
-    /// announce again after each one that arrives, until the mediator has nothing more.
+    /// ACA-Py hands over one queued message per return-route message that needs no reply: ask
+    /// again after each one that arrives, until the mediator has nothing more.
     async fn drain_implicitly(&self, ctx: &UserContext) -> Result<(), HolderError> {
         for _ in 0..MAX_DRAIN_ROUNDS {
-            self.session.announce().await?;
+            self.pickup.ask_for_held(&self.session).await?;
             match self.holder.inbox().next_unsolicited(DRAIN_QUIET).await {
                 Some(message) => self.arrivals.arrived(&message, ctx),
                 None => break,

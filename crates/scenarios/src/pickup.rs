@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use holder::{HolderError, MediatorSession};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PickupStrategy {
     /// Return route `all` on the WebSocket: the mediator pushes messages down the socket, and
@@ -13,6 +15,21 @@ pub enum PickupStrategy {
     PickupV2,
     /// Message Pickup 2.0 live mode: ask the mediator to push messages as they arrive.
     PickupV2Live,
+}
+
+impl PickupStrategy {
+    /// Asks the mediator once for what it holds for us: with Pickup 2.0 polling, delivery
+    /// requests until it holds nothing more; otherwise a ping on the socket that asks for no
+    /// reply. ACA-Py may queue a forward for a holder whose socket is open (the
+    /// socket holds one outbound message at a time) and hands over one queued message per
+    /// message that needs no reply; a ping with a reply may not release it (see the book's
+    /// findings about ACA-Py).
+    pub(crate) async fn ask_for_held(self, session: &MediatorSession) -> Result<(), HolderError> {
+        match self {
+            Self::PickupV2 => session.pickup_drain().await.map(|_| ()),
+            Self::Implicit | Self::PickupV2Live => session.announce().await,
+        }
+    }
 }
 
 impl FromStr for PickupStrategy {

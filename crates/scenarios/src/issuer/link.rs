@@ -181,22 +181,16 @@ impl Link {
         Ok(())
     }
 
-    /// Asks the mediator now for what it holds for us: with Pickup 2.0 polling a delivery
-    /// request, otherwise a ping that asks for no reply. ACA-Py may queue a forward for a holder
-    /// whose socket is open (its socket holds one outbound message at a time) and hands over one
-    /// queued message per such ping; a ping with a reply may not release it (see the book's
-    /// findings about ACA-Py). Direct links have nothing held elsewhere.
+    /// Asks the mediator now for what it holds for us, by the link's pickup strategy
+    /// (`PickupStrategy::ask_for_held`), reopening a dropped socket first. Direct links have
+    /// nothing held elsewhere.
     pub async fn ask_for_held(&mut self) -> Result<(), HolderError> {
         self.tend(Duration::ZERO).await?;
-        let Link::Mediated {
-            session, pickup, ..
-        } = self
-        else {
-            return Ok(());
-        };
-        match pickup {
-            PickupStrategy::PickupV2 => session.pickup_drain().await.map(|_| ()),
-            PickupStrategy::Implicit | PickupStrategy::PickupV2Live => session.announce().await,
+        match self {
+            Link::Mediated {
+                session, pickup, ..
+            } => pickup.ask_for_held(session).await,
+            _ => Ok(()),
         }
     }
 
