@@ -20,10 +20,9 @@ pub enum PickupStrategy {
 impl PickupStrategy {
     /// Asks the mediator once for what it holds for us: with Pickup 2.0 polling, delivery
     /// requests until it holds nothing more; otherwise a ping on the socket that asks for no
-    /// reply. ACA-Py may queue a forward for a holder whose socket is open (the
-    /// socket holds one outbound message at a time) and hands over one queued message per
-    /// message that needs no reply; a ping with a reply may not release it (see the book's
-    /// findings about ACA-Py).
+    /// reply. ACA-Py may queue a forward for a holder whose socket is open (the socket holds one
+    /// outbound message at a time) and hands over one queued message per message that needs no
+    /// reply; a ping with a reply may not release it (see the book's findings about ACA-Py).
     pub(crate) async fn ask_for_held(self, session: &MediatorSession) -> Result<(), HolderError> {
         match self {
             Self::PickupV2 => session.pickup_drain().await.map(|_| ()),
